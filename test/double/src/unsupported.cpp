@@ -1,0 +1,912 @@
+// Exports of the runtime double whose behaviour is not simulated: every symbol of the
+// ABI exists with its exact signature, consumes its cancel id, validates its arguments
+// like the real library, then answers unsupported_operation (it never claims a success
+// it did not perform).
+#include "sandbox.hpp"
+
+MSB_EXPORT void msb_cancel_unregister(uint64_t id);
+
+using namespace msbd;
+
+namespace {
+[[noreturn]] void unsupported(const char* fn) {
+  fail("unsupported_operation", std::string("unsupported operation: ") + fn + " is not provided by the runtime double");
+}
+}  // namespace
+
+MSB_EXPORT char* msb_sandbox_handle_modify(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_handle_modify", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name);
+    arg_json(opts_json);
+    unsupported("msb_sandbox_handle_modify");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_modify(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_modify", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json(opts_json);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_modify");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_logs(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_logs", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json_opt(opts_json, false);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_logs");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_handle_logs(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_handle_logs", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name);
+    arg_json_opt(opts_json, false);
+    unsupported("msb_sandbox_handle_logs");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_ssh_connect(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_ssh_connect", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json(opts_json);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_ssh_connect");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_ssh_server(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_ssh_server", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json(opts_json);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_ssh_server");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_ssh_server_close(uint64_t cancel_id, Handle server_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_ssh_server_close", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(server_handle));
+    unsupported("msb_ssh_server_close");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_ssh_server_serve_stdio(uint64_t cancel_id, Handle server_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_ssh_server_serve_stdio", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(server_handle));
+    unsupported("msb_ssh_server_serve_stdio");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_ssh_server_serve_connection(uint64_t cancel_id, Handle server_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_ssh_server_serve_connection", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(server_handle));
+    unsupported("msb_ssh_server_serve_connection");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_ssh_client_exec(uint64_t cancel_id, Handle client_handle, const char *command, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_ssh_client_exec", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(command);
+    arg_json(opts_json);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(client_handle));
+    unsupported("msb_ssh_client_exec");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_ssh_client_attach(uint64_t cancel_id, Handle client_handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_ssh_client_attach", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json(opts_json);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(client_handle));
+    unsupported("msb_ssh_client_attach");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_ssh_client_close(uint64_t cancel_id, Handle client_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_ssh_client_close", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(client_handle));
+    unsupported("msb_ssh_client_close");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_ssh_client_sftp(uint64_t cancel_id, Handle client_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_ssh_client_sftp", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(client_handle));
+    unsupported("msb_ssh_client_sftp");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_read(uint64_t cancel_id, Handle sftp_handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_read", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_read");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_write(uint64_t cancel_id, Handle sftp_handle, const char *path, const char *data_b64, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_write", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    arg_str(data_b64);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_write");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_mkdir(uint64_t cancel_id, Handle sftp_handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_mkdir", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_mkdir");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_remove_file(uint64_t cancel_id, Handle sftp_handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_remove_file", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_remove_file");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_remove_dir(uint64_t cancel_id, Handle sftp_handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_remove_dir", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_remove_dir");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_rename(uint64_t cancel_id, Handle sftp_handle, const char *old_path, const char *new_path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_rename", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(old_path);
+    arg_str(new_path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_rename");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_real_path(uint64_t cancel_id, Handle sftp_handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_real_path", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_real_path");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_read_link(uint64_t cancel_id, Handle sftp_handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_read_link", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_read_link");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_symlink(uint64_t cancel_id, Handle sftp_handle, const char *target, const char *link_path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_symlink", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(target);
+    arg_str(link_path);
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_symlink");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sftp_close(uint64_t cancel_id, Handle sftp_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sftp_close", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
+    unsupported("msb_sftp_close");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_exec(uint64_t cancel_id, Handle handle, const char *cmd, const char *exec_opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_exec", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(cmd);
+    arg_json(exec_opts_json);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_exec");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_exec_default(uint64_t cancel_id, Handle handle, const char *exec_opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_exec_default", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json(exec_opts_json);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_exec_default");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_metrics(uint64_t cancel_id, Handle handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_metrics", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_metrics");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_read(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_read", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_read");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_write(uint64_t cancel_id, Handle handle, const char *path, const char *data_b64, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_write", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    arg_str(data_b64);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_write");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_list(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_list", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_list");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_stat(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_stat", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_stat");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_copy_from_host(uint64_t cancel_id, Handle handle, const char *host_path, const char *guest_path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_copy_from_host", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(host_path);
+    arg_str(guest_path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_copy_from_host");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_copy_to_host(uint64_t cancel_id, Handle handle, const char *guest_path, const char *host_path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_copy_to_host", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(guest_path);
+    arg_str(host_path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_copy_to_host");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_mkdir(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_mkdir", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_mkdir");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_remove(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_remove", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_remove");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_remove_dir(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_remove_dir", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_remove_dir");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_copy(uint64_t cancel_id, Handle handle, const char *src, const char *dst, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_copy", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(src);
+    arg_str(dst);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_copy");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_rename(uint64_t cancel_id, Handle handle, const char *src, const char *dst, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_rename", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(src);
+    arg_str(dst);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_rename");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_exists(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_exists", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_exists");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_volume_create(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_volume_create", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name);
+    arg_json_opt(opts_json, true);
+    unsupported("msb_volume_create");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_volume_remove(uint64_t cancel_id, const char *name, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_volume_remove", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name);
+    unsupported("msb_volume_remove");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_volume_list(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_volume_list", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    unsupported("msb_volume_list");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_metrics_stream(uint64_t cancel_id, Handle handle, uint64_t interval_ms, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_metrics_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_metrics_stream");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_metrics_recv(uint64_t cancel_id, Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_metrics_recv", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(stream_handle));
+    unsupported("msb_metrics_recv");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_metrics_close(Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_metrics_close", CidMode::None, 0, buf, buf_len, [&](Call&) -> Json {
+    Json o = Json::object();
+    o.set("ok", true);
+    return o;
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_log_stream(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_log_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json_opt(opts_json, false);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_log_stream");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_handle_log_stream(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_handle_log_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name);
+    arg_json_opt(opts_json, false);
+    unsupported("msb_sandbox_handle_log_stream");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_log_recv(uint64_t cancel_id, Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_log_recv", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(stream_handle));
+    unsupported("msb_log_recv");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_log_close(Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_log_close", CidMode::None, 0, buf, buf_len, [&](Call&) -> Json {
+    Json o = Json::object();
+    o.set("ok", true);
+    return o;
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_exec_stream(uint64_t cancel_id, Handle handle, const char *cmd, const char *exec_opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_exec_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(cmd);
+    arg_json(exec_opts_json);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_exec_stream");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_exec_default_stream(uint64_t cancel_id, Handle handle, const char *exec_opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_exec_default_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json(exec_opts_json);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_exec_default_stream");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_recv(uint64_t cancel_id, Handle exec_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_recv", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_recv");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_close(uint64_t cancel_id, Handle exec_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_close", CidMode::Ignore, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_close");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_id(Handle exec_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_id", CidMode::None, 0, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_id");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_signal(uint64_t cancel_id, Handle exec_handle, int32_t signal, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_signal", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_signal");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_resize(uint64_t cancel_id, Handle exec_handle, uint16_t rows, uint16_t cols, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_resize", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_resize");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_stdin_write(uint64_t cancel_id, Handle exec_handle, const char *data_b64, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_stdin_write", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(data_b64);
+    fail("invalid_argument", "exec session has no stdin pipe (start with stdin_pipe=true)");
+    unsupported("msb_exec_stdin_write");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_stdin_close(uint64_t cancel_id, Handle exec_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_stdin_close", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_argument", "exec session has no stdin pipe (start with stdin_pipe=true)");
+    unsupported("msb_exec_stdin_close");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_collect(uint64_t cancel_id, Handle exec_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_collect", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_collect");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_wait(uint64_t cancel_id, Handle exec_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_wait", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_wait");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_exec_kill(uint64_t cancel_id, Handle exec_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_exec_kill", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
+    unsupported("msb_exec_kill");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_all_sandbox_metrics(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_all_sandbox_metrics", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    unsupported("msb_all_sandbox_metrics");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_handle_metrics(uint64_t cancel_id, const char *name, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_handle_metrics", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name);
+    unsupported("msb_sandbox_handle_metrics");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_volume_get(uint64_t cancel_id, const char *name, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_volume_get", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name);
+    unsupported("msb_volume_get");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_volume_get_default(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_volume_get_default", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    unsupported("msb_volume_get_default");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_volume_fs_op(uint64_t cancel_id, const char *target, const char *op, const char *args_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_volume_fs_op", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(target);
+    arg_str(op);
+    arg_json(args_json);
+    unsupported("msb_volume_fs_op");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_image_get(uint64_t cancel_id, const char *reference, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_image_get", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(reference);
+    unsupported("msb_image_get");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_image_list(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_image_list", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    unsupported("msb_image_list");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_image_inspect(uint64_t cancel_id, const char *reference, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_image_inspect", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(reference);
+    unsupported("msb_image_inspect");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_image_remove(uint64_t cancel_id, const char *reference, bool force, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_image_remove", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(reference);
+    unsupported("msb_image_remove");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_image_prune(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_image_prune", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    unsupported("msb_image_prune");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_image_load(uint64_t cancel_id, const char *input_path, const char *tags_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_image_load", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(input_path);
+    arg_json(tags_json);
+    unsupported("msb_image_load");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_image_save(uint64_t cancel_id, const char *references_json, const char *output_path, const char *format, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_image_save", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json(references_json);
+    arg_str(output_path);
+    arg_str(format);
+    unsupported("msb_image_save");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_handle_snapshot(uint64_t cancel_id, const char *sandbox_name, const char *snapshot_name, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_handle_snapshot", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(sandbox_name);
+    arg_str(snapshot_name);
+    unsupported("msb_sandbox_handle_snapshot");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_create(uint64_t cancel_id, const char *source_sandbox, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_create", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(source_sandbox);
+    arg_json(opts_json);
+    unsupported("msb_snapshot_create");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_open(uint64_t cancel_id, const char *path_or_name, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_open", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path_or_name);
+    unsupported("msb_snapshot_open");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_verify(uint64_t cancel_id, const char *path_or_name, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_verify", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path_or_name);
+    unsupported("msb_snapshot_verify");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_get(uint64_t cancel_id, const char *name_or_digest, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_get", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name_or_digest);
+    unsupported("msb_snapshot_get");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_list(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_list", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    unsupported("msb_snapshot_list");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_list_dir(uint64_t cancel_id, const char *dir, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_list_dir", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(dir);
+    unsupported("msb_snapshot_list_dir");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_remove(uint64_t cancel_id, const char *path_or_name, bool force, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_remove", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path_or_name);
+    unsupported("msb_snapshot_remove");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_reindex(uint64_t cancel_id, const char *dir, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_reindex", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(dir);
+    unsupported("msb_snapshot_reindex");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_export(uint64_t cancel_id, const char *name_or_path, const char *out, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_export", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(name_or_path);
+    arg_str(out);
+    arg_json(opts_json);
+    unsupported("msb_snapshot_export");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_snapshot_import(uint64_t cancel_id, const char *archive, const char *dest, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_snapshot_import", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(archive);
+    arg_str(dest);
+    unsupported("msb_snapshot_import");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_read_stream(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_read_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_read_stream");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_read_stream_recv(uint64_t cancel_id, Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_read_stream_recv", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    g_sandboxes.get(stream_handle);
+    unsupported("msb_fs_read_stream_recv");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_read_stream_close(Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_read_stream_close", CidMode::None, 0, buf, buf_len, [&](Call&) -> Json {
+    Json o = Json::object();
+    o.set("ok", true);
+    return o;
+  });
+}
+
+MSB_EXPORT char* msb_fs_write_stream(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_write_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(path);
+    g_sandboxes.get(handle);
+    unsupported("msb_fs_write_stream");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_write_stream_write(uint64_t cancel_id, Handle stream_handle, const char *data_b64, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_write_stream_write", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(data_b64);
+    g_sandboxes.get(stream_handle);
+    unsupported("msb_fs_write_stream_write");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_fs_write_stream_close(uint64_t cancel_id, Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_fs_write_stream_close", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    g_sandboxes.get(stream_handle);
+    unsupported("msb_fs_write_stream_close");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_agent_open_sandbox(uint64_t cancel_id, const char *name, uint64_t timeout_ms, Handle *out_handle) {
+  if (!out_handle) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  return run_raw("msb_agent_open_sandbox", cancel_id, true, [&](Call&) {
+    arg_str(name);
+    unsupported("msb_agent_open_sandbox");
+  });
+}
+
+MSB_EXPORT char* msb_agent_open_path(uint64_t cancel_id, const char *path, uint64_t timeout_ms, Handle *out_handle) {
+  if (!out_handle) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  return run_raw("msb_agent_open_path", cancel_id, true, [&](Call&) {
+    arg_str(path);
+    unsupported("msb_agent_open_path");
+  });
+}
+
+MSB_EXPORT char* msb_agent_request(uint64_t cancel_id, Handle agent_handle, unsigned char flags, const unsigned char *body_ptr, uintptr_t body_len, uint32_t *out_id, unsigned char *out_flags, unsigned char **out_body_ptr, uintptr_t *out_body_len) {
+  if (!out_id) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  if (!out_flags) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  return run_raw("msb_agent_request", cancel_id, true, [&](Call&) {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(agent_handle));
+    unsupported("msb_agent_request");
+  });
+}
+
+MSB_EXPORT char* msb_agent_stream_open(uint64_t cancel_id, Handle agent_handle, unsigned char flags, const unsigned char *body_ptr, uintptr_t body_len, uint32_t *out_id, Handle *out_stream_handle) {
+  if (!out_id) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  if (!out_stream_handle) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  return run_raw("msb_agent_stream_open", cancel_id, true, [&](Call&) {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(agent_handle));
+    unsupported("msb_agent_stream_open");
+  });
+}
+
+MSB_EXPORT char* msb_agent_stream_next(uint64_t cancel_id, Handle agent_handle, Handle stream_handle, bool *out_present, uint32_t *out_id, unsigned char *out_flags, unsigned char **out_body_ptr, uintptr_t *out_body_len) {
+  if (!out_present) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  if (!out_id) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  if (!out_flags) {
+    msb_cancel_unregister(cancel_id);
+    return make_error("invalid_argument", "null output pointer argument");
+  }
+  return run_raw("msb_agent_stream_next", cancel_id, true, [&](Call&) {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(agent_handle));
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(stream_handle));
+    unsupported("msb_agent_stream_next");
+  });
+}
+
+MSB_EXPORT char* msb_agent_stream_close(uint64_t cancel_id, Handle agent_handle, Handle stream_handle) {
+  return run_raw("msb_agent_stream_close", cancel_id, true, [&](Call&) {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(agent_handle));
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(stream_handle));
+    unsupported("msb_agent_stream_close");
+  });
+}
+
+MSB_EXPORT char* msb_agent_send(uint64_t cancel_id, Handle agent_handle, uint32_t id, unsigned char flags, const unsigned char *body_ptr, uintptr_t body_len) {
+  return run_raw("msb_agent_send", cancel_id, true, [&](Call&) {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(agent_handle));
+    unsupported("msb_agent_send");
+  });
+}
+
+MSB_EXPORT char* msb_agent_ready_bytes(Handle agent_handle, unsigned char **out_body_ptr, uintptr_t *out_body_len) {
+  return run_raw("msb_agent_ready_bytes", 0, false, [&](Call&) {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(agent_handle));
+    unsupported("msb_agent_ready_bytes");
+  });
+}
+
+MSB_EXPORT char* msb_agent_close(uint64_t cancel_id, Handle agent_handle) {
+  return run_raw("msb_agent_close", cancel_id, true, [&](Call&) {
+    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(agent_handle));
+    unsupported("msb_agent_close");
+  });
+}
+
+MSB_EXPORT void msb_agent_free_bytes(unsigned char *ptr, uintptr_t len) { free_bytes(ptr, len); }
+
+MSB_EXPORT char* msb_sandbox_attach(uint64_t cancel_id, Handle handle, const char *cmd, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_attach", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_str(cmd);
+    arg_json_opt(opts_json, false);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_attach");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_attach_default(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_attach_default", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    arg_json_opt(opts_json, false);
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_attach_default");
+    return Json();
+  });
+}
+
+MSB_EXPORT char* msb_sandbox_attach_shell(uint64_t cancel_id, Handle handle, unsigned char *buf, uintptr_t buf_len) {
+  return run_call("msb_sandbox_attach_shell", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
+    g_sandboxes.get(handle);
+    unsupported("msb_sandbox_attach_shell");
+    return Json();
+  });
+}
