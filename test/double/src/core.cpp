@@ -63,6 +63,7 @@ bool wait_on(std::unique_lock<std::mutex>& lk, const WaitableP& w, Token* tok, i
   lk.unlock();
   Reg reg(tok, w);
   lk.lock();
+  if (timeout_ms > 365LL * 24 * 3600 * 1000) timeout_ms = -1;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
   while (true) {
     if (pred()) return true;
@@ -79,6 +80,12 @@ bool wait_on(std::unique_lock<std::mutex>& lk, const WaitableP& w, Token* tok, i
   }
 }
 
+void sleep_forever(Token* tok) {
+  auto w = std::make_shared<Waitable>();
+  std::unique_lock<std::mutex> lk(w->m);
+  wait_on(lk, w, tok, -1, [] { return false; });
+}
+
 void sleep_ms(Token* tok, int64_t ms) {
   if (ms <= 0) {
     if (tok && tok->fired()) throw Cancelled{};
@@ -86,7 +93,8 @@ void sleep_ms(Token* tok, int64_t ms) {
   }
   auto w = std::make_shared<Waitable>();
   std::unique_lock<std::mutex> lk(w->m);
-  wait_on(lk, w, tok, ms, [] { return false; });
+  // Anything beyond a year is "forever" (and must not overflow the clock arithmetic).
+  wait_on(lk, w, tok, ms > 365LL * 24 * 3600 * 1000 ? -1 : ms, [] { return false; });
 }
 
 // ---------------------------------------------------------------- accounting
@@ -389,7 +397,7 @@ static char* finish(const char* fn, Call& call, const std::function<Json(Call&)>
       if (f.delay_ms > 0) sleep_ms(call.token, f.delay_ms);
       if (f.block) {
         if (!call.token) fail("internal", "runtime double: block fault on a call without a cancel id");
-        sleep_ms(call.token, INT64_MAX / 4);
+        sleep_forever(call.token);
       }
       if (!f.kind.empty()) return make_error(f.kind, f.message.empty() ? "injected fault" : f.message);
       call.hold_ms = f.hold_ms;
@@ -441,7 +449,7 @@ char* run_raw(const char* fn, uint64_t cid, bool use_cid, const std::function<vo
     Fault f;
     if (take_fault(fn, f)) {
       if (f.delay_ms > 0) sleep_ms(call.token, f.delay_ms);
-      if (f.block && call.token) sleep_ms(call.token, INT64_MAX / 4);
+      if (f.block && call.token) sleep_forever(call.token);
       if (!f.kind.empty()) throw MsbError{f.kind, f.message.empty() ? "injected fault" : f.message};
     }
     body(call);

@@ -63,6 +63,8 @@ bool wait_on(std::unique_lock<std::mutex>& lk, const WaitableP& w, Token* tok, i
              const std::function<bool()>& pred);
 // Cancellable sleep; throws Cancelled.
 void sleep_ms(Token* tok, int64_t ms);
+// Blocks until tok fires (throws Cancelled); tok must not be null.
+void sleep_forever(Token* tok);
 
 // The context of one native call.
 struct Call {

@@ -1,0 +1,204 @@
+/**
+ * The `Microsandbox` service: the loaded runtime library and the threads its blocking
+ * calls run on. Every other module's operations require it.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Microsandbox } from "effect-microsandbox"
+ *
+ * const program = Effect.gen(function*() {
+ *   const version = yield* Microsandbox.runtimeVersion
+ *   yield* Effect.log(`runtime ${version}`)
+ * })
+ *
+ * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
+import { koffiMaxAsyncCalls, loadLibrary, prototypes, SDK_RUNTIME_VERSION } from "./internal/ffi/loader.js"
+import { makeNative, type NativeLibrary } from "./internal/ffi/native.js"
+import type { LibraryNotLoaded, LoadAttempt, MicrosandboxError } from "./MicrosandboxError.js"
+
+/**
+ * The runtime version whose C ABI this SDK implements.
+ *
+ * @since 0.1.0
+ */
+export const sdkVersion: string = SDK_RUNTIME_VERSION
+
+/**
+ * Which backend the runtime talks to, and why.
+ *
+ * @since 0.1.0
+ */
+export class BackendInfo extends Schema.Class<BackendInfo>("BackendInfo")({
+  kind: Schema.String,
+  apiUrl: Schema.OptionFromUndefinedOr(Schema.String),
+  source: Schema.String,
+  profile: Schema.OptionFromUndefinedOr(Schema.String)
+}) {}
+
+const BackendInfoJson = Schema.Struct({
+  kind: Schema.String,
+  api_url: Schema.optional(Schema.String),
+  source: Schema.String,
+  profile: Schema.optional(Schema.String)
+})
+
+/**
+ * Options of the layer.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Load the runtime library from this path first (then MICROSANDBOX_FFI_PATH, then the install location). */
+  readonly libraryPath?: string | undefined
+  /** The `msb` runtime executable the library should use (`msb_set_sdk_msb_path`). */
+  readonly msbPath?: string | undefined
+  /** Threads for blocking native calls (docs/internals.md). */
+  readonly threads?: {
+    /** Worker threads that host blocking calls (default 8, or MICROSANDBOX_FFI_THREADS). */
+    readonly maxWorkers?: number | undefined
+    /** Time slice of parked receives when more are waiting than there are threads (default 50 ms). */
+    readonly sliceMs?: number | undefined
+  } | undefined
+}
+
+/**
+ * The service.
+ *
+ * @since 0.1.0
+ */
+export interface MicrosandboxService {
+  /** The path the runtime library was loaded from. */
+  readonly libraryPath: string
+  /** Where that path came from. */
+  readonly librarySource: LoadAttempt["source"]
+  /** The runtime version this SDK implements. */
+  readonly sdkVersion: string
+  /** The version the loaded library reports (`msb_version`). */
+  readonly runtimeVersion: Effect.Effect<string, MicrosandboxError>
+  /** The default backend (`msb_default_backend_info`). */
+  readonly backendInfo: Effect.Effect<BackendInfo, MicrosandboxError>
+  /** @internal */
+  readonly native: NativeLibrary
+}
+
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ */
+export class Microsandbox
+  extends Context.Tag("effect-microsandbox/Microsandbox")<Microsandbox, MicrosandboxService>()
+{}
+
+const positiveInt = (name: string) =>
+  Config.option(Config.integer(name)).pipe(
+    Effect.map(Option.filter((n) => n > 0)),
+    Effect.orElseSucceed(() => Option.none<number>())
+  )
+
+/**
+ * Loads the runtime library and starts its thread pool; both are released with the Scope.
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<MicrosandboxService, LibraryNotLoaded, import("effect/Scope").Scope> =>
+  Effect.gen(function*() {
+    const loaded = yield* loadLibrary(options.libraryPath)
+    const envThreads = yield* positiveInt("MICROSANDBOX_FFI_THREADS")
+    const uvPoolSize = Number(process.env.UV_THREADPOOL_SIZE ?? "4") || 4
+    const native = makeNative(loaded, prototypes, {
+      maxWorkers: options.threads?.maxWorkers ?? Option.getOrElse(envThreads, () => 8),
+      sliceMs: options.threads?.sliceMs ?? 50,
+      uvPoolSize,
+      workerIdleMs: 30_000,
+      maxAsyncCalls: koffiMaxAsyncCalls()
+    })
+    yield* Effect.addFinalizer(() => Effect.promise(() => native.executor.shutdown()))
+    if (options.msbPath !== undefined) {
+      loaded.invoker.callScalar("msb_set_sdk_msb_path", [options.msbPath])
+    }
+    const runtimeVersion = native.callDecode("msb_version", [], Schema.Struct({ version: Schema.String }), {
+      operation: "Microsandbox.runtimeVersion"
+    }).pipe(Effect.map((r) => r.version))
+    const backendInfo = native.callDecode("msb_default_backend_info", [], BackendInfoJson, {
+      operation: "Microsandbox.backendInfo"
+    }).pipe(
+      Effect.map((r) =>
+        new BackendInfo({
+          kind: r.kind,
+          apiUrl: Option.fromNullable(r.api_url),
+          source: r.source,
+          profile: Option.fromNullable(r.profile)
+        })
+      )
+    )
+    const version = yield* Effect.either(runtimeVersion)
+    if (version._tag === "Right" && version.right !== SDK_RUNTIME_VERSION) {
+      yield* Effect.logWarning(
+        `runtime library ${loaded.path} reports version ${version.right}; this SDK implements ${SDK_RUNTIME_VERSION}`
+      )
+    }
+    const runtime = yield* Effect.runtime<never>()
+    native.executor.onSaturation((message) => Runtime.runFork(runtime)(Effect.logWarning(message)))
+    return {
+      libraryPath: loaded.path,
+      librarySource: loaded.source,
+      sdkVersion: SDK_RUNTIME_VERSION,
+      runtimeVersion,
+      backendInfo,
+      native
+    } satisfies MicrosandboxService
+  }).pipe(
+    Effect.withSpan("Microsandbox.make", { attributes: { "msb.sdk_version": SDK_RUNTIME_VERSION } })
+  )
+
+/**
+ * A layer providing `Microsandbox`.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options = {}): Layer.Layer<Microsandbox, LibraryNotLoaded> =>
+  Layer.scoped(Microsandbox, make(options))
+
+/**
+ * A layer whose options come from `Config`.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<Microsandbox, LibraryNotLoaded | import("effect/ConfigError").ConfigError> =>
+  Layer.scoped(Microsandbox, Effect.flatMap(Config.unwrap(config), make))
+
+/**
+ * The version the loaded runtime library reports.
+ *
+ * @since 0.1.0
+ */
+export const runtimeVersion: Effect.Effect<string, MicrosandboxError, Microsandbox> = Effect.flatMap(
+  Microsandbox,
+  (m) => m.runtimeVersion
+)
+
+/**
+ * The runtime's default backend.
+ *
+ * @since 0.1.0
+ */
+export const backendInfo: Effect.Effect<BackendInfo, MicrosandboxError, Microsandbox> = Effect.flatMap(
+  Microsandbox,
+  (m) => m.backendInfo
+)

@@ -1,0 +1,437 @@
+/**
+ * Where native calls run (docs/internals.md has the measurements behind this).
+ *
+ * - `instant` calls run synchronously on the calling thread (they never block).
+ * - `short` calls (bounded I/O) run on libuv's pool through koffi's async calls, at
+ *   most `pool - 1` at a time so Node's own fs/dns/zlib work always finds a thread.
+ * - `long` and `recv` calls never touch libuv's default threads: they run on "park
+ *   lanes" — worker threads that each block in one synchronous call — plus, when the
+ *   process was started with a larger UV_THREADPOOL_SIZE, the pool threads above 4.
+ *   When more calls want to park than there are lanes, cancel-safe receives are
+ *   time-sliced: a receive that has waited a full slice while others queue is
+ *   cancelled (the runtime loses no item: runtime-abi.md §2.3) and re-issued at the
+ *   back of the queue. Long calls may hold at most all lanes but one, so receives
+ *   always make progress.
+ *
+ * Cancel ids are owned here: a fresh id per attempt, unregistered after it returns.
+ *
+ * @internal
+ */
+import type { Worker } from "node:worker_threads"
+import type { Invoker, NativeArg, RawOutcome } from "./invoker.js"
+import type { Signature } from "./signatures.js"
+import { spawnWorker, type WorkerReply } from "./worker.js"
+
+export type Outcome = RawOutcome | { readonly t: "interrupted" }
+
+export interface ExecutorOptions {
+  /** Upper bound on worker threads used as park lanes. */
+  readonly maxWorkers: number
+  /** Time slice for parked cancel-safe receives when lanes are contended (ms). */
+  readonly sliceMs: number
+  /** libuv pool size of this process (UV_THREADPOOL_SIZE at start-up, default 4). */
+  readonly uvPoolSize: number
+  /** Idle workers above one are stopped after this long (ms). */
+  readonly workerIdleMs: number
+  /** koffi's limit on running + queued async calls (koffi.config().max_async_calls). */
+  readonly maxAsyncCalls: number
+}
+
+export interface ExecutorStats {
+  readonly queuedShort: number
+  readonly queuedPark: number
+  readonly runningShort: number
+  readonly runningPark: number
+  readonly workers: number
+  readonly uvParkLanes: number
+  readonly preemptions: number
+  readonly maxQueueWaitMs: number
+}
+
+interface Job {
+  readonly spec: Signature
+  readonly args: ReadonlyArray<NativeArg>
+  readonly bufferSize: number
+  readonly enqueuedAt: number
+  cid: bigint | null
+  state: "queued" | "running" | "done"
+  interrupted: boolean
+  preempted: boolean
+  startedAt: number
+  lane: WorkerLane | "uv-short" | "uv-park" | null
+  buffer: Uint8Array | null
+  outcome: Outcome | null
+  readonly waiters: Array<(o: Outcome) => void>
+}
+
+interface WorkerLane {
+  readonly worker: Worker
+  job: Job | null
+  idleSince: number
+}
+
+/** A submitted call: `result` settles once; `interrupt` cancels and resolves with the final outcome. */
+export interface NativeJob {
+  readonly result: Promise<Outcome>
+  interrupt(): Promise<Outcome>
+}
+
+const isCancelled = (o: RawOutcome) => o.t === "err" && o.text.startsWith("{\"kind\":\"cancelled\"")
+
+export class Executor {
+  private readonly shortQueue: Array<Job> = []
+  private readonly parkQueue: Array<Job> = []
+  private readonly lanes: Array<WorkerLane> = []
+  private readonly byRequest = new Map<number, Job>()
+  private readonly running = new Set<Job>()
+  private readonly bufferPool = new Map<number, Array<Uint8Array>>()
+  private runningShort = 0
+  private runningUvPark = 0
+  private runningLong = 0
+  private spawning = 0
+  private nextRequest = 1
+  private preemptions = 0
+  private maxQueueWaitMs = 0
+  private sliceTimer: ReturnType<typeof setTimeout> | null = null
+  private idleTimer: ReturnType<typeof setInterval> | null = null
+  private closed = false
+  private saturationListener: ((message: string) => void) | null = null
+  private saturationReported = false
+  readonly uvShortLanes: number
+  readonly uvParkLanes: number
+
+  constructor(
+    private readonly invoker: Invoker,
+    private readonly libraryPath: string,
+    private readonly prototypes: ReadonlyArray<readonly [string, string]>,
+    private readonly options: ExecutorOptions
+  ) {
+    const pool = Math.max(1, options.uvPoolSize)
+    this.uvShortLanes = Math.max(1, Math.min(3, pool - 1))
+    // Threads above libuv's default 4 may host parked calls, within koffi's cap on
+    // running + queued async calls (with room left for the short lanes and probes).
+    this.uvParkLanes = Math.max(0, Math.min(pool - 4, options.maxAsyncCalls - this.uvShortLanes - 16))
+  }
+
+  /** Runs an `instant` call synchronously. */
+  callNow(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome {
+    if (spec.cid === "y") {
+      const cid = this.allocCid()
+      try {
+        return this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+      } finally {
+        this.invoker.callScalar("msb_cancel_unregister", [cid])
+      }
+    }
+    return this.invoker.callJson(spec.name, spec.cid === "ign" ? [0n, ...args] : args, bufferSize)
+  }
+
+  submit(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): NativeJob {
+    const job: Job = {
+      spec,
+      args,
+      bufferSize,
+      enqueuedAt: performance.now(),
+      cid: null,
+      state: "queued",
+      interrupted: false,
+      preempted: false,
+      startedAt: 0,
+      lane: null,
+      buffer: null,
+      outcome: null,
+      waiters: []
+    }
+    const result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
+    if (this.closed) {
+      this.finish(job, { t: "fault", message: "the native executor is shut down" })
+    } else {
+      if (spec.mode === "short") this.shortQueue.push(job)
+      else this.enqueuePark(job)
+      this.pump()
+    }
+    return {
+      result,
+      interrupt: () => this.interrupt(job)
+    }
+  }
+
+  /** Called once when calls start queueing for long (a hint to raise the thread budget). */
+  onSaturation(listener: (message: string) => void): void {
+    this.saturationListener = listener
+  }
+
+  stats(): ExecutorStats {
+    return {
+      queuedShort: this.shortQueue.length,
+      queuedPark: this.parkQueue.length,
+      runningShort: this.runningShort,
+      runningPark: [...this.running].filter((j) => j.lane !== "uv-short").length,
+      workers: this.lanes.length,
+      uvParkLanes: this.uvParkLanes,
+      preemptions: this.preemptions,
+      maxQueueWaitMs: this.maxQueueWaitMs
+    }
+  }
+
+  /** Cancels everything in flight, waits for it, stops the workers. */
+  async shutdown(): Promise<void> {
+    this.closed = true
+    const pending: Array<Promise<Outcome>> = []
+    for (const job of [...this.shortQueue, ...this.parkQueue]) pending.push(this.interrupt(job))
+    for (const job of this.running) pending.push(this.interrupt(job))
+    await Promise.all(pending)
+    if (this.sliceTimer) clearTimeout(this.sliceTimer)
+    if (this.idleTimer) clearInterval(this.idleTimer)
+    await Promise.all(this.lanes.map((l) => l.worker.terminate()))
+    this.lanes.length = 0
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private allocCid(): bigint {
+    return BigInt(this.invoker.callScalar("msb_cancel_alloc", []) as number | bigint)
+  }
+
+  private interrupt(job: Job): Promise<Outcome> {
+    if (job.state === "done") return Promise.resolve(job.outcome!)
+    const result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
+    job.interrupted = true
+    if (job.state === "queued") {
+      for (const q of [this.shortQueue, this.parkQueue]) {
+        const i = q.indexOf(job)
+        if (i >= 0) q.splice(i, 1)
+      }
+      this.finish(job, { t: "interrupted" })
+    } else if (job.cid !== null) {
+      this.invoker.callScalar("msb_cancel_trigger", [job.cid])
+    }
+    return result
+  }
+
+  private finish(job: Job, outcome: Outcome): void {
+    job.state = "done"
+    job.outcome = outcome
+    for (const w of job.waiters.splice(0)) w(outcome)
+  }
+
+  private takeBuffer(size: number): Uint8Array {
+    const pool = this.bufferPool.get(size)
+    return pool?.pop() ?? new Uint8Array(size)
+  }
+  private giveBuffer(buffer: Uint8Array): void {
+    if (buffer.length > 8 * 1024 * 1024) return
+    const pool = this.bufferPool.get(buffer.length) ?? []
+    if (pool.length < 8) pool.push(buffer)
+    this.bufferPool.set(buffer.length, pool)
+  }
+
+  private argsFor(job: Job): ReadonlyArray<NativeArg> {
+    if (job.spec.cid === "y") {
+      job.cid = this.allocCid()
+      return [job.cid, ...job.args]
+    }
+    job.cid = null
+    return job.spec.cid === "ign" ? [0n, ...job.args] : job.args
+  }
+
+  private start(job: Job, lane: WorkerLane | "uv-short" | "uv-park"): void {
+    job.state = "running"
+    job.lane = lane
+    job.preempted = false
+    job.startedAt = performance.now()
+    const waited = job.startedAt - job.enqueuedAt
+    this.maxQueueWaitMs = Math.max(this.maxQueueWaitMs, waited)
+    if (waited > 1000 && job.spec.mode !== "recv" && !this.saturationReported && this.saturationListener) {
+      this.saturationReported = true
+      this.saturationListener(
+        `a native ${job.spec.mode} call (${job.spec.name}) waited ${Math.round(waited)} ms for a thread: ` +
+          (job.spec.mode === "short"
+            ? `libuv's pool (UV_THREADPOOL_SIZE=${this.options.uvPoolSize}) is saturated; start the process with a larger UV_THREADPOOL_SIZE`
+            : `all ${this.parkCapacity()} park lanes are busy; raise threads.maxWorkers (MICROSANDBOX_FFI_THREADS) or UV_THREADPOOL_SIZE`)
+      )
+    }
+    if (job.spec.mode === "long") this.runningLong++
+    this.running.add(job)
+    const args = this.argsFor(job)
+    if (lane === "uv-short" || lane === "uv-park") {
+      if (lane === "uv-short") this.runningShort++
+      else this.runningUvPark++
+      const buffer = this.takeBuffer(job.bufferSize)
+      job.buffer = buffer
+      this.invoker.callJsonAsync(job.spec.name, args, buffer, (outcome) => this.completed(job, outcome))
+    } else {
+      lane.job = job
+      const id = this.nextRequest++
+      this.byRequest.set(id, job)
+      lane.worker.postMessage({ id, name: job.spec.name, args, bufferSize: job.bufferSize })
+    }
+  }
+
+  private completed(job: Job, outcome: RawOutcome): void {
+    const lane = job.lane
+    if (lane === "uv-short") this.runningShort--
+    else if (lane === "uv-park") this.runningUvPark--
+    else if (lane) {
+      lane.job = null
+      lane.idleSince = performance.now()
+    }
+    if (job.buffer) {
+      this.giveBuffer(job.buffer)
+      job.buffer = null
+    }
+    if (job.spec.mode === "long") this.runningLong--
+    if (job.cid !== null) {
+      this.invoker.callScalar("msb_cancel_unregister", [job.cid])
+      job.cid = null
+    }
+    job.lane = null
+    this.running.delete(job)
+    if (isCancelled(outcome) && job.interrupted) {
+      this.finish(job, { t: "interrupted" })
+    } else if (isCancelled(outcome) && job.preempted && !this.closed) {
+      // Preempted by the time slicer: back of the queue, nothing was lost.
+      job.state = "queued"
+      this.enqueuePark(job)
+    } else {
+      this.finish(job, outcome)
+    }
+    this.pump()
+  }
+
+  /** The park queue holds long calls first (in arrival order), then receives. */
+  private enqueuePark(job: Job): void {
+    if (job.spec.mode === "recv") {
+      this.parkQueue.push(job)
+      return
+    }
+    const firstRecv = this.parkQueue.findIndex((j) => j.spec.mode === "recv")
+    if (firstRecv < 0) this.parkQueue.push(job)
+    else this.parkQueue.splice(firstRecv, 0, job)
+  }
+
+  private parkCapacity(): number {
+    return this.uvParkLanes + this.options.maxWorkers
+  }
+
+  private takeLane(job: Job): WorkerLane | "uv-park" | null {
+    if (job.spec.mode === "long" && this.runningLong >= Math.max(1, this.parkCapacity() - 1)) return null
+    if (this.runningUvPark < this.uvParkLanes) return "uv-park"
+    return this.lanes.find((l) => l.job === null) ?? null
+  }
+
+  private pump(): void {
+    while (this.shortQueue.length > 0 && this.runningShort < this.uvShortLanes) {
+      this.start(this.shortQueue.shift()!, "uv-short")
+    }
+    for (let i = 0; i < this.parkQueue.length;) {
+      const job = this.parkQueue[i]!
+      const lane = this.takeLane(job)
+      if (lane === null) {
+        if (!this.hasFreeLane()) break
+        i++
+        continue
+      }
+      this.parkQueue.splice(i, 1)
+      this.start(job, lane)
+    }
+    if (this.parkQueue.length > 0) {
+      this.growWorkers()
+      this.schedulePreemption()
+    }
+  }
+
+  private hasFreeLane(): boolean {
+    return this.runningUvPark < this.uvParkLanes || this.lanes.some((l) => l.job === null)
+  }
+
+  private growWorkers(): void {
+    if (this.closed) return
+    const wanted = Math.min(
+      this.parkQueue.length,
+      this.options.maxWorkers - this.lanes.length - this.spawning
+    )
+    for (let k = 0; k < wanted; k++) {
+      this.spawning++
+      spawnWorker(this.libraryPath, this.prototypes).then(
+        (worker) => {
+          this.spawning--
+          worker.unref()
+          const lane: WorkerLane = { worker, job: null, idleSince: performance.now() }
+          worker.on("message", (reply: WorkerReply) => {
+            const job = this.byRequest.get(reply.id)
+            if (!job) return
+            this.byRequest.delete(reply.id)
+            this.completed(job, reply.outcome)
+          })
+          if (this.closed) {
+            void worker.terminate()
+            return
+          }
+          this.lanes.push(lane)
+          this.ensureIdleTimer()
+          this.pump()
+        },
+        (error) => {
+          this.spawning--
+          // Without workers, park jobs still run on what exists; with none at all, fail them.
+          if (this.lanes.length === 0 && this.uvParkLanes === 0) {
+            for (const job of this.parkQueue.splice(0)) {
+              this.finish(job, {
+                t: "fault",
+                message: `cannot start a native worker thread: ${String(error)}`
+              })
+            }
+          }
+        }
+      )
+    }
+  }
+
+  private schedulePreemption(): void {
+    if (this.sliceTimer !== null || this.closed) return
+    const now = performance.now()
+    const waiting = this.parkQueue.length
+    const running = [...this.running].filter((j) => j.spec.mode === "recv" && j.lane !== "uv-short")
+    if (running.length === 0 || waiting === 0) return
+    // A waiting long call (real work) preempts receives at once; receives take turns by slice.
+    const waitingLong = this.parkQueue.filter((j) => j.spec.mode === "long").length
+    const longSlots = Math.max(0, Math.max(1, this.parkCapacity() - 1) - this.runningLong)
+    const urgent = Math.min(waitingLong, longSlots)
+    const candidates = running.filter((j) => !j.preempted && !j.interrupted).sort((a, b) =>
+      a.startedAt - b.startedAt
+    )
+    const expired = candidates.filter((j) => now - j.startedAt >= this.options.sliceMs)
+    const eligible = urgent > 0
+      ? candidates.slice(0, Math.max(urgent, Math.min(expired.length, waiting)))
+      : expired
+    for (const job of eligible.slice(0, waiting)) {
+      job.preempted = true
+      this.preemptions++
+      if (job.cid !== null) this.invoker.callScalar("msb_cancel_trigger", [job.cid])
+    }
+    const pendingStarts = running.filter((j) => !j.preempted).map((j) => j.startedAt + this.options.sliceMs)
+    if (pendingStarts.length === 0) return
+    const delay = Math.max(1, Math.min(...pendingStarts) - now)
+    this.sliceTimer = setTimeout(() => {
+      this.sliceTimer = null
+      if (this.parkQueue.length > 0) this.schedulePreemption()
+    }, delay)
+    this.sliceTimer.unref()
+  }
+
+  private ensureIdleTimer(): void {
+    if (this.idleTimer !== null) return
+    this.idleTimer = setInterval(() => {
+      const now = performance.now()
+      for (const lane of [...this.lanes]) {
+        if (this.lanes.length <= 1) break
+        if (lane.job === null && now - lane.idleSince > this.options.workerIdleMs) {
+          this.lanes.splice(this.lanes.indexOf(lane), 1)
+          void lane.worker.terminate()
+        }
+      }
+    }, Math.max(1000, this.options.workerIdleMs / 2))
+    this.idleTimer.unref()
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The one place that touches raw memory: calls a shape-A/B/C export with a caller
+ * buffer, decodes the JSON result, decodes and frees the error string exactly once.
+ *
+ * `createInvoker` must stay self-contained (no imports, no closures over module
+ * state): its source text is also evaluated inside worker threads (see worker.ts).
+ *
+ * @internal
+ */
+
+/** The outcome of one native call, as plain data that crosses threads. */
+export type RawOutcome =
+  /** success: the JSON text the call wrote */
+  | { readonly t: "ok"; readonly json: string }
+  /** the error string the call returned (already freed) */
+  | { readonly t: "err"; readonly text: string }
+  /** the call could not be made (missing symbol, marshalling failure) */
+  | { readonly t: "fault"; readonly message: string }
+
+/** A value passed to a native function: numbers and bigints for integers, strings, booleans. */
+export type NativeArg = bigint | number | string | boolean | null
+
+export interface KoffiFunction {
+  (...args: ReadonlyArray<unknown>): unknown
+  async: (...args: ReadonlyArray<unknown>) => void
+}
+export interface KoffiModule {
+  load(path: string): { func(prototype: string): KoffiFunction; unload?(): void }
+  decode: { string(ptr: unknown): string }
+}
+
+export interface Invoker {
+  readonly missing: ReadonlyArray<string>
+  has(name: string): boolean
+  /** Synchronous call of a JSON-shaped export on the calling thread (reuses one buffer per size). */
+  callJson(name: string, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome
+  /** Asynchronous call on libuv's pool; `buffer` must stay referenced until `done` runs. */
+  callJsonAsync(
+    name: string,
+    args: ReadonlyArray<NativeArg>,
+    buffer: Uint8Array,
+    done: (outcome: RawOutcome) => void
+  ): void
+  /** Calls a void/scalar export (cancel ids, msb_set_sdk_msb_path). */
+  callScalar(name: string, args: ReadonlyArray<NativeArg>): unknown
+  /** Direct access to a declared function, for shape-D calls with out-pointers. */
+  fn(name: string): KoffiFunction | undefined
+  /** Decodes and frees an error pointer; null when the pointer is null. */
+  takeError(ptr: unknown): string | null
+}
+
+export function createInvoker(
+  koffi: KoffiModule,
+  libraryPath: string,
+  prototypes: ReadonlyArray<readonly [string, string]>
+): Invoker {
+  const lib = koffi.load(libraryPath)
+  const fns = new Map<string, KoffiFunction>()
+  const missing: Array<string> = []
+  for (const [name, prototype] of prototypes) {
+    try {
+      fns.set(name, lib.func(prototype))
+    } catch {
+      missing.push(name)
+    }
+  }
+  const free = fns.get("msb_free_string")
+  const buffers = new Map<number, Uint8Array>()
+
+  const takeError = (ptr: unknown): string | null => {
+    if (ptr === null || ptr === undefined || ptr === 0n || ptr === 0) return null
+    const text = koffi.decode.string(ptr)
+    if (free) free(ptr)
+    return text
+  }
+  const readJson = (buffer: Uint8Array): string => {
+    const end = buffer.indexOf(0)
+    return new TextDecoder().decode(buffer.subarray(0, end < 0 ? buffer.length : end))
+  }
+  const settle = (ptr: unknown, buffer: Uint8Array): RawOutcome => {
+    const text = takeError(ptr)
+    return text === null ? { t: "ok", json: readJson(buffer) } : { t: "err", text }
+  }
+
+  return {
+    missing,
+    has: (name) => fns.has(name),
+    fn: (name) => fns.get(name),
+    takeError,
+    callJson(name, args, bufferSize) {
+      const f = fns.get(name)
+      if (!f) return { t: "fault", message: `symbol ${name} is not exported by ${libraryPath}` }
+      let buffer = buffers.get(bufferSize)
+      if (!buffer) {
+        buffer = new Uint8Array(bufferSize)
+        // Keep the common sizes; drop rare huge ones after use.
+        if (bufferSize <= 8 * 1024 * 1024) buffers.set(bufferSize, buffer)
+      }
+      buffer[0] = 0
+      try {
+        return settle(f(...args, buffer, buffer.length), buffer)
+      } catch (e) {
+        return { t: "fault", message: String(e) }
+      }
+    },
+    callJsonAsync(name, args, buffer, done) {
+      const f = fns.get(name)
+      if (!f) return done({ t: "fault", message: `symbol ${name} is not exported by ${libraryPath}` })
+      buffer[0] = 0
+      try {
+        f.async(...args, buffer, buffer.length, (err: unknown, ptr: unknown) => {
+          if (err) return done({ t: "fault", message: String(err) })
+          done(settle(ptr, buffer))
+        })
+      } catch (e) {
+        done({ t: "fault", message: String(e) })
+      }
+    },
+    callScalar(name, args) {
+      const f = fns.get(name)
+      if (!f) throw new Error(`symbol ${name} is not exported by ${libraryPath}`)
+      return f(...args)
+    }
+  }
+}

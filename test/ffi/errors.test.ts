@@ -1,0 +1,80 @@
+import { describe, expect, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { Microsandbox } from "../../src/Microsandbox.js"
+import * as MicrosandboxError from "../../src/MicrosandboxError.js"
+import * as Double from "../support/double.js"
+
+const lookup = (name: string) =>
+  Effect.flatMap(
+    Microsandbox,
+    (m) => m.native.call("msb_sandbox_lookup", [name], { operation: "Test.lookup", sandbox: name })
+  )
+
+describe("runtime error kinds", () => {
+  layer(Double.layer(), { excludeTestServices: true })((it) => {
+    const kinds = Object.keys(MicrosandboxError.runtimeKinds) as Array<MicrosandboxError.RuntimeKind>
+
+    it.effect("every kind decodes to its own class, with message and operation", () =>
+      Effect.gen(function*() {
+        for (const kind of kinds) {
+          yield* Double.fault({ fn: "msb_sandbox_lookup", kind, message: `boom ${kind}`, count: 1 })
+          const error = yield* Effect.flip(lookup("some-box"))
+          const Class = MicrosandboxError.runtimeKinds[kind]
+          expect(error).toBeInstanceOf(Class)
+          expect(error._tag).toBe(Class._tag)
+          expect(error.message).toBe(`boom ${kind}`)
+          expect(error.operation).toBe("Test.lookup")
+          expect(error.sandbox).toBe("some-box")
+          expect(MicrosandboxError.isMicrosandboxError(error)).toBe(true)
+        }
+        // 26 runtime kinds besides `cancelled`, plus the 7 the seed documents.
+        expect(kinds.length).toBe(33)
+        expect(new Set(kinds.map((k) => MicrosandboxError.runtimeKinds[k]._tag)).size).toBe(33)
+      }))
+
+    it.effect("a kind this version does not know becomes Unknown and keeps the raw kind", () =>
+      Effect.gen(function*() {
+        yield* Double.fault({
+          fn: "msb_sandbox_lookup",
+          kind: "quantum_flux",
+          message: "new in 9.0",
+          count: 1
+        })
+        const error = yield* Effect.flip(lookup("x"))
+        expect(error._tag).toBe("Unknown")
+        if (error._tag === "Unknown") {
+          expect(error.kind).toBe("quantum_flux")
+          expect(error.message).toBe("new in 9.0")
+        }
+      }))
+
+    it.effect("cancelled is interruption, never an error", () =>
+      Effect.gen(function*() {
+        yield* Double.fault({ fn: "msb_sandbox_lookup", kind: "cancelled", message: "cancelled", count: 1 })
+        const exit = yield* Effect.exit(lookup("x"))
+        expect(Exit.isInterrupted(exit)).toBe(true)
+      }))
+
+    it.effect("the real runtime's errors arrive typed (sandbox_not_found from the double itself)", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(lookup("does-not-exist"))
+        expect(error._tag).toBe("SandboxNotFound")
+        expect(error.message).toBe("sandbox not found: does-not-exist")
+      }))
+
+    it.effect("catchTags can handle each tag", () =>
+      Effect.gen(function*() {
+        yield* Double.fault({ fn: "msb_sandbox_lookup", kind: "sandbox_still_running", count: 1 })
+        const handled = yield* lookup("x").pipe(
+          Effect.as("found"),
+          Effect.catchTags({
+            SandboxStillRunning: (e) => Effect.succeed(`running: ${e.operation}`),
+            SandboxNotFound: () => Effect.succeed("missing")
+          }),
+          Effect.orElseSucceed(() => "other")
+        )
+        expect(handled).toBe("running: Test.lookup")
+      }))
+  })
+})
