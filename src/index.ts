@@ -5,6 +5,28 @@
  */
 
 /** @since 0.1.0 */
+export * as Init from "./Init.js"
+/** @since 0.1.0 */
+export * as Metrics from "./Metrics.js"
+/** @since 0.1.0 */
 export * as Microsandbox from "./Microsandbox.js"
 /** @since 0.1.0 */
 export * as MicrosandboxError from "./MicrosandboxError.js"
+/** @since 0.1.0 */
+export * as Mount from "./Mount.js"
+/** @since 0.1.0 */
+export * as Network from "./Network.js"
+/** @since 0.1.0 */
+export * as Patch from "./Patch.js"
+/** @since 0.1.0 */
+export * as RootDisk from "./RootDisk.js"
+/** @since 0.1.0 */
+export * as Sandbox from "./Sandbox.js"
+/** @since 0.1.0 */
+export * as SandboxConfig from "./SandboxConfig.js"
+/** @since 0.1.0 */
+export * as SandboxFilter from "./SandboxFilter.js"
+/** @since 0.1.0 */
+export * as SandboxHandle from "./SandboxHandle.js"
+/** @since 0.1.0 */
+export * as Secret from "./Secret.js"

@@ -20,6 +20,7 @@ export interface Counters {
   readonly handles: Record<string, number>
   readonly calls: Record<string, number>
   readonly in_flight: Record<string, number>
+  readonly max_in_flight: Record<string, number>
   readonly internal_bugs: number
   readonly bug_notes: ReadonlyArray<string>
 }
@@ -59,3 +60,10 @@ export const openHandles = (c: Counters = counters()): number =>
 
 export const layer = (options: Omit<Microsandbox.Options, "libraryPath"> = {}) =>
   Microsandbox.layer({ ...options, libraryPath })
+
+export const resetMaxInFlight: Effect.Effect<void> = Effect.sync(() =>
+  void control({ op: "reset_max_in_flight" })
+)
+
+/** The host folder the double uses as a sandbox's root filesystem. */
+export const rootfs = (name: string): string => `${process.env.MSB_HOME}/sandboxes/${name}/rootfs`

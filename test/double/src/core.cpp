@@ -109,6 +109,7 @@ struct Accounting {
   uint64_t bytes_allocated = 0, bytes_freed = 0, bytes_bad_frees = 0;
   std::map<std::string, uint64_t> calls;
   std::map<std::string, int64_t> in_flight;
+  std::map<std::string, int64_t> max_in_flight;
   uint64_t internal_bugs = 0;
   std::vector<std::string> bug_notes;
   std::vector<RegistryBase*> registries;
@@ -250,6 +251,9 @@ Json counters_json() {
   for (auto& kv : A.in_flight)
     if (kv.second) inflight.set(kv.first, kv.second);
   out.set("in_flight", inflight);
+  Json maxin = Json::object();
+  for (auto& kv : A.max_in_flight) maxin.set(kv.first, kv.second);
+  out.set("max_in_flight", maxin);
   out.set("internal_bugs", A.internal_bugs);
   Json notes = Json::array();
   for (auto& n : A.bug_notes) notes.push(n);
@@ -263,7 +267,8 @@ struct InFlight {
     auto& A = acct();
     std::lock_guard<std::mutex> g(A.m);
     A.calls[fn]++;
-    A.in_flight[fn]++;
+    int64_t now = ++A.in_flight[fn];
+    if (now > A.max_in_flight[fn]) A.max_in_flight[fn] = now;
   }
   ~InFlight() {
     auto& A = acct();
@@ -573,6 +578,11 @@ MSB_EXPORT char* msbd_control(const char* request, unsigned char* buf, uintptr_t
       }
       std::lock_guard<std::mutex> g(faults().m);
       out = faults().config;
+    } else if (op == "reset_max_in_flight") {
+      auto& A = acct();
+      std::lock_guard<std::mutex> g(A.m);
+      A.max_in_flight.clear();
+      out.set("ok", true);
     } else if (op == "msb_path") {
       std::lock_guard<std::mutex> g(g_msb_path_m);
       out.set("path", g_msb_path_set ? Json(g_msb_path) : Json());

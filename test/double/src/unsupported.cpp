@@ -238,14 +238,6 @@ MSB_EXPORT char* msb_sandbox_exec_default(uint64_t cancel_id, Handle handle, con
   });
 }
 
-MSB_EXPORT char* msb_sandbox_metrics(uint64_t cancel_id, Handle handle, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_metrics", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    g_sandboxes.get(handle);
-    unsupported("msb_sandbox_metrics");
-    return Json();
-  });
-}
-
 MSB_EXPORT char* msb_fs_read(uint64_t cancel_id, Handle handle, const char *path, unsigned char *buf, uintptr_t buf_len) {
   return run_call("msb_fs_read", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
     arg_str(path);
@@ -383,30 +375,6 @@ MSB_EXPORT char* msb_volume_list(uint64_t cancel_id, unsigned char *buf, uintptr
   });
 }
 
-MSB_EXPORT char* msb_sandbox_metrics_stream(uint64_t cancel_id, Handle handle, uint64_t interval_ms, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_metrics_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    g_sandboxes.get(handle);
-    unsupported("msb_sandbox_metrics_stream");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_metrics_recv(uint64_t cancel_id, Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_metrics_recv", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(stream_handle));
-    unsupported("msb_metrics_recv");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_metrics_close(Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_metrics_close", CidMode::None, 0, buf, buf_len, [&](Call&) -> Json {
-    Json o = Json::object();
-    o.set("ok", true);
-    return o;
-  });
-}
-
 MSB_EXPORT char* msb_sandbox_log_stream(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
   return run_call("msb_sandbox_log_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
     arg_json_opt(opts_json, false);
@@ -537,21 +505,6 @@ MSB_EXPORT char* msb_exec_kill(uint64_t cancel_id, Handle exec_handle, unsigned 
   return run_call("msb_exec_kill", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
     fail("invalid_handle", "unknown sandbox handle: " + std::to_string(exec_handle));
     unsupported("msb_exec_kill");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_all_sandbox_metrics(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_all_sandbox_metrics", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    unsupported("msb_all_sandbox_metrics");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_sandbox_handle_metrics(uint64_t cancel_id, const char *name, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_handle_metrics", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(name);
-    unsupported("msb_sandbox_handle_metrics");
     return Json();
   });
 }

@@ -1,0 +1,33 @@
+/**
+ * PID-1 handoff: which init the guest runs (runtime-abi.md §6.1 `init`).
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/** @since 0.1.0 */
+export const InitConfig = Schema.Struct({
+  cmd: Schema.String,
+  args: Schema.optional(Schema.Array(Schema.String)),
+  env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+})
+
+/** @since 0.1.0 */
+export type InitConfig = typeof InitConfig.Type
+
+/** Let the runtime detect an init. @since 0.1.0 */
+export const auto = (): InitConfig => ({ cmd: "auto" })
+
+/**
+ * Run this init (an absolute path) as PID 1.
+ *
+ * @since 0.1.0
+ */
+export const cmd = (
+  command: string,
+  options: { readonly args?: ReadonlyArray<string>; readonly env?: Readonly<Record<string, string>> } = {}
+): InitConfig => ({
+  cmd: command,
+  ...(options.args ? { args: options.args } : {}),
+  ...(options.env ? { env: options.env } : {})
+})

@@ -1,0 +1,256 @@
+/**
+ * Sandboxes as scoped resources.
+ *
+ * `Sandbox.make` boots a sandbox whose lifetime is its `Scope`: on every exit of the
+ * Scope — success, failure, defect, interruption — an attached sandbox is stopped
+ * (graceful window, then kill) and its handle closed; a detached one is detached.
+ * Interrupting `make` while the VM boots cancels the boot and leaves nothing running.
+ * docs/lifecycle.md states the rules in full.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Microsandbox, Sandbox, SandboxConfig } from "effect-microsandbox"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const sandbox = yield* Sandbox.make("hello", SandboxConfig.image("python:3.12"))
+ *     yield* sandbox.ping
+ *   })
+ * )
+ *
+ * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/sandbox.js"
+import type { Metrics } from "./Metrics.js"
+import { Microsandbox } from "./Microsandbox.js"
+import type { MicrosandboxError } from "./MicrosandboxError.js"
+import * as SandboxConfig from "./SandboxConfig.js"
+import type { SandboxFilter } from "./SandboxFilter.js"
+import type { SandboxHandle } from "./SandboxHandle.js"
+
+/** @since 0.1.0 */
+export const TypeId: typeof internal.TypeId = internal.TypeId
+/** @since 0.1.0 */
+export type TypeId = internal.TypeId
+
+/**
+ * The status of a sandbox (`created` and `starting` occur on the cloud backend only).
+ *
+ * @since 0.1.0
+ */
+export const SandboxStatus = internal.SandboxStatus
+/** @since 0.1.0 */
+export type SandboxStatus = internal.SandboxStatus
+
+/** How a sandbox stopped. @since 0.1.0 */
+export const StopResult = internal.StopResult
+/** @since 0.1.0 */
+export type StopResult = internal.StopResult
+/** A round trip to the guest agent. @since 0.1.0 */
+export const PingResult = internal.PingResult
+/** @since 0.1.0 */
+export type PingResult = internal.PingResult
+/** The idle timer was refreshed. @since 0.1.0 */
+export const TouchResult = internal.TouchResult
+/** @since 0.1.0 */
+export type TouchResult = internal.TouchResult
+
+/** @since 0.1.0 */
+export type StopOptions = internal.StopOptions
+/** @since 0.1.0 */
+export type KillOptions = internal.KillOptions
+
+/**
+ * A running sandbox, connected. Its operations need no further services.
+ *
+ * @since 0.1.0
+ */
+export interface Sandbox extends Pipeable {
+  readonly [TypeId]: TypeId
+  readonly name: string
+  /** The configuration it was created with (empty for `start`/`connect`). */
+  readonly config: SandboxConfig.SandboxConfig
+  /** Whether this handle owns the VM's lifecycle (closing it stops the VM). */
+  readonly ownsLifecycle: Effect.Effect<boolean, MicrosandboxError>
+  /** `ownsLifecycle`, with `false` on any error. */
+  readonly ownsLifecycleOrFalse: Effect.Effect<boolean>
+  /** Graceful stop within `timeout` (default 10 s; zero kills at once), then kill. The handle stays open. */
+  readonly stop: (options?: StopOptions) => Effect.Effect<void, MicrosandboxError>
+  /** Asks the guest to shut down and returns at once. */
+  readonly requestStop: Effect.Effect<void, MicrosandboxError>
+  /** Kills the VM and observes the stopped state within `timeout` (default 5 s). */
+  readonly kill: (options?: KillOptions) => Effect.Effect<void, MicrosandboxError>
+  /** Sends the kill and returns. */
+  readonly requestKill: Effect.Effect<void, MicrosandboxError>
+  /** Running → draining: the guest finishes its work, then stops. */
+  readonly requestDrain: Effect.Effect<void, MicrosandboxError>
+  /** Waits, without bound, until the sandbox stops or crashes. */
+  readonly waitUntilStopped: Effect.Effect<StopResult, MicrosandboxError>
+  /** Lets the VM outlive this handle and this process; the Scope then leaves it alone. */
+  readonly detach: Effect.Effect<void, MicrosandboxError>
+  /** Closes the handle now (an owning handle's VM then shuts down); the Scope then leaves it alone. */
+  readonly close: Effect.Effect<void, MicrosandboxError>
+  /** A round trip to the guest agent (does not refresh the idle timer). */
+  readonly ping: Effect.Effect<PingResult, MicrosandboxError>
+  /** Refreshes the idle timer. */
+  readonly touch: Effect.Effect<TouchResult, MicrosandboxError>
+  /** The sandbox's record, read now. */
+  readonly info: Effect.Effect<SandboxHandle, MicrosandboxError>
+}
+
+/** @since 0.1.0 */
+export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
+
+/**
+ * Creates and boots a sandbox owned by the current Scope.
+ *
+ * Fails with `InvalidConfig` (naming the field) before anything crosses the boundary,
+ * `SandboxAlreadyExists` when the name is taken (use `SandboxConfig.replace()`), or
+ * the runtime's errors.
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  name: string,
+  ...options: ReadonlyArray<SandboxConfig.Option>
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+  internal.create(name, SandboxConfig.make(...options))
+
+/**
+ * Like `make`, from a configuration value.
+ *
+ * @since 0.1.0
+ */
+export const makeWith = (
+  name: string,
+  config: SandboxConfig.SandboxConfig
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => internal.create(name, config)
+
+/**
+ * A sandbox as a Layer for a service tag of yours: services receive it by dependency
+ * injection; the Layer's scope owns it.
+ *
+ * ```ts
+ * class Worker extends Context.Tag("Worker")<Worker, Sandbox.Sandbox>() {}
+ * const WorkerLive = Sandbox.layer(Worker, "worker", SandboxConfig.image("alpine"))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = <I>(
+  tag: Context.Tag<I, Sandbox>,
+  name: string,
+  ...options: ReadonlyArray<SandboxConfig.Option>
+): Layer.Layer<I, MicrosandboxError, Microsandbox> => Layer.scoped(tag, make(name, ...options))
+
+/**
+ * The sandbox of that name, as a metadata handle (`SandboxNotFound` when absent).
+ *
+ * @since 0.1.0
+ */
+export const get = (name: string): Effect.Effect<SandboxHandle, MicrosandboxError, Microsandbox> =>
+  Effect.flatMap(Microsandbox, (svc) => internal.lookup(svc, name))
+
+/**
+ * Every sandbox, newest first.
+ *
+ * @since 0.1.0
+ */
+export const list: Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError, Microsandbox> = Effect
+  .flatMap(
+    Microsandbox,
+    (svc) => internal.listAll(svc, {})
+  )
+
+/**
+ * The sandboxes matching a filter, newest first: all of them, or one page when the
+ * filter sets a limit.
+ *
+ * @since 0.1.0
+ */
+export const listWith = (
+  filter: SandboxFilter
+): Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError, Microsandbox> =>
+  Effect.flatMap(Microsandbox, (svc) =>
+    filter.limit._tag === "Some" || filter.cursor._tag === "Some"
+      ? Effect.map(internal.listPage(svc, filter), (p) => p.sandboxes)
+      : internal.listAll(svc, filter.labels))
+
+/**
+ * One page of sandboxes and the cursor of the next page.
+ *
+ * @since 0.1.0
+ */
+export const listPage = (
+  filter: SandboxFilter
+): Effect.Effect<
+  { readonly sandboxes: ReadonlyArray<SandboxHandle>; readonly nextCursor: Option.Option<string> },
+  MicrosandboxError,
+  Microsandbox
+> => Effect.flatMap(Microsandbox, (svc) => internal.listPage(svc, filter))
+
+/**
+ * Boots a stopped sandbox by name, owned by the current Scope
+ * (`SandboxStillRunning` when it already runs).
+ *
+ * @since 0.1.0
+ */
+export const start = (name: string): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+  internal.start(name, false)
+
+/**
+ * Boots a stopped sandbox detached: it outlives the Scope and this process.
+ *
+ * @since 0.1.0
+ */
+export const startDetached = (
+  name: string
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => internal.start(name, true)
+
+/**
+ * Connects to a running sandbox by name; releasing the Scope disconnects.
+ *
+ * @since 0.1.0
+ */
+export const connect = (
+  name: string
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => internal.connect(name)
+
+/**
+ * Removes a stopped sandbox's record, state and logs (`SandboxStillRunning` while it
+ * runs, `SandboxNotFound` when absent).
+ *
+ * @since 0.1.0
+ */
+export const remove = (name: string): Effect.Effect<void, MicrosandboxError, Microsandbox> =>
+  Effect.flatMap(Microsandbox, (svc) => internal.remove(svc, name))
+
+/**
+ * Metrics of every running or draining sandbox, by name.
+ *
+ * @since 0.1.0
+ */
+export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MicrosandboxError, Microsandbox> = Effect
+  .flatMap(
+    Microsandbox,
+    (svc) => internal.allMetrics(svc)
+  )
+
+/**
+ * Stops a sandbox (pipeable).
+ *
+ * @since 0.1.0
+ */
+export const stop =
+  (options?: { readonly timeout?: Duration.DurationInput }) =>
+  (self: Sandbox): Effect.Effect<void, MicrosandboxError> => self.stop(options)

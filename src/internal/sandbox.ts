@@ -1,0 +1,698 @@
+/**
+ * The implementation behind the Sandbox and SandboxHandle modules: native calls,
+ * the live sandbox object, release groups.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as MetricsModule from "../Metrics.js"
+import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import * as Errors from "../MicrosandboxError.js"
+import type { Sandbox } from "../Sandbox.js"
+import * as SandboxConfig from "../SandboxConfig.js"
+import type { SandboxHandle } from "../SandboxHandle.js"
+import type { NativeLibrary } from "./ffi/native.js"
+
+export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Sandbox")
+export type TypeId = typeof TypeId
+export const HandleTypeId: unique symbol = Symbol.for("effect-microsandbox/SandboxHandle")
+export type HandleTypeId = typeof HandleTypeId
+
+// ------------------------------------------------------------------ models
+
+export const SandboxStatus = Schema.Literal(
+  "created",
+  "starting",
+  "running",
+  "draining",
+  "paused",
+  "stopped",
+  "crashed"
+)
+export type SandboxStatus = typeof SandboxStatus.Type
+
+export class StopResult extends Schema.Class<StopResult>("StopResult")({
+  name: Schema.String,
+  /** `stopped` or `crashed`. */
+  status: SandboxStatus,
+  /** Exit code of the VM's runtime process (only the lifecycle owner observes it). */
+  exitCode: Schema.OptionFromSelf(Schema.Number),
+  /** Terminating signal of that process (owner only). */
+  signal: Schema.OptionFromSelf(Schema.Number),
+  observedAt: Schema.DateFromSelf,
+  /** How the stop was observed: `owned process wait`, `refreshed backend state`, or ephemeral cleanup. */
+  source: Schema.OptionFromSelf(Schema.String)
+}) {}
+
+export class PingResult extends Schema.Class<PingResult>("PingResult")({
+  name: Schema.String,
+  latency: Schema.DurationFromSelf
+}) {}
+
+export class TouchResult extends Schema.Class<TouchResult>("TouchResult")({
+  name: Schema.String,
+  activitySeq: Schema.Number
+}) {}
+
+export interface StopOptions {
+  /** Graceful window before the kill (default 10 s; zero kills at once). */
+  readonly timeout?: Duration.DurationInput
+}
+export interface KillOptions {
+  /** How long to wait to observe the stopped state (default 5 s). */
+  readonly timeout?: Duration.DurationInput
+}
+
+const HandleJson = Schema.Struct({ handle: Schema.Number, backend_kind: Schema.String })
+const OkJson = Schema.Struct({ ok: Schema.Boolean })
+const InfoJson = Schema.Struct({
+  name: Schema.String,
+  status: Schema.String,
+  config_json: Schema.String,
+  created_at_unix: Schema.NullOr(Schema.Number),
+  updated_at_unix: Schema.NullOr(Schema.Number),
+  backend_kind: Schema.String
+})
+type InfoJson = typeof InfoJson.Type
+const ListJson = Schema.Struct({
+  sandboxes: Schema.Array(InfoJson),
+  next_cursor: Schema.NullOr(Schema.String)
+})
+const StopJson = Schema.Struct({
+  name: Schema.String,
+  status: SandboxStatus,
+  exit_code: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.Number),
+  observed_at_unix: Schema.Number,
+  source: Schema.NullOr(Schema.String)
+})
+const PingJson = Schema.Struct({ name: Schema.String, latency_ms: Schema.Number })
+const TouchJson = Schema.Struct({ name: Schema.String, activity_seq: Schema.Number })
+const OwnsJson = Schema.Struct({ owns: Schema.Boolean })
+const AllMetricsJson = Schema.Struct({
+  sandboxes: Schema.Record({ key: Schema.String, value: MetricsModule.MetricsJson })
+})
+
+const toStopResult = (j: typeof StopJson.Type) =>
+  new StopResult({
+    name: j.name,
+    status: j.status,
+    exitCode: Option.fromNullable(j.exit_code),
+    signal: Option.fromNullable(j.signal),
+    observedAt: new Date(j.observed_at_unix * 1000),
+    source: Option.fromNullable(j.source)
+  })
+const millis = (d: Duration.DurationInput | undefined, dflt: number): bigint =>
+  d === undefined ? BigInt(dflt) : BigInt(Math.ceil(Duration.toMillis(Duration.decode(d))))
+
+// A name clash comes back from the runtime as `internal` (runtime-abi.md §8.1).
+const refineCreateError = (name: string) => (e: MicrosandboxError): MicrosandboxError =>
+  e._tag === "Internal" && e.message.startsWith("sandbox already exists")
+    ? new Errors.SandboxAlreadyExists({ message: e.message, operation: e.operation, sandbox: name })
+    : e
+
+// ------------------------------------------------------------------ the live sandbox
+
+type HandleState = "open" | "closed" | "detached"
+
+export interface SandboxCore {
+  readonly service: MicrosandboxService
+  readonly native: NativeLibrary
+  readonly name: string
+  readonly config: SandboxConfig.SandboxConfig
+  readonly owns: boolean
+  state: HandleState
+  handle: bigint
+}
+
+const closedError = (core: SandboxCore, operation: string) =>
+  new Errors.InvalidHandle({
+    message: `sandbox handle already ${core.state === "detached" ? "detached" : "closed"}`,
+    operation,
+    sandbox: core.name
+  })
+
+/** Runs `f` with the live handle, or fails InvalidHandle without calling the library. */
+export const withHandle = <A, E, R>(
+  core: SandboxCore,
+  operation: string,
+  f: (handle: bigint) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Errors.InvalidHandle, R> =>
+  Effect.suspend((): Effect.Effect<A, E | Errors.InvalidHandle, R> =>
+    core.state === "open" ? f(core.handle) : Effect.fail(closedError(core, operation))
+  )
+
+const call = <A, I>(
+  core: SandboxCore,
+  operation: string,
+  name: Parameters<NativeLibrary["call"]>[0],
+  args: (handle: bigint) => ReadonlyArray<bigint | number | string | boolean | null>,
+  schema: Schema.Schema<A, I>
+) =>
+  withHandle(
+    core,
+    operation,
+    (h) => core.native.callDecode(name, args(h), schema, { operation, sandbox: core.name })
+  ).pipe(
+    Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } })
+  )
+
+const releasePolicy = (core: SandboxCore, exit: Exit.Exit<unknown, unknown>): SandboxConfig.ReleasePolicy => {
+  const policy = core.config.release ?? (core.owns ? "stop" : "detach")
+  // A defect is no time for a graceful shutdown.
+  if (policy === "stop" && Exit.isFailure(exit) && Exit.isFailure(exit) && exit.cause._tag === "Die") {
+    return "kill"
+  }
+  return policy
+}
+
+const logged = <E>(what: string, core: SandboxCore) => (self: Effect.Effect<unknown, E>) =>
+  self.pipe(
+    Effect.asVoid,
+    Effect.catchAllCause((cause) =>
+      Effect.logWarning(`${what} of sandbox ${core.name} failed`, cause).pipe(
+        Effect.annotateLogs({ sandbox: core.name })
+      )
+    )
+  )
+
+/** Stops (or kills, or detaches) per policy and closes the handle. Never fails. */
+export const release = (core: SandboxCore, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (core.state !== "open") return Effect.void
+    const h = core.handle
+    const n = core.native
+    const ctx = { operation: "Sandbox.release", sandbox: core.name }
+    const policy = releasePolicy(core, exit)
+    const close = Effect.suspend(() => {
+      core.state = "closed"
+      return n.call("msb_sandbox_close", [h], ctx).pipe(logged("closing the handle", core))
+    })
+    const kill = n.call("msb_sandbox_kill", [h, 5000n], ctx)
+    switch (policy) {
+      case "detach": {
+        core.state = "detached"
+        return (core.owns ? n.call("msb_sandbox_detach", [h], ctx) : n.call("msb_sandbox_close", [h], ctx))
+          .pipe(
+            logged("detaching", core)
+          )
+      }
+      case "kill":
+        return kill.pipe(logged("killing", core), Effect.zipRight(close))
+      case "stop": {
+        const timeout = millis(core.config.releaseTimeout, 10_000)
+        return n.call("msb_sandbox_stop", [h, timeout], ctx).pipe(
+          Effect.catchAllCause((cause) =>
+            Effect.logWarning(`stopping sandbox ${core.name} failed; killing it`, cause).pipe(
+              Effect.zipRight(kill),
+              logged("killing", core)
+            )
+          ),
+          Effect.zipRight(close)
+        )
+      }
+    }
+  }).pipe(
+    Effect.uninterruptible,
+    Effect.withSpan("Sandbox.release", { attributes: { "msb.sandbox": core.name } })
+  )
+
+// Sandboxes acquired in one Scope are released together, concurrently (bounded), at
+// that Scope's close — at the position of the first sandbox acquired in it.
+interface ReleaseGroup {
+  readonly members: Set<SandboxCore>
+  closed: boolean
+}
+const groups = new WeakMap<Scope.Scope, ReleaseGroup>()
+export const RELEASE_CONCURRENCY = 16
+
+export const register = (scope: Scope.Scope, core: SandboxCore): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const existing = groups.get(scope)
+    if (existing && !existing.closed) {
+      existing.members.add(core)
+      return Effect.void
+    }
+    if (existing?.closed) return Scope.addFinalizerExit(scope, (exit) => release(core, exit))
+    const group: ReleaseGroup = { members: new Set([core]), closed: false }
+    groups.set(scope, group)
+    return Scope.addFinalizerExit(scope, (exit) =>
+      Effect.suspend(() => {
+        group.closed = true
+        const members = [...group.members]
+        group.members.clear()
+        return Effect.forEach(members, (m) => release(m, exit), {
+          concurrency: RELEASE_CONCURRENCY,
+          discard: true
+        })
+      }))
+  })
+
+class SandboxImpl implements Sandbox {
+  readonly [TypeId]: TypeId = TypeId
+  constructor(readonly core: SandboxCore) {}
+  get name() {
+    return this.core.name
+  }
+  get config() {
+    return this.core.config
+  }
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+  toJSON() {
+    return { _id: "Sandbox", name: this.core.name, state: this.core.state }
+  }
+  get ownsLifecycle(): Effect.Effect<boolean, MicrosandboxError> {
+    return call(this.core, "Sandbox.ownsLifecycle", "msb_sandbox_owns_lifecycle", (h) => [h], OwnsJson).pipe(
+      Effect.map((r) => r.owns)
+    )
+  }
+  get ownsLifecycleOrFalse(): Effect.Effect<boolean> {
+    return Effect.orElseSucceed(this.ownsLifecycle, () => false)
+  }
+  stop(options: StopOptions = {}) {
+    return call(
+      this.core,
+      "Sandbox.stop",
+      "msb_sandbox_stop",
+      (h) => [h, millis(options.timeout, 10_000)],
+      OkJson
+    ).pipe(
+      Effect.asVoid
+    )
+  }
+  get requestStop() {
+    return call(this.core, "Sandbox.requestStop", "msb_sandbox_request_stop", (h) => [h], OkJson).pipe(
+      Effect.asVoid
+    )
+  }
+  kill(options: KillOptions = {}) {
+    return call(
+      this.core,
+      "Sandbox.kill",
+      "msb_sandbox_kill",
+      (h) => [h, millis(options.timeout, 5_000)],
+      OkJson
+    ).pipe(
+      Effect.asVoid
+    )
+  }
+  get requestKill() {
+    return call(this.core, "Sandbox.requestKill", "msb_sandbox_request_kill", (h) => [h], OkJson).pipe(
+      Effect.asVoid
+    )
+  }
+  get requestDrain() {
+    return call(this.core, "Sandbox.requestDrain", "msb_sandbox_request_drain", (h) => [h], OkJson).pipe(
+      Effect.asVoid
+    )
+  }
+  get waitUntilStopped() {
+    return call(this.core, "Sandbox.waitUntilStopped", "msb_sandbox_wait_until_stopped", (h) => [h], StopJson)
+      .pipe(
+        Effect.map(toStopResult)
+      )
+  }
+  get ping() {
+    return call(this.core, "Sandbox.ping", "msb_sandbox_ping", (h) => [h], PingJson).pipe(
+      Effect.map((r) =>
+        new PingResult({ name: r.name, latency: Duration.micros(BigInt(Math.round(r.latency_ms * 1000))) })
+      )
+    )
+  }
+  get touch() {
+    return call(this.core, "Sandbox.touch", "msb_sandbox_touch", (h) => [h], TouchJson).pipe(
+      Effect.map((r) => new TouchResult({ name: r.name, activitySeq: r.activity_seq }))
+    )
+  }
+  get detach() {
+    const core = this.core
+    return withHandle(core, "Sandbox.detach", (h) => {
+      // The handle is consumed even when detach fails (runtime-abi.md §3.3).
+      core.state = "detached"
+      return core.native.call("msb_sandbox_detach", [h], { operation: "Sandbox.detach", sandbox: core.name })
+    }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.detach"))
+  }
+  get close() {
+    const core = this.core
+    return withHandle(core, "Sandbox.close", (h) => {
+      core.state = "closed"
+      return core.native.call("msb_sandbox_close", [h], { operation: "Sandbox.close", sandbox: core.name })
+    }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.close"))
+  }
+  get info(): Effect.Effect<SandboxHandle, MicrosandboxError> {
+    return lookup(this.core.service, this.core.name, "Sandbox.info")
+  }
+}
+
+export const isSandbox = (u: unknown): u is Sandbox => typeof u === "object" && u !== null && TypeId in u
+
+export const coreOf = (sandbox: Sandbox): SandboxCore => (sandbox as SandboxImpl).core
+
+/** Builds the live sandbox for a fresh handle and registers its release in the current Scope. */
+const adopt = (
+  service: MicrosandboxService,
+  name: string,
+  handle: bigint,
+  config: SandboxConfig.SandboxConfig
+): Effect.Effect<Sandbox, MicrosandboxError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const native = service.native
+    const owns = yield* native.callDecode("msb_sandbox_owns_lifecycle", [handle], OwnsJson).pipe(
+      Effect.map((r) => r.owns),
+      Effect.orElseSucceed(() => !config.detached)
+    )
+    const core: SandboxCore = { service, native, name, config, owns, state: "open", handle }
+    yield* register(yield* Scope.Scope, core)
+    return new SandboxImpl(core)
+  })
+
+/** Releases a handle produced by a call whose caller was interrupted: kill, then close. */
+const releaseOrphan = (native: NativeLibrary, name: string) => (json: string) =>
+  Effect.gen(function*() {
+    const { handle } = JSON.parse(json) as { handle: number }
+    const h = BigInt(handle)
+    const ctx = { operation: "Sandbox.release", sandbox: name }
+    yield* native.call("msb_sandbox_kill", [h, 5000n], ctx).pipe(Effect.ignore)
+    yield* native.call("msb_sandbox_close", [h], ctx)
+  })
+
+/**
+ * Acquires a handle with an interruptible native call and registers the sandbox's
+ * release in the same uninterruptible region, so there is no instant at which a
+ * running sandbox has no owner.
+ */
+const acquire = (
+  operation: string,
+  name: string,
+  config: SandboxConfig.SandboxConfig,
+  callNative: (
+    native: NativeLibrary,
+    onOrphan: (json: string) => Effect.Effect<void, unknown>
+  ) => Effect.Effect<
+    typeof HandleJson.Type,
+    MicrosandboxError
+  >
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+  Effect.gen(function*() {
+    const service = yield* Microsandbox
+    const native = service.native
+    return yield* Effect.uninterruptibleMask((restore) =>
+      restore(callNative(native, releaseOrphan(native, name))).pipe(
+        Effect.flatMap((r) => adopt(service, name, BigInt(r.handle), config))
+      )
+    )
+  }).pipe(Effect.withSpan(operation, { attributes: { "msb.sandbox": name } }))
+
+export const create = (
+  name: string,
+  config: SandboxConfig.SandboxConfig
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+  Effect.flatMap(
+    SandboxConfig.validate(name, config, "Sandbox.make"),
+    (valid) =>
+      acquire("Sandbox.make", name, valid, (native, onOrphan) =>
+        native.callDecode(
+          "msb_sandbox_create",
+          [name, JSON.stringify(SandboxConfig.encode(valid))],
+          HandleJson,
+          {
+            operation: "Sandbox.make",
+            sandbox: name,
+            onOrphan
+          }
+        ).pipe(Effect.mapError(refineCreateError(name))))
+  )
+
+const checkName = (name: string, operation: string) => {
+  const problem = SandboxConfig.checkName(name)
+  return problem
+    ? Effect.fail(
+      new Errors.InvalidConfig({
+        message: `invalid config: name: ${problem}`,
+        operation,
+        sandbox: name,
+        field: "name"
+      })
+    )
+    : Effect.void
+}
+
+export const start = (
+  name: string,
+  detached: boolean
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => {
+  const operation = detached ? "Sandbox.startDetached" : "Sandbox.start"
+  return checkName(name, operation).pipe(
+    Effect.zipRight(
+      acquire(
+        operation,
+        name,
+        detached ? { detached: true } : {},
+        (native, onOrphan) =>
+          native.callDecode("msb_sandbox_start", [name, detached], HandleJson, {
+            operation,
+            sandbox: name,
+            onOrphan
+          })
+      )
+    )
+  )
+}
+
+export const connect = (
+  name: string
+): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+  checkName(name, "SandboxHandle.connect").pipe(
+    Effect.zipRight(
+      acquire(
+        "SandboxHandle.connect",
+        name,
+        {},
+        (native) =>
+          native.callDecode("msb_sandbox_connect", [name], HandleJson, {
+            operation: "SandboxHandle.connect",
+            sandbox: name,
+            // A connect that completed after its caller left: just disconnect.
+            onOrphan: (json) => native.call("msb_sandbox_close", [BigInt(JSON.parse(json).handle)])
+          })
+      )
+    )
+  )
+
+// ------------------------------------------------------------------ handles (metadata)
+
+class HandleImpl implements SandboxHandle {
+  readonly [HandleTypeId]: HandleTypeId = HandleTypeId
+  constructor(readonly service: MicrosandboxService, readonly info: InfoJson) {}
+  private get native() {
+    return this.service.native
+  }
+  get name() {
+    return this.info.name
+  }
+  get status() {
+    return this.info.status as SandboxStatus
+  }
+  get configJson() {
+    return this.info.config_json
+  }
+  get config() {
+    return SandboxConfig.fromPersisted(this.info.config_json).pipe(
+      Either.mapLeft((message) =>
+        new Errors.Internal({
+          message: `cannot parse the persisted config: ${message}`,
+          operation: "SandboxHandle.config",
+          sandbox: this.name
+        })
+      )
+    )
+  }
+  get createdAt() {
+    return Option.map(Option.fromNullable(this.info.created_at_unix), (s) => new Date(s * 1000))
+  }
+  get updatedAt() {
+    return Option.map(Option.fromNullable(this.info.updated_at_unix), (s) => new Date(s * 1000))
+  }
+  get backendKind() {
+    return this.info.backend_kind
+  }
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+  toJSON() {
+    return { _id: "SandboxHandle", name: this.name, status: this.status }
+  }
+  private byName<A, I>(
+    operation: string,
+    fn: Parameters<NativeLibrary["call"]>[0],
+    args: ReadonlyArray<bigint | string>,
+    schema: Schema.Schema<A, I>
+  ) {
+    return this.native.callDecode(fn, [this.name, ...args], schema, { operation, sandbox: this.name }).pipe(
+      Effect.withSpan(operation, { attributes: { "msb.sandbox": this.name } })
+    )
+  }
+  get refresh() {
+    return lookup(this.service, this.name, "SandboxHandle.refresh")
+  }
+  get connect() {
+    return connect(this.name).pipe(Effect.provideService(Microsandbox, this.service))
+  }
+  get start() {
+    return start(this.name, false).pipe(Effect.provideService(Microsandbox, this.service))
+  }
+  get startDetached() {
+    return start(this.name, true).pipe(Effect.provideService(Microsandbox, this.service))
+  }
+  stop(options: StopOptions = {}) {
+    return this.byName(
+      "SandboxHandle.stop",
+      "msb_sandbox_handle_stop",
+      [millis(options.timeout, 10_000)],
+      OkJson
+    ).pipe(
+      Effect.asVoid
+    )
+  }
+  kill(options: KillOptions = {}) {
+    return this.byName(
+      "SandboxHandle.kill",
+      "msb_sandbox_handle_kill",
+      [millis(options.timeout, 5_000)],
+      OkJson
+    ).pipe(
+      Effect.asVoid
+    )
+  }
+  get requestStop() {
+    return this.byName("SandboxHandle.requestStop", "msb_sandbox_handle_request_stop", [], OkJson).pipe(
+      Effect.asVoid
+    )
+  }
+  get requestKill() {
+    return this.byName("SandboxHandle.requestKill", "msb_sandbox_handle_request_kill", [], OkJson).pipe(
+      Effect.asVoid
+    )
+  }
+  get requestDrain() {
+    return this.byName("SandboxHandle.requestDrain", "msb_sandbox_handle_request_drain", [], OkJson).pipe(
+      Effect.asVoid
+    )
+  }
+  get waitUntilStopped() {
+    return this.byName(
+      "SandboxHandle.waitUntilStopped",
+      "msb_sandbox_handle_wait_until_stopped",
+      [],
+      StopJson
+    ).pipe(
+      Effect.map(toStopResult)
+    )
+  }
+  get remove() {
+    return remove(this.service, this.name)
+  }
+  get ping() {
+    return this.byName("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson).pipe(
+      Effect.map((r) =>
+        new PingResult({ name: r.name, latency: Duration.micros(BigInt(Math.round(r.latency_ms * 1000))) })
+      )
+    )
+  }
+  get touch() {
+    return this.byName("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson).pipe(
+      Effect.map((r) => new TouchResult({ name: r.name, activitySeq: r.activity_seq }))
+    )
+  }
+  get metrics() {
+    return this.byName(
+      "SandboxHandle.metrics",
+      "msb_sandbox_handle_metrics",
+      [],
+      MetricsModule.MetricsLiteJson
+    ).pipe(
+      Effect.map(MetricsModule.liteFromJson)
+    )
+  }
+}
+
+export const lookup = (svc: MicrosandboxService, name: string, operation = "Sandbox.get") =>
+  svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name }).pipe(
+    Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
+    Effect.withSpan(operation, { attributes: { "msb.sandbox": name } })
+  )
+
+export const remove = (svc: MicrosandboxService, name: string) =>
+  svc.native.callDecode("msb_sandbox_remove", [name], OkJson, { operation: "Sandbox.remove", sandbox: name })
+    .pipe(
+      Effect.asVoid,
+      Effect.withSpan("Sandbox.remove", { attributes: { "msb.sandbox": name } })
+    )
+
+export interface ListPage {
+  readonly sandboxes: ReadonlyArray<SandboxHandle>
+  readonly nextCursor: Option.Option<string>
+}
+
+export const listPage = (
+  svc: MicrosandboxService,
+  filter: {
+    labels: Readonly<Record<string, string>>
+    limit: Option.Option<number>
+    cursor: Option.Option<string>
+  }
+): Effect.Effect<ListPage, MicrosandboxError> => {
+  const doc: Record<string, unknown> = {}
+  if (Object.keys(filter.labels).length > 0) doc.labels = filter.labels
+  if (Option.isSome(filter.limit)) doc.limit = filter.limit.value
+  if (Option.isSome(filter.cursor)) doc.cursor = filter.cursor.value
+  return svc.native.callDecode("msb_sandbox_list", [JSON.stringify(doc)], ListJson, {
+    operation: "Sandbox.list"
+  }).pipe(
+    Effect.map((r) => ({
+      sandboxes: r.sandboxes.map((info) => new HandleImpl(svc, info)),
+      nextCursor: Option.fromNullable(r.next_cursor)
+    }))
+  )
+}
+
+export const listAll = (
+  svc: MicrosandboxService,
+  labels: Readonly<Record<string, string>>
+): Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError> =>
+  Effect.gen(function*() {
+    const out: Array<SandboxHandle> = []
+    let cursor = Option.none<string>()
+    do {
+      const page = yield* listPage(svc, { labels, limit: Option.some(100), cursor })
+      out.push(...page.sandboxes)
+      cursor = page.nextCursor
+    } while (Option.isSome(cursor))
+    return out
+  }).pipe(Effect.withSpan("Sandbox.list"))
+
+export const allMetrics = (svc: MicrosandboxService) =>
+  svc.native.callDecode("msb_all_sandbox_metrics", [], AllMetricsJson, { operation: "Sandbox.allMetrics" })
+    .pipe(
+      Effect.map((r) =>
+        new Map(
+          Object.entries(r.sandboxes).map(([name, m]) => [name, MetricsModule.fromJson(m)])
+        ) as ReadonlyMap<
+          string,
+          MetricsModule.Metrics
+        >
+      ),
+      Effect.withSpan("Sandbox.allMetrics")
+    )

@@ -1,0 +1,151 @@
+import { describe, expect, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import { readFileSync } from "node:fs"
+import * as Sandbox from "../../src/Sandbox.js"
+import * as SandboxConfig from "../../src/SandboxConfig.js"
+import * as Double from "../support/double.js"
+
+const alpine = SandboxConfig.image("alpine")
+const status = (name: string) =>
+  Sandbox.get(name).pipe(
+    Effect.map((h) => h.status),
+    Effect.catchTag("SandboxNotFound", () => Effect.succeed("gone"))
+  )
+const systemLog = (name: string) =>
+  readFileSync(`${process.env.MSB_HOME}/sandboxes/${name}/logs/runtime.log`, "utf8").split("\n").filter(
+    Boolean
+  )
+    .map((l) => Buffer.from(JSON.parse(l).data_b64, "base64").toString().trim())
+
+class Boom extends Error {}
+
+describe("Scope semantics", () => {
+  layer(Double.layer(), { excludeTestServices: true })((it) => {
+    it.effect("every exit of the owning Scope stops the sandbox: success, failure, defect, interruption", () =>
+      Effect.gen(function*() {
+        const inScope = (name: string, after: Effect.Effect<void, Boom>) =>
+          Effect.scoped(Sandbox.make(name, alpine).pipe(Effect.zipRight(after)))
+
+        yield* inScope("exit-success", Effect.void)
+        const failure = yield* Effect.exit(inScope("exit-failure", Effect.fail(new Boom())))
+        const defect = yield* Effect.exit(inScope("exit-defect", Effect.die(new Boom())))
+        const fiber = yield* Effect.fork(inScope("exit-interrupt", Effect.never))
+        yield* Effect.sleep("200 millis")
+        yield* Fiber.interrupt(fiber)
+
+        expect(Exit.isFailure(failure)).toBe(true)
+        expect(Exit.isFailure(defect)).toBe(true)
+        // Checked through fresh handles: the runtime's records say stopped.
+        for (const name of ["exit-success", "exit-failure", "exit-defect", "exit-interrupt"]) {
+          expect([name, yield* status(name)]).toEqual([name, "stopped"])
+        }
+        // A defect is no time for grace: that one was killed, the others stopped gracefully.
+        expect(systemLog("exit-defect")).toContain("sandbox killed")
+        expect(systemLog("exit-success")).toContain("stop requested")
+        expect(systemLog("exit-success")).not.toContain("sandbox killed")
+        expect(Double.counters().handles.sandbox).toBe(0)
+      }))
+
+    it.effect("interrupting create at random points leaves 0 running sandboxes, 0 handles, 0 cancel ids (100 runs)", () =>
+      Effect.gen(function*() {
+        yield* Double.configure({ boot_delay_ms: 15 })
+        const before = Double.counters()
+        for (let i = 0; i < 100; i++) {
+          const fiber = yield* Effect.fork(
+            Effect.scoped(Sandbox.make(`rnd-${i}`, alpine).pipe(Effect.zipRight(Effect.never)))
+          )
+          yield* Effect.sleep(`${Math.floor(Math.random() * 40)} millis`)
+          yield* Fiber.interrupt(fiber)
+        }
+        yield* Double.configure({ boot_delay_ms: null })
+        const left = (yield* Sandbox.list).filter((h) => h.name.startsWith("rnd-"))
+        expect(left.filter((h) => h.status === "running" || h.status === "draining").map((h) => h.name))
+          .toEqual([])
+        // Some creates were cut mid-boot (crashed), some completed and were stopped by the Scope.
+        expect(new Set(left.map((h) => h.status))).toEqual(new Set(["crashed", "stopped"]))
+        const after = Double.counters()
+        expect(after.handles.sandbox).toBe(before.handles.sandbox)
+        expect(after.cancel_ids.registered).toBe(0)
+        expect(after.in_flight).toEqual({})
+        expect(after.strings.outstanding).toBe(0)
+      }))
+
+    it.effect("50 sandboxes created concurrently in one scope are all stopped at its end, released concurrently", () =>
+      Effect.gen(function*() {
+        yield* Double.resetMaxInFlight
+        yield* Effect.scoped(
+          Effect.forEach(
+            Array.from({ length: 50 }, (_, i) => `fifty-${i}`),
+            (name) => Sandbox.make(name, alpine),
+            {
+              concurrency: 50
+            }
+          )
+        )
+        const all = (yield* Sandbox.list).filter((h) => h.name.startsWith("fifty-"))
+        expect(all.length).toBe(50)
+        expect(all.every((h) => h.status === "stopped")).toBe(true)
+        const maxStops = Double.counters().max_in_flight.msb_sandbox_stop ?? 0
+        expect(maxStops).toBeGreaterThan(1)
+        expect(maxStops).toBeLessThanOrEqual(16)
+      }))
+
+    it.effect("the release policy is chosen per sandbox: stop, kill, detach", () =>
+      Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          yield* Sandbox.make("policy-stop", alpine)
+          yield* Sandbox.make("policy-kill", alpine, SandboxConfig.release("kill"))
+          yield* Sandbox.make("policy-detach", alpine, SandboxConfig.release("detach"))
+          yield* Sandbox.make("policy-detached", alpine, SandboxConfig.detached())
+        }))
+        expect(yield* status("policy-stop")).toBe("stopped")
+        expect(systemLog("policy-stop")).not.toContain("sandbox killed")
+        expect(yield* status("policy-kill")).toBe("stopped")
+        expect(systemLog("policy-kill")).toContain("sandbox killed")
+        expect(systemLog("policy-kill")).not.toContain("stop requested")
+        expect(yield* status("policy-detach")).toBe("running")
+        expect(yield* status("policy-detached")).toBe("running")
+        for (const name of ["policy-detach", "policy-detached"]) yield* (yield* Sandbox.get(name)).kill()
+      }))
+
+    it.effect("a failing stop is logged and escalates to kill; the Scope still succeeds", () =>
+      Effect.gen(function*() {
+        yield* Double.fault({ fn: "msb_sandbox_stop", kind: "internal", message: "stop broke", count: 1 })
+        const exit = yield* Effect.exit(Effect.scoped(Sandbox.make("stubborn", alpine)))
+        expect(Exit.isSuccess(exit)).toBe(true)
+        expect(yield* status("stubborn")).toBe("stopped")
+        expect(systemLog("stubborn")).toContain("sandbox killed")
+      }))
+
+    it.effect("a sandbox closed or detached by hand is left alone by its Scope", () =>
+      Effect.gen(function*() {
+        const stopsBefore = Double.counters().calls.msb_sandbox_stop ?? 0
+        yield* Effect.scoped(Effect.gen(function*() {
+          const a = yield* Sandbox.make("hand-detach", alpine)
+          yield* a.detach
+          expect((yield* Effect.flip(a.ping))._tag).toBe("InvalidHandle")
+        }))
+        expect(Double.counters().calls.msb_sandbox_stop ?? 0).toBe(stopsBefore)
+        expect(yield* status("hand-detach")).toBe("running")
+        yield* (yield* Sandbox.get("hand-detach")).stop()
+      }))
+
+    it.effect("Sandbox.layer provides a sandbox to services by dependency injection, one per layer", () =>
+      Effect.gen(function*() {
+        class Worker extends Context.Tag("test/Worker")<Worker, Sandbox.Sandbox>() {}
+        const WorkerLive = Sandbox.layer(Worker, "layered", alpine, SandboxConfig.label("via", "layer"))
+        const seen = yield* Effect.scoped(Effect.gen(function*() {
+          const ctx = yield* Layer.build(WorkerLive)
+          const sb = Context.get(ctx, Worker)
+          expect(yield* status("layered")).toBe("running")
+          return sb.name
+        }))
+        expect(seen).toBe("layered")
+        expect(yield* status("layered")).toBe("stopped")
+      }))
+  })
+})
