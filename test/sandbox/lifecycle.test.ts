@@ -69,7 +69,7 @@ describe("Sandbox lifecycle", () => {
     it.scoped("close releases the handle now; later calls fail InvalidHandle without reaching the runtime", () =>
       Effect.gen(function*() {
         const sb = yield* Sandbox.make("life-close", alpine)
-        const before = Double.counters().handles.sandbox
+        const before = Double.counters().handles.sandbox ?? 0
         yield* sb.close
         expect(Double.counters().handles.sandbox).toBe(before - 1)
         const pings = Double.counters().calls.msb_sandbox_ping ?? 0
