@@ -30,12 +30,15 @@ import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import type { AttachOptions, ExecEvent, ExecOptions, ExecProcess, ExecResult } from "./Exec.js"
 import * as internal from "./internal/sandbox.js"
 import type { Metrics } from "./Metrics.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type { MicrosandboxError } from "./MicrosandboxError.js"
 import * as SandboxConfig from "./SandboxConfig.js"
 import type { SandboxFilter } from "./SandboxFilter.js"
+import type { SandboxFs } from "./SandboxFs.js"
 import type { SandboxHandle } from "./SandboxHandle.js"
 
 /** @since 0.1.0 */
@@ -106,6 +109,70 @@ export interface Sandbox extends Pipeable {
   readonly touch: Effect.Effect<TouchResult, MicrosandboxError>
   /** The sandbox's record, read now. */
   readonly info: Effect.Effect<SandboxHandle, MicrosandboxError>
+
+  /**
+   * Runs a command (no shell) and collects its output. A non-zero exit is a value
+   * (`Exec.orFail` makes it an error); `ExecFailed` when it cannot start; `ExecTimeout`
+   * past `options.timeout`.
+   */
+  readonly exec: <E = never>(
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: ExecOptions<E>
+  ) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  /** Runs the image's default command (entrypoint + cmd, then `args`); `NoDefaultCommand` when there is none. */
+  readonly execDefault: <E = never>(
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  /** Runs a script through the sandbox's shell (`<shell> -c script`). */
+  readonly shell: <E = never>(
+    script: string,
+    options?: ExecOptions<E>
+  ) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  /**
+   * A command's events as a Stream: one native receive per pull. The session is closed
+   * when the stream ends; interrupting it kills the command (unless `killOnInterrupt: false`).
+   */
+  readonly execStream: <E = never>(
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: ExecOptions<E>
+  ) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  /** `execStream` of the default command. */
+  readonly execDefaultStream: <E = never>(
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  /** `execStream` of a script through the sandbox's shell. */
+  readonly shellStream: <E = never>(
+    script: string,
+    options?: ExecOptions<E>
+  ) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  /** Starts a command to control while it runs (stdin, signals, resize); owned by the Scope. */
+  readonly spawn: (
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: ExecOptions<never> & { readonly stdinPipe?: boolean }
+  ) => Effect.Effect<ExecProcess, MicrosandboxError, Scope.Scope>
+  /**
+   * Bridges this process's terminal to a command in the sandbox and returns its exit
+   * code; `NotATerminal` when stdin or stdout is not a TTY.
+   */
+  readonly attach: (
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: AttachOptions
+  ) => Effect.Effect<number, MicrosandboxError>
+  /** `attach` to the default command. */
+  readonly attachDefault: (
+    options?: AttachOptions & { readonly args?: ReadonlyArray<string> }
+  ) => Effect.Effect<
+    number,
+    MicrosandboxError
+  >
+  /** `attach` to the sandbox's shell. */
+  readonly attachShell: Effect.Effect<number, MicrosandboxError>
+  /** The guest filesystem. */
+  readonly fs: SandboxFs
 }
 
 /** @since 0.1.0 */

@@ -12,6 +12,8 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as Exec from "../Exec.js"
 import * as MetricsModule from "../Metrics.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
@@ -19,7 +21,12 @@ import * as Errors from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
 import type { SandboxHandle } from "../SandboxHandle.js"
+import * as ExecImpl from "./exec.js"
 import type { NativeLibrary } from "./ffi/native.js"
+import * as FsImpl from "./fs.js"
+import { type SandboxCore, withHandle } from "./sandboxCore.js"
+
+export { type SandboxCore, withHandle } from "./sandboxCore.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Sandbox")
 export type TypeId = typeof TypeId
@@ -120,35 +127,6 @@ const refineCreateError = (name: string) => (e: MicrosandboxError): Microsandbox
     : e
 
 // ------------------------------------------------------------------ the live sandbox
-
-type HandleState = "open" | "closed" | "detached"
-
-export interface SandboxCore {
-  readonly service: MicrosandboxService
-  readonly native: NativeLibrary
-  readonly name: string
-  readonly config: SandboxConfig.SandboxConfig
-  readonly owns: boolean
-  state: HandleState
-  handle: bigint
-}
-
-const closedError = (core: SandboxCore, operation: string) =>
-  new Errors.InvalidHandle({
-    message: `sandbox handle already ${core.state === "detached" ? "detached" : "closed"}`,
-    operation,
-    sandbox: core.name
-  })
-
-/** Runs `f` with the live handle, or fails InvalidHandle without calling the library. */
-export const withHandle = <A, E, R>(
-  core: SandboxCore,
-  operation: string,
-  f: (handle: bigint) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E | Errors.InvalidHandle, R> =>
-  Effect.suspend((): Effect.Effect<A, E | Errors.InvalidHandle, R> =>
-    core.state === "open" ? f(core.handle) : Effect.fail(closedError(core, operation))
-  )
 
 const call = <A, I>(
   core: SandboxCore,
@@ -258,7 +236,72 @@ export const register = (scope: Scope.Scope, core: SandboxCore): Effect.Effect<v
 
 class SandboxImpl implements Sandbox {
   readonly [TypeId]: TypeId = TypeId
-  constructor(readonly core: SandboxCore) {}
+  readonly fs: Sandbox["fs"]
+  private shellPath: string | undefined
+  constructor(readonly core: SandboxCore) {
+    this.fs = FsImpl.make(core)
+    this.shellPath = core.config.shell
+  }
+  /** The configured shell: from the create options, else the persisted config, else /bin/sh. */
+  private get shellCommand(): Effect.Effect<string, MicrosandboxError> {
+    if (this.shellPath !== undefined) return Effect.succeed(this.shellPath)
+    return lookup(this.core.service, this.core.name, "Sandbox.shell").pipe(
+      Effect.map((h) =>
+        Either.match(h.config, { onLeft: () => "/bin/sh", onRight: (c) => c.shell ?? "/bin/sh" })
+      ),
+      Effect.tap((shell) => Effect.sync(() => (this.shellPath = shell)))
+    )
+  }
+  exec<E = never>(command: string, args: ReadonlyArray<string> = [], options: Exec.ExecOptions<E> = {}) {
+    return ExecImpl.collect(this.core, "Sandbox.exec", { command, args }, options)
+  }
+  execDefault<E = never>(options: Exec.ExecOptions<E> & { readonly args?: ReadonlyArray<string> } = {}) {
+    return ExecImpl.collect(this.core, "Sandbox.execDefault", { args: options.args ?? [] }, options)
+  }
+  shell<E = never>(script: string, options: Exec.ExecOptions<E> = {}) {
+    return Effect.flatMap(
+      this.shellCommand,
+      (shell) =>
+        ExecImpl.collect(this.core, "Sandbox.shell", { command: shell, args: ["-c", script] }, options)
+    )
+  }
+  execStream<E = never>(
+    command: string,
+    args: ReadonlyArray<string> = [],
+    options: Exec.ExecOptions<E> = {}
+  ) {
+    return ExecImpl.stream(this.core, "Sandbox.execStream", { command, args }, options)
+  }
+  execDefaultStream<E = never>(
+    options: Exec.ExecOptions<E> & { readonly args?: ReadonlyArray<string> } = {}
+  ) {
+    return ExecImpl.stream(this.core, "Sandbox.execDefaultStream", { args: options.args ?? [] }, options)
+  }
+  shellStream<E = never>(script: string, options: Exec.ExecOptions<E> = {}) {
+    return Stream.unwrap(
+      Effect.map(
+        this.shellCommand,
+        (shell) =>
+          ExecImpl.stream(this.core, "Sandbox.shellStream", { command: shell, args: ["-c", script] }, options)
+      )
+    )
+  }
+  spawn(
+    command: string,
+    args: ReadonlyArray<string> = [],
+    options: Exec.ExecOptions<never> & { readonly stdinPipe?: boolean } = {}
+  ) {
+    return ExecImpl.spawn(this.core, "Sandbox.spawn", { command, args }, options)
+  }
+  attach(command: string, args: ReadonlyArray<string> = [], options: Exec.AttachOptions = {}) {
+    return ExecImpl.attach(this.core, "Sandbox.attach", { command, args }, options)
+  }
+  attachDefault(options: Exec.AttachOptions & { readonly args?: ReadonlyArray<string> } = {}) {
+    return ExecImpl.attach(this.core, "Sandbox.attachDefault", { args: options.args ?? [] }, options)
+  }
+  get attachShell() {
+    return ExecImpl.attach(this.core, "Sandbox.attachShell", "shell", {})
+  }
   get name() {
     return this.core.name
   }

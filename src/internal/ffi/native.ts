@@ -30,6 +30,10 @@ export interface CallOptions {
   readonly onOrphan?: (json: string) => Effect.Effect<void, unknown>
   /** Override the output buffer size (bytes). */
   readonly bufferSize?: number
+  /** Trace this call in its own span (default: yes, except receives and instant calls). */
+  readonly span?: boolean
+  /** Retry a read-only call once on `buffer_too_small` (default true). */
+  readonly retryOnBufferTooSmall?: boolean
 }
 
 export interface NativeLibrary {
@@ -115,22 +119,31 @@ export const makeNative = (
                   )
                 )
               }
-              if (!retried && need) return attempt(Number(need[1]), true)
+              if (!retried && need && opts.retryOnBufferTooSmall !== false) {
+                return attempt(Number(need[1]), true)
+              }
             }
             return Effect.fail(fromDocument(doc, ctx))
           }
         }
       })
-    return attempt(opts.bufferSize ?? spec.buffer, false).pipe(
-      Effect.withSpan(`msb.${name}`, {
-        kind: "client",
-        attributes: {
-          "msb.operation": ctx.operation,
-          "msb.library": loaded.path,
-          ...(ctx.sandbox ? { "msb.sandbox": ctx.sandbox } : {})
-        }
-      })
-    )
+    // Receives and other per-item calls run thousands of times a second: a span each
+    // would cost more than the call (an Effect span is tens of µs here). Their stream
+    // or public operation carries the span instead.
+    const effect = attempt(opts.bufferSize ?? spec.buffer, false)
+    return spec.mode === "recv" || spec.mode === "instant" || opts.span === false
+      ? effect
+      : effect.pipe(
+        Effect.withSpan(`msb.${name}`, {
+          kind: "client",
+          captureStackTrace: false,
+          attributes: {
+            "msb.operation": ctx.operation,
+            "msb.library": loaded.path,
+            ...(ctx.sandbox ? { "msb.sandbox": ctx.sandbox } : {})
+          }
+        })
+      )
   }
 
   const callDecode: NativeLibrary["callDecode"] = (name, args, schema, opts = {}) => {

@@ -164,7 +164,7 @@ export const signatures: ReadonlyArray<Signature> = [
     "void * msb_exec_id(uint64_t exec_handle, uint8_t * buf, uintptr_t buf_len)",
     "json",
     "n",
-    "short",
+    "long",
     "read",
     MiB
   ),

@@ -61,14 +61,17 @@ struct Parser {
     i++;
     std::string out;
     while (true) {
+      size_t run = i;
+      while (i < s.size()) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c == '"' || c == '\\' || c < 0x20) break;
+        i++;
+      }
+      out.append(s, run, i - run);
       if (i >= s.size()) fail("EOF while parsing a string");
       unsigned char c = s[i++];
       if (c == '"') break;
       if (c < 0x20) fail("control character (\\u0000-\\u001F) found while parsing a string");
-      if (c != '\\') {
-        out += static_cast<char>(c);
-        continue;
-      }
       if (i >= s.size()) fail("EOF while parsing a string");
       char e = s[i++];
       switch (e) {
@@ -297,11 +300,20 @@ size_t Json::size() const {
   return 0;
 }
 
-std::string json_quote(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 2);
+static void quote_into(std::string& out, const std::string& s) {
   out += '"';
-  for (unsigned char c : s) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p < end) {
+    const char* run = p;
+    while (p < end) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c < 0x20 || c == '"' || c == '\\') break;
+      p++;
+    }
+    out.append(run, static_cast<size_t>(p - run));
+    if (p == end) break;
+    unsigned char c = static_cast<unsigned char>(*p++);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -310,18 +322,21 @@ std::string json_quote(const std::string& s) {
       case '\t': out += "\\t"; break;
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        static const char* hex = "0123456789abcdef";
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
     }
   }
   out += '"';
+}
+
+std::string json_quote(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  quote_into(out, s);
   return out;
 }
 
@@ -343,7 +358,7 @@ void Json::dump_to(std::string& out) const {
       out += t;
       break;
     }
-    case Type::String: out += json_quote(s_); break;
+    case Type::String: quote_into(out, s_); break;
     case Type::Array: {
       out += '[';
       bool first = true;
@@ -361,7 +376,7 @@ void Json::dump_to(std::string& out) const {
       for (auto& kv : *o_) {
         if (!first) out += ',';
         first = false;
-        out += json_quote(kv.first);
+        quote_into(out, kv.first);
         out += ':';
         kv.second.dump_to(out);
       }
@@ -415,27 +430,25 @@ bool valid_utf8(const char* p, size_t n) {
 static const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string base64_encode(const unsigned char* d, size_t n) {
-  std::string out;
-  out.reserve(((n + 2) / 3) * 4);
+  std::string out(((n + 2) / 3) * 4, '=');
+  char* o = &out[0];
   size_t i = 0;
   for (; i + 2 < n; i += 3) {
     uint32_t v = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += kB64[v & 63];
+    *o++ = kB64[v >> 18];
+    *o++ = kB64[(v >> 12) & 63];
+    *o++ = kB64[(v >> 6) & 63];
+    *o++ = kB64[v & 63];
   }
   if (i + 1 == n) {
     uint32_t v = d[i] << 16;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += "==";
+    *o++ = kB64[v >> 18];
+    *o++ = kB64[(v >> 12) & 63];
   } else if (i + 2 == n) {
     uint32_t v = (d[i] << 16) | (d[i + 1] << 8);
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += '=';
+    *o++ = kB64[v >> 18];
+    *o++ = kB64[(v >> 12) & 63];
+    *o++ = kB64[(v >> 6) & 63];
   }
   return out;
 }

@@ -105,8 +105,8 @@ double system_uptime() {
 }
 
 // The last CPU reading per sandbox boot, for cpu_percent between samples.
-std::mutex g_cpu_m;
-std::map<uint64_t, std::pair<int64_t, uint64_t>> g_cpu;  // boot_id -> (mono ms, ticks)
+std::mutex& g_cpu_m = *new std::mutex();
+std::map<uint64_t, std::pair<int64_t, uint64_t>>& g_cpu = *new std::map<uint64_t, std::pair<int64_t, uint64_t>>();  // boot_id -> (mono ms, ticks)
 
 uint64_t memory_limit(const Json& rec) {
   auto res = rec.find("config")->find("resources");
@@ -168,7 +168,7 @@ struct MetricsStream {
   std::atomic<bool> closed{false};
   std::mutex recv_m;  // try-lock: concurrent recv fails busy
 };
-Registry<MetricsStream> g_metrics("metrics");
+Registry<MetricsStream>& g_metrics = *new Registry<MetricsStream>("metrics");
 
 void run_sampler(std::shared_ptr<MetricsStream> s, SandboxP pinned, uint64_t interval_ms) {
   // The task holds the sandbox (the "pin" of runtime-abi.md §3.3) until it notices the

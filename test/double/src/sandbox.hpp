@@ -70,7 +70,7 @@ struct SandboxObj {
   ~SandboxObj();
 };
 using SandboxP = std::shared_ptr<SandboxObj>;
-extern Registry<SandboxObj> g_sandboxes;
+extern Registry<SandboxObj>& g_sandboxes;
 
 // Boots a VM for the record (create/start). Blocks until the agent is ready.
 // Throws MsbError / Cancelled; on cancel or failure nothing is left running.

@@ -24,7 +24,7 @@ extern char** environ;
 
 namespace msbd {
 
-Registry<SandboxObj> g_sandboxes("sandbox");
+Registry<SandboxObj>& g_sandboxes = *new Registry<SandboxObj>("sandbox");
 
 // ------------------------------------------------------------ paths and files
 

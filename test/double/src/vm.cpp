@@ -71,20 +71,18 @@ void write_procs_locked() {
   ::rename(tmp.c_str(), path.c_str());
 }
 
-void exec_log(const std::string& source, uint64_t session, const char* data, size_t n) {
-  Json e = Json::object();
-  e.set("source", source);
-  e.set("session_id", session);
-  e.set("timestamp_ms", now_ms());
-  e.set("data_b64", base64_encode(reinterpret_cast<const unsigned char*>(data), n));
-  std::string line = e.dump() + "\n";
+int g_log_fd = -1;  // exec.log, opened once (guarded by g_log_m)
+
+void exec_log_b64(const std::string& source, uint64_t session, const std::string& b64) {
+  std::string line = "{\"source\":\"" + source + "\",\"session_id\":" + std::to_string(session) +
+                     ",\"timestamp_ms\":" + std::to_string(now_ms()) + ",\"data_b64\":\"" + b64 + "\"}\n";
   std::lock_guard<std::mutex> g(g_log_m);
-  std::string dir = log_dir(g_name);
-  int fd = ::open((dir + "/exec.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  ssize_t w = ::write(fd, line.data(), line.size());
+  if (g_log_fd < 0) {
+    g_log_fd = ::open((log_dir(g_name) + "/exec.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (g_log_fd < 0) return;
+  }
+  ssize_t w = ::write(g_log_fd, line.data(), line.size());
   (void)w;
-  ::close(fd);
 }
 
 std::string map_guest_path(const std::string& p) {
@@ -173,15 +171,16 @@ std::string errno_kind(int err) {
 
 void pump_output(const SessionP& s, int fd, const char* source) {
   std::vector<char> buf(4096);
+  std::string kind = std::string(source) == "stderr" ? "stderr" : "stdout";
   while (true) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    exec_log(source, s->id, buf.data(), static_cast<size_t>(n));
-    Json ev = Json::object();
-    ev.set("event", std::string(source) == "stderr" ? "stderr" : "stdout");
-    ev.set("data", base64_encode(reinterpret_cast<unsigned char*>(buf.data()), static_cast<size_t>(n)));
-    s->send(ev);
+    std::string b64 = base64_encode(reinterpret_cast<unsigned char*>(buf.data()), static_cast<size_t>(n));
+    exec_log_b64(source, s->id, b64);
+    std::lock_guard<std::mutex> g(s->send_m);
+    if (s->client_gone) continue;
+    if (!write_frame(s->conn, "{\"event\":\"" + kind + "\",\"data\":\"" + b64 + "\"}")) s->client_gone = true;
   }
 }
 

@@ -1,0 +1,243 @@
+/**
+ * Running commands in a sandbox: options, results, the event stream of a running
+ * command and helpers over it. The operations themselves are methods of a `Sandbox`
+ * (`exec`, `execStream`, `shell`, `spawn`, `attach`…).
+ *
+ * ```ts
+ * const out = yield* sandbox.exec("python3", ["-c", "print(1 + 1)"])
+ * out.stdout    // "2\n"
+ * out.exitCode  // 0
+ *
+ * yield* sandbox.execStream("make", ["test"]).pipe(Exec.stdoutLines, Stream.runForEach(Console.log))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import type * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
+import type { MicrosandboxError } from "./MicrosandboxError.js"
+import { NonZeroExit } from "./MicrosandboxError.js"
+
+/**
+ * Why a command could not start (the runtime's `failed` event).
+ *
+ * @since 0.1.0
+ */
+export class ExecFailure extends Data.Class<{
+  /** `not_found`, `permission_denied`, `not_executable`, `bad_cwd`, `bad_args`, `resource_limit`, `user_setup_failed`, `out_of_memory`, `pty_setup_failed` or `other`. */
+  readonly kind: string
+  readonly errno: Option.Option<number>
+  readonly errnoName: Option.Option<string>
+  readonly message: string
+  readonly stage: Option.Option<string>
+}> {}
+
+/**
+ * One event of a running command, in order: `Started`, then any interleaving of
+ * `Stdout`/`Stderr`/`StdinError`, then one of `Exited` (code; -1 after a signal) or
+ * `Failed` (it never started).
+ *
+ * @since 0.1.0
+ */
+export type ExecEvent = Data.TaggedEnum<{
+  Started: { readonly pid: number }
+  Stdout: { readonly data: Uint8Array }
+  Stderr: { readonly data: Uint8Array }
+  StdinError: {
+    readonly errno: Option.Option<number>
+    readonly errnoName: Option.Option<string>
+    readonly message: string
+  }
+  Exited: { readonly code: number }
+  Failed: { readonly failure: ExecFailure }
+}>
+
+/** Constructors and matchers of `ExecEvent`. @since 0.1.0 */
+export const ExecEvent = Data.taggedEnum<ExecEvent>()
+
+/**
+ * POSIX resource limits of a command (`RLIMIT_*`), soft or `[soft, hard]`.
+ *
+ * @since 0.1.0
+ */
+export type Rlimits = Readonly<
+  Partial<
+    Record<
+      "nofile" | "nproc" | "core" | "cpu" | "fsize" | "data" | "stack" | "as" | "memlock" | "rss",
+      number | readonly [soft: number, hard: number]
+    >
+  >
+>
+
+/**
+ * Options of one command.
+ *
+ * @since 0.1.0
+ */
+export interface ExecOptions<E = never> {
+  /** Working directory (an absolute guest path; default the sandbox's workdir). */
+  readonly cwd?: string | undefined
+  /** Extra environment for this command. */
+  readonly env?: Readonly<Record<string, string>> | undefined
+  /** User name or uid (default the sandbox's user). */
+  readonly user?: string | undefined
+  /** Run under a pseudo-terminal (24×80; output arrives as stdout). */
+  readonly tty?: boolean | undefined
+  /** Resource limits, applied by the guest's `/bin/sh` before the command. */
+  readonly rlimits?: Rlimits | undefined
+  /**
+   * Collected runs (`exec`, `shell`): fail with `ExecTimeout` (the command is killed)
+   * when it runs longer.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Data for the command's stdin, then EOF (default: no stdin). */
+  readonly stdin?: string | Uint8Array | Stream.Stream<Uint8Array, E> | undefined
+  /** Kill the command when the stream or fiber using it is interrupted (default true). */
+  readonly killOnInterrupt?: boolean | undefined
+}
+
+const decoder = new TextDecoder()
+
+/**
+ * The outcome of a collected command. A non-zero exit is a value, not an error; see
+ * `orFail`.
+ *
+ * @since 0.1.0
+ */
+export class ExecResult extends Data.Class<{
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly exitCode: number
+  readonly stdoutBytes: Uint8Array
+  readonly stderrBytes: Uint8Array
+}> {
+  /** Standard output as UTF-8 text. */
+  get stdout(): string {
+    return decoder.decode(this.stdoutBytes)
+  }
+  /** Standard error as UTF-8 text. */
+  get stderr(): string {
+    return decoder.decode(this.stderrBytes)
+  }
+  /** Exit code 0. */
+  get success(): boolean {
+    return this.exitCode === 0
+  }
+}
+
+/** Whether a command succeeded. @since 0.1.0 */
+export const isSuccess = (result: ExecResult): boolean => result.success
+
+/**
+ * Turns a non-zero exit into a `NonZeroExit` error (carrying the exit code and stderr).
+ *
+ * ```ts
+ * yield* sandbox.exec("make").pipe(Exec.orFail)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const orFail = <E, R>(
+  self: Effect.Effect<ExecResult, E, R>
+): Effect.Effect<ExecResult, E | NonZeroExit, R> =>
+  Effect.flatMap(self, (result) =>
+    result.success
+      ? Effect.succeed(result)
+      : Effect.fail(
+        new NonZeroExit({
+          message: `${[result.command, ...result.args].join(" ")} exited with code ${result.exitCode}`,
+          operation: "Exec.orFail",
+          command: result.command,
+          exitCode: result.exitCode,
+          stderr: result.stderr
+        })
+      ))
+
+const bytesOf = (tag: "Stdout" | "Stderr") => <E, R>(events: Stream.Stream<ExecEvent, E, R>) =>
+  Stream.filterMap(
+    events,
+    (e): Option.Option<Uint8Array> => (e._tag === tag ? Option.some(e.data) : Option.none())
+  )
+
+/** Just the stdout bytes of an event stream. @since 0.1.0 */
+export const stdout: <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<Uint8Array, E, R> =
+  bytesOf("Stdout")
+/** Just the stderr bytes of an event stream. @since 0.1.0 */
+export const stderr: <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<Uint8Array, E, R> =
+  bytesOf("Stderr")
+
+/** Stdout as lines (UTF-8, without line endings). @since 0.1.0 */
+export const stdoutLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Stream.Stream<string, E, R> =>
+  stdout(events).pipe(Stream.decodeText(), Stream.splitLines)
+/** Stderr as lines. @since 0.1.0 */
+export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Stream.Stream<string, E, R> =>
+  stderr(events).pipe(Stream.decodeText(), Stream.splitLines)
+
+/**
+ * The exit code at the end of an event stream (draining and discarding the output).
+ *
+ * @since 0.1.0
+ */
+export const exitCode = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Effect.Effect<number, E, R> =>
+  Stream.runFold(events, -1, (code, e) => (e._tag === "Exited" ? e.code : code))
+
+/**
+ * Lines of one source, pipeable.
+ *
+ * @since 0.1.0
+ */
+export const lines: {
+  (source: "stdout" | "stderr"): <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<string, E, R>
+  <E, R>(events: Stream.Stream<ExecEvent, E, R>, source: "stdout" | "stderr"): Stream.Stream<string, E, R>
+} = dual(
+  2,
+  <E, R>(events: Stream.Stream<ExecEvent, E, R>, source: "stdout" | "stderr") =>
+    source === "stdout" ? stdoutLines(events) : stderrLines(events)
+)
+
+/**
+ * A command that is controlled while it runs (stdin, signals, resize); from
+ * `sandbox.spawn`, owned by a Scope.
+ *
+ * @since 0.1.0
+ */
+export interface ExecProcess {
+  /** The command's events; consume them once. */
+  readonly events: Stream.Stream<ExecEvent, MicrosandboxError>
+  /** Writes to the command's stdin (started with `stdin: "pipe"`). */
+  readonly write: (data: Uint8Array | string) => Effect.Effect<void, MicrosandboxError>
+  /** A sink over stdin: every chunk is written, then EOF. */
+  readonly stdin: Sink.Sink<void, Uint8Array, never, MicrosandboxError>
+  /** Sends EOF. */
+  readonly closeStdin: Effect.Effect<void, MicrosandboxError>
+  /** Sends a Unix signal (15 = SIGTERM…). */
+  readonly signal: (signal: number) => Effect.Effect<void, MicrosandboxError>
+  /** SIGKILL. */
+  readonly kill: Effect.Effect<void, MicrosandboxError>
+  /** Resizes the pseudo-terminal of a `tty` command. */
+  readonly resize: (rows: number, cols: number) => Effect.Effect<void, MicrosandboxError>
+  /** The protocol correlation id of the session. */
+  readonly id: Effect.Effect<string, MicrosandboxError>
+  /** Drains the remaining events (output discarded) and returns the exit code (-1 after a signal). */
+  readonly wait: Effect.Effect<number, MicrosandboxError>
+  /** Drains the remaining events into a result. */
+  readonly collect: Effect.Effect<ExecResult, MicrosandboxError>
+}
+
+/**
+ * Options of `sandbox.attach`.
+ *
+ * @since 0.1.0
+ */
+export interface AttachOptions {
+  readonly cwd?: string | undefined
+  readonly env?: Readonly<Record<string, string>> | undefined
+  readonly user?: string | undefined
+  /** Docker-style detach sequence (default the runtime's `ctrl-]`). */
+  readonly detachKeys?: string | undefined
+}

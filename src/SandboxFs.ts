@@ -1,0 +1,72 @@
+/**
+ * The guest filesystem of a running sandbox (`sandbox.fs`). Paths are absolute guest
+ * paths, checked before the call. Failures are `Filesystem`, or `PathNotFound` when the
+ * path does not exist.
+ *
+ * ```ts
+ * yield* sandbox.fs.write("/app/main.py", "print('hi')\n")
+ * const text = yield* sandbox.fs.readString("/app/main.py")
+ * yield* sandbox.fs.readStream("/var/log/big.log").pipe(Stream.run(sink))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Sink from "effect/Sink"
+import type * as Stream from "effect/Stream"
+import type { MicrosandboxError } from "./MicrosandboxError.js"
+
+/** @since 0.1.0 */
+export type FileKind = "file" | "directory" | "symlink" | "other"
+
+/** One entry of a directory listing. @since 0.1.0 */
+export class FsEntry extends Data.Class<{
+  readonly path: string
+  readonly kind: FileKind
+  readonly size: number
+  /** Permission bits. */
+  readonly mode: number
+}> {}
+
+/** Metadata of one path. @since 0.1.0 */
+export class FsStat extends Data.Class<{
+  readonly kind: FileKind
+  readonly size: number
+  readonly mode: number
+  readonly readonly: boolean
+  readonly modified: Option.Option<Date>
+}> {}
+
+/**
+ * @since 0.1.0
+ */
+export interface SandboxFs {
+  /** The whole file; files too large for one response are read through the streaming read, transparently. */
+  readonly read: (path: string) => Effect.Effect<Uint8Array, MicrosandboxError>
+  /** The whole file as UTF-8 text. */
+  readonly readString: (path: string) => Effect.Effect<string, MicrosandboxError>
+  /** Creates or truncates a file with this content. */
+  readonly write: (path: string, data: Uint8Array | string) => Effect.Effect<void, MicrosandboxError>
+  readonly list: (path: string) => Effect.Effect<ReadonlyArray<FsEntry>, MicrosandboxError>
+  readonly stat: (path: string) => Effect.Effect<FsStat, MicrosandboxError>
+  readonly exists: (path: string) => Effect.Effect<boolean, MicrosandboxError>
+  /** Creates a directory and its parents. */
+  readonly mkdir: (path: string) => Effect.Effect<void, MicrosandboxError>
+  /** Removes one file. */
+  readonly remove: (path: string) => Effect.Effect<void, MicrosandboxError>
+  /** Removes a directory tree. */
+  readonly removeDir: (path: string) => Effect.Effect<void, MicrosandboxError>
+  /** Copies within the guest. */
+  readonly copy: (from: string, to: string) => Effect.Effect<void, MicrosandboxError>
+  readonly rename: (from: string, to: string) => Effect.Effect<void, MicrosandboxError>
+  /** Copies a host file or directory into the guest. */
+  readonly copyFromHost: (hostPath: string, guestPath: string) => Effect.Effect<void, MicrosandboxError>
+  /** Copies a guest file to the host. */
+  readonly copyToHost: (guestPath: string, hostPath: string) => Effect.Effect<void, MicrosandboxError>
+  /** The file in chunks, pulled on demand; the native stream is closed when the Stream ends. */
+  readonly readStream: (path: string) => Stream.Stream<Uint8Array, MicrosandboxError>
+  /** A sink that creates or truncates the file, writes every chunk, then finalizes the write. */
+  readonly writeStream: (path: string) => Sink.Sink<void, Uint8Array, never, MicrosandboxError>
+}

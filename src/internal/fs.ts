@@ -1,0 +1,235 @@
+/**
+ * The guest filesystem over the runtime's fs exports (runtime-abi.md §5.8).
+ *
+ * @internal
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
+import * as Errors from "../MicrosandboxError.js"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import { type FileKind, FsEntry, FsStat, type SandboxFs } from "../SandboxFs.js"
+import type { FunctionName } from "./ffi/signatures.js"
+import { type SandboxCore, withHandle } from "./sandboxCore.js"
+
+const Kind = Schema.Literal("file", "directory", "symlink", "other")
+const OkJson = Schema.Struct({ ok: Schema.Boolean })
+const DataJson = Schema.Struct({ data: Schema.String })
+const ListJson = Schema.Array(
+  Schema.Struct({ path: Schema.String, kind: Kind, size: Schema.Number, mode: Schema.Number })
+)
+const StatJson = Schema.Struct({
+  kind: Kind,
+  size: Schema.Number,
+  mode: Schema.Number,
+  readonly: Schema.Boolean,
+  modified_unix: Schema.NullOr(Schema.Number)
+})
+const ExistsJson = Schema.Struct({ exists: Schema.Boolean })
+const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
+const ChunkJson = Schema.Union(
+  Schema.Struct({ chunk_b64: Schema.String }),
+  Schema.Struct({ done: Schema.Literal(true) })
+)
+
+const NOT_FOUND = /No such file or directory|os error 2\b|not found/i
+
+/** A guest-side failure on a missing path is PathNotFound; others stay Filesystem. */
+const refine = (path: string) => (e: MicrosandboxError): MicrosandboxError =>
+  e._tag === "Filesystem" && NOT_FOUND.test(e.message)
+    ? new Errors.PathNotFound({
+      message: e.message,
+      operation: e.operation,
+      path,
+      ...(e.sandbox ? { sandbox: e.sandbox } : {})
+    })
+    : e._tag === "Filesystem"
+    ? new Errors.Filesystem({
+      message: e.message,
+      operation: e.operation,
+      path,
+      ...(e.sandbox ? { sandbox: e.sandbox } : {})
+    })
+    : e
+
+export const make = (core: SandboxCore): SandboxFs => {
+  const native = core.native
+  const checked = (operation: string, ...paths: ReadonlyArray<string>) => {
+    for (const p of paths) {
+      if (typeof p !== "string" || !p.startsWith("/")) {
+        return Effect.fail(
+          new Errors.InvalidArgument({
+            message: `guest path must be absolute: ${JSON.stringify(p)}`,
+            operation,
+            sandbox: core.name
+          })
+        )
+      }
+    }
+    return Effect.void
+  }
+  const op = <A, I>(
+    operation: string,
+    fn: FunctionName,
+    paths: ReadonlyArray<string>,
+    extra: ReadonlyArray<string>,
+    schema: Schema.Schema<A, I>,
+    options: { readonly retryOnBufferTooSmall?: boolean } = {}
+  ): Effect.Effect<A, MicrosandboxError> =>
+    checked(operation, ...paths).pipe(
+      Effect.zipRight(withHandle(core, operation, (h) =>
+        native.callDecode(fn, [h, ...paths, ...extra], schema, {
+          operation,
+          sandbox: core.name,
+          ...options
+        }))),
+      Effect.mapError(refine(paths[0] ?? "")),
+      Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name, "msb.path": paths[0] ?? "" } })
+    )
+
+  const readStream = (path: string): Stream.Stream<Uint8Array, MicrosandboxError> =>
+    Stream.unwrapScoped(
+      Effect.gen(function*() {
+        yield* checked("SandboxFs.readStream", path)
+        const ctx = { operation: "SandboxFs.readStream", sandbox: core.name }
+        const opened = withHandle(core, ctx.operation, (h) =>
+          native.callDecode("msb_fs_read_stream", [h, path], StreamJson, {
+            ...ctx,
+            onOrphan: (json) =>
+              native.call("msb_fs_read_stream_close", [BigInt(JSON.parse(json).stream_handle)])
+          })).pipe(Effect.mapError(refine(path)))
+        const handle = yield* Effect.acquireRelease(
+          Effect.interruptible(opened).pipe(Effect.map((r) =>
+            BigInt(r.stream_handle)
+          )),
+          (h) =>
+            native.call("msb_fs_read_stream_close", [h], ctx).pipe(Effect.ignore)
+        )
+        let done = false
+        return Stream.repeatEffectOption(
+          Effect.suspend(() =>
+            done
+              ? Effect.fail(Option.none())
+              : native.callDecode("msb_fs_read_stream_recv", [handle], ChunkJson, ctx).pipe(
+                Effect.mapError((e) => Option.some(refine(path)(e))),
+                Effect.flatMap((r) => {
+                  if ("done" in r) {
+                    done = true
+                    return Effect.fail(Option.none())
+                  }
+                  return Effect.succeed(new Uint8Array(Buffer.from(r.chunk_b64, "base64")))
+                })
+              )
+          )
+        )
+      })
+    )
+
+  const read = (path: string): Effect.Effect<Uint8Array, MicrosandboxError> =>
+    op("SandboxFs.read", "msb_fs_read", [path], [], DataJson, { retryOnBufferTooSmall: false }).pipe(
+      Effect.map((r): Uint8Array => Buffer.from(r.data, "base64")),
+      // Too large for one response: the streaming read, transparently.
+      Effect.catchTag("BufferTooSmall", () =>
+        Stream.runCollect(readStream(path)).pipe(
+          Effect.map((chunks): Uint8Array => Buffer.concat(Chunk.toReadonlyArray(chunks)))
+        ))
+    )
+
+  const writeStream = (path: string): Sink.Sink<void, Uint8Array, never, MicrosandboxError> =>
+    Sink.unwrapScoped(
+      Effect.gen(function*() {
+        yield* checked("SandboxFs.writeStream", path)
+        const ctx = { operation: "SandboxFs.writeStream", sandbox: core.name }
+        const opened = withHandle(
+          core,
+          ctx.operation,
+          (h) =>
+            native.callDecode("msb_fs_write_stream", [h, path], StreamJson, {
+              ...ctx,
+              onOrphan: (json) =>
+                native.call("msb_fs_write_stream_close", [BigInt(JSON.parse(json).stream_handle)])
+            })
+        ).pipe(Effect.mapError(refine(path)))
+        const state = { handle: 0n, closed: false }
+        yield* Effect.acquireRelease(
+          Effect.interruptible(opened).pipe(Effect.map((r) => (state.handle = BigInt(r.stream_handle)))),
+          // Interrupted or failed mid-way: finalize what was written so the handle is released.
+          () =>
+            state.closed
+              ? Effect.void
+              : native.call("msb_fs_write_stream_close", [state.handle], ctx).pipe(Effect.ignore)
+        )
+        const finish = Effect.suspend(() => {
+          state.closed = true
+          return native.call("msb_fs_write_stream_close", [state.handle], ctx).pipe(
+            Effect.asVoid,
+            Effect.mapError(refine(path))
+          )
+        })
+        return Sink.forEach((chunk: Uint8Array) =>
+          chunk.length === 0
+            ? Effect.void
+            : native.call(
+              "msb_fs_write_stream_write",
+              [state.handle, Buffer.from(chunk).toString("base64")],
+              ctx
+            ).pipe(
+              Effect.mapError(refine(path))
+            )
+        ).pipe(Sink.foldSink({ onFailure: Sink.fail, onSuccess: () => Sink.fromEffect(finish) }))
+      })
+    )
+
+  const kind = (k: string) => k as FileKind
+  return {
+    read,
+    readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
+    write: (path, data) =>
+      op("SandboxFs.write", "msb_fs_write", [path], [
+        Buffer.from(typeof data === "string" ? new TextEncoder().encode(data) : data).toString("base64")
+      ], OkJson).pipe(Effect.asVoid),
+    list: (path) =>
+      op("SandboxFs.list", "msb_fs_list", [path], [], ListJson).pipe(
+        Effect.map((entries) =>
+          entries.map((e) => new FsEntry({ path: e.path, kind: kind(e.kind), size: e.size, mode: e.mode }))
+        )
+      ),
+    stat: (path) =>
+      op("SandboxFs.stat", "msb_fs_stat", [path], [], StatJson).pipe(
+        Effect.map((s) =>
+          new FsStat({
+            kind: kind(s.kind),
+            size: s.size,
+            mode: s.mode,
+            readonly: s.readonly,
+            modified: Option.map(Option.fromNullable(s.modified_unix), (t) => new Date(t * 1000))
+          })
+        )
+      ),
+    exists: (path) =>
+      op("SandboxFs.exists", "msb_fs_exists", [path], [], ExistsJson).pipe(Effect.map((r) => r.exists)),
+    mkdir: (path) => op("SandboxFs.mkdir", "msb_fs_mkdir", [path], [], OkJson).pipe(Effect.asVoid),
+    remove: (path) => op("SandboxFs.remove", "msb_fs_remove", [path], [], OkJson).pipe(Effect.asVoid),
+    removeDir: (path) =>
+      op("SandboxFs.removeDir", "msb_fs_remove_dir", [path], [], OkJson).pipe(Effect.asVoid),
+    copy: (from, to) => op("SandboxFs.copy", "msb_fs_copy", [from, to], [], OkJson).pipe(Effect.asVoid),
+    rename: (from, to) => op("SandboxFs.rename", "msb_fs_rename", [from, to], [], OkJson).pipe(Effect.asVoid),
+    copyFromHost: (hostPath, guestPath) =>
+      checked("SandboxFs.copyFromHost", guestPath).pipe(
+        Effect.zipRight(withHandle(core, "SandboxFs.copyFromHost", (h) =>
+          native.callDecode("msb_fs_copy_from_host", [h, hostPath, guestPath], OkJson, {
+            operation: "SandboxFs.copyFromHost",
+            sandbox: core.name
+          }))),
+        Effect.mapError(refine(guestPath)),
+        Effect.asVoid
+      ),
+    copyToHost: (guestPath, hostPath) =>
+      op("SandboxFs.copyToHost", "msb_fs_copy_to_host", [guestPath], [hostPath], OkJson).pipe(Effect.asVoid),
+    readStream,
+    writeStream
+  }
+}
