@@ -4,8 +4,12 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import { poll as pollImpl } from "./internal/metrics.js"
+import { coreOf } from "./internal/sandboxCore.js"
+import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { Sandbox } from "./Sandbox.js"
 
 /**
  * A point-in-time sample of a running sandbox. Optional members are `Option`s: the
@@ -50,67 +54,21 @@ export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
   uptime: Schema.DurationFromSelf
 }) {}
 
-const n = Schema.Number
-const opt = Schema.optional(Schema.NullOr(Schema.Number))
-
-/** @internal */
-export const MetricsJson = Schema.Struct({
-  cpu_percent: n,
-  vcpu_time_ns: n,
-  memory_bytes: n,
-  memory_available_bytes: opt,
-  memory_host_resident_bytes: opt,
-  memory_limit_bytes: n,
-  disk_read_bytes: n,
-  disk_write_bytes: n,
-  net_rx_bytes: n,
-  net_tx_bytes: n,
-  upper_used_bytes: opt,
-  upper_free_bytes: opt,
-  upper_host_allocated_bytes: opt,
-  uptime_secs: n
-})
-
-/** @internal */
-export const MetricsLiteJson = Schema.Struct({
-  cpu_percent: n,
-  memory_bytes: n,
-  memory_limit_bytes: n,
-  disk_read_bytes: n,
-  disk_write_bytes: n,
-  net_rx_bytes: n,
-  net_tx_bytes: n,
-  uptime_secs: n
-})
-
-/** @internal */
-export const fromJson = (j: typeof MetricsJson.Type): Metrics =>
-  new Metrics({
-    cpuPercent: j.cpu_percent,
-    vcpuTime: Duration.nanos(BigInt(Math.round(j.vcpu_time_ns))),
-    memoryBytes: j.memory_bytes,
-    memoryAvailableBytes: Option.fromNullable(j.memory_available_bytes),
-    memoryHostResidentBytes: Option.fromNullable(j.memory_host_resident_bytes),
-    memoryLimitBytes: j.memory_limit_bytes,
-    diskReadBytes: j.disk_read_bytes,
-    diskWriteBytes: j.disk_write_bytes,
-    netRxBytes: j.net_rx_bytes,
-    netTxBytes: j.net_tx_bytes,
-    upperUsedBytes: Option.fromNullable(j.upper_used_bytes),
-    upperFreeBytes: Option.fromNullable(j.upper_free_bytes),
-    upperHostAllocatedBytes: Option.fromNullable(j.upper_host_allocated_bytes),
-    uptime: Duration.seconds(j.uptime_secs)
-  })
-
-/** @internal */
-export const liteFromJson = (j: typeof MetricsLiteJson.Type): MetricsLite =>
-  new MetricsLite({
-    cpuPercent: j.cpu_percent,
-    memoryBytes: j.memory_bytes,
-    memoryLimitBytes: j.memory_limit_bytes,
-    diskReadBytes: j.disk_read_bytes,
-    diskWriteBytes: j.disk_write_bytes,
-    netRxBytes: j.net_rx_bytes,
-    netTxBytes: j.net_tx_bytes,
-    uptime: Duration.seconds(j.uptime_secs)
-  })
+/**
+ * Samples a sandbox on this process's schedule: the first at once, then one every
+ * `interval` — each taken only when the consumer pulls, so nothing queues while it is
+ * busy (use this with slow consumers). Ends when the sandbox stops. Runs on the Effect
+ * `Clock` (`TestClock` drives it in tests).
+ *
+ * ```ts
+ * yield* Metrics.poll(sandbox, "1 second").pipe(
+ *   Stream.runForEach((m) => Console.log(`cpu ${m.cpuPercent.toFixed(1)}% mem ${m.memoryBytes}`))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const poll = (
+  sandbox: Sandbox,
+  interval: Duration.DurationInput
+): Stream.Stream<Metrics, MicrosandboxError> => pollImpl(coreOf(sandbox), interval)

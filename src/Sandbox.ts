@@ -33,6 +33,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { AttachOptions, ExecEvent, ExecOptions, ExecProcess, ExecResult } from "./Exec.js"
 import * as internal from "./internal/sandbox.js"
+import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
 import type { Metrics } from "./Metrics.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type { MicrosandboxError } from "./MicrosandboxError.js"
@@ -173,6 +174,22 @@ export interface Sandbox extends Pipeable {
   readonly attachShell: Effect.Effect<number, MicrosandboxError>
   /** The guest filesystem. */
   readonly fs: SandboxFs
+
+  /** Persisted output (default sources: stdout, stderr, output), sorted by time. */
+  readonly logs: (options?: LogOptions) => Effect.Effect<ReadonlyArray<LogEntry>, MicrosandboxError>
+  /**
+   * Persisted output as a Stream, one native receive per pull; with `follow`, new
+   * entries as they are written. The native stream is closed when the Stream ends.
+   */
+  readonly logStream: (options?: LogStreamOptions) => Stream.Stream<LogEntry, MicrosandboxError>
+  /** A point-in-time sample (`MetricsDisabled` when sampling is off). */
+  readonly metrics: Effect.Effect<Metrics, MicrosandboxError>
+  /**
+   * The runtime's metrics stream: a sample per `interval` (rounded up to whole
+   * milliseconds), ending when the sandbox stops. The runtime samples on its own clock
+   * and queues samples until they are received; `Metrics.poll` samples on demand instead.
+   */
+  readonly metricsStream: (interval: Duration.DurationInput) => Stream.Stream<Metrics, MicrosandboxError>
 }
 
 /** @since 0.1.0 */

@@ -11,7 +11,9 @@ import type * as Either from "effect/Either"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import type { HandleTypeId, PingResult, SandboxStatus, StopResult, TouchResult } from "./internal/sandbox.js"
+import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
 import type { MetricsLite } from "./Metrics.js"
 import type { Internal, MicrosandboxError } from "./MicrosandboxError.js"
 import type { Sandbox } from "./Sandbox.js"
@@ -58,6 +60,10 @@ export interface SandboxHandle extends Pipeable {
   readonly remove: Effect.Effect<void, MicrosandboxError>
   readonly ping: Effect.Effect<PingResult, MicrosandboxError>
   readonly touch: Effect.Effect<TouchResult, MicrosandboxError>
+  /** Persisted output, by name (running or stopped; no connection). */
+  readonly logs: (options?: LogOptions) => Effect.Effect<ReadonlyArray<LogEntry>, MicrosandboxError>
+  /** Persisted output as a Stream, by name. */
+  readonly logStream: (options?: LogStreamOptions) => Stream.Stream<LogEntry, MicrosandboxError>
   /** The by-name metrics sample (8 members; `SandboxNotRunning` unless running). */
   readonly metrics: Effect.Effect<MetricsLite, MicrosandboxError>
 }

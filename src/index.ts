@@ -7,6 +7,10 @@
 /** @since 0.1.0 */
 export * as Init from "./Init.js"
 /** @since 0.1.0 */
+export * as Exec from "./Exec.js"
+/** @since 0.1.0 */
+export * as Logs from "./Logs.js"
+/** @since 0.1.0 */
 export * as Metrics from "./Metrics.js"
 /** @since 0.1.0 */
 export * as Microsandbox from "./Microsandbox.js"
@@ -26,6 +30,8 @@ export * as Sandbox from "./Sandbox.js"
 export * as SandboxConfig from "./SandboxConfig.js"
 /** @since 0.1.0 */
 export * as SandboxFilter from "./SandboxFilter.js"
+/** @since 0.1.0 */
+export * as SandboxFs from "./SandboxFs.js"
 /** @since 0.1.0 */
 export * as SandboxHandle from "./SandboxHandle.js"
 /** @since 0.1.0 */

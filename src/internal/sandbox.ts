@@ -14,7 +14,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Exec from "../Exec.js"
-import * as MetricsModule from "../Metrics.js"
+import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
@@ -24,6 +24,9 @@ import type { SandboxHandle } from "../SandboxHandle.js"
 import * as ExecImpl from "./exec.js"
 import type { NativeLibrary } from "./ffi/native.js"
 import * as FsImpl from "./fs.js"
+import * as LogsImpl from "./logs.js"
+import * as MetricsImpl from "./metrics.js"
+import * as MetricsModule from "./metricsCodec.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 
 export { type SandboxCore, withHandle } from "./sandboxCore.js"
@@ -302,6 +305,26 @@ class SandboxImpl implements Sandbox {
   get attachShell() {
     return ExecImpl.attach(this.core, "Sandbox.attachShell", "shell", {})
   }
+  private get logTarget(): LogsImpl.LogTarget {
+    const core = this.core
+    return {
+      kind: "handle",
+      name: core.name,
+      handle: withHandle(core, "Sandbox.logs", (h) => Effect.succeed(h))
+    }
+  }
+  logs(options: LogOptions = {}) {
+    return LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs")
+  }
+  logStream(options: LogStreamOptions = {}) {
+    return LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream")
+  }
+  get metrics() {
+    return MetricsImpl.sample(this.core)
+  }
+  metricsStream(interval: Duration.DurationInput) {
+    return MetricsImpl.stream(this.core, interval)
+  }
   get name() {
     return this.core.name
   }
@@ -399,8 +422,6 @@ class SandboxImpl implements Sandbox {
 }
 
 export const isSandbox = (u: unknown): u is Sandbox => typeof u === "object" && u !== null && TypeId in u
-
-export const coreOf = (sandbox: Sandbox): SandboxCore => (sandbox as SandboxImpl).core
 
 /** Builds the live sandbox for a fresh handle and registers its release in the current Scope. */
 const adopt = (
@@ -659,6 +680,12 @@ class HandleImpl implements SandboxHandle {
       Effect.map((r) => new TouchResult({ name: r.name, activitySeq: r.activity_seq }))
     )
   }
+  logs(options: LogOptions = {}) {
+    return LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs")
+  }
+  logStream(options: LogStreamOptions = {}) {
+    return LogsImpl.stream(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logStream")
+  }
   get metrics() {
     return this.byName(
       "SandboxHandle.metrics",
@@ -734,7 +761,7 @@ export const allMetrics = (svc: MicrosandboxService) =>
           Object.entries(r.sandboxes).map(([name, m]) => [name, MetricsModule.fromJson(m)])
         ) as ReadonlyMap<
           string,
-          MetricsModule.Metrics
+          import("../Metrics.js").Metrics
         >
       ),
       Effect.withSpan("Sandbox.allMetrics")

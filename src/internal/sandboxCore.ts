@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import type { MicrosandboxService } from "../Microsandbox.js"
 import * as Errors from "../MicrosandboxError.js"
+import type { Sandbox } from "../Sandbox.js"
 import type * as SandboxConfig from "../SandboxConfig.js"
 import type { NativeLibrary } from "./ffi/native.js"
 
@@ -37,3 +38,7 @@ export const withHandle = <A, E, R>(
   Effect.suspend((): Effect.Effect<A, E | Errors.InvalidHandle, R> =>
     core.state === "open" ? f(core.handle) : Effect.fail(closedError(core, operation))
   )
+
+/** The core of a live sandbox object. */
+export const coreOf = (sandbox: Sandbox): SandboxCore =>
+  (sandbox as unknown as { readonly core: SandboxCore }).core

@@ -32,24 +32,6 @@ MSB_EXPORT char* msb_sandbox_modify(uint64_t cancel_id, Handle handle, const cha
   });
 }
 
-MSB_EXPORT char* msb_sandbox_logs(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_logs", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_json_opt(opts_json, false);
-    g_sandboxes.get(handle);
-    unsupported("msb_sandbox_logs");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_sandbox_handle_logs(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_handle_logs", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(name);
-    arg_json_opt(opts_json, false);
-    unsupported("msb_sandbox_handle_logs");
-    return Json();
-  });
-}
-
 MSB_EXPORT char* msb_sandbox_ssh_connect(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
   return run_call("msb_sandbox_ssh_connect", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
     arg_json(opts_json);
@@ -240,40 +222,6 @@ MSB_EXPORT char* msb_volume_list(uint64_t cancel_id, unsigned char *buf, uintptr
   return run_call("msb_volume_list", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
     unsupported("msb_volume_list");
     return Json();
-  });
-}
-
-MSB_EXPORT char* msb_sandbox_log_stream(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_log_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_json_opt(opts_json, false);
-    g_sandboxes.get(handle);
-    unsupported("msb_sandbox_log_stream");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_sandbox_handle_log_stream(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_handle_log_stream", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(name);
-    arg_json_opt(opts_json, false);
-    unsupported("msb_sandbox_handle_log_stream");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_log_recv(uint64_t cancel_id, Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_log_recv", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    fail("invalid_handle", "unknown sandbox handle: " + std::to_string(stream_handle));
-    unsupported("msb_log_recv");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_log_close(Handle stream_handle, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_log_close", CidMode::None, 0, buf, buf_len, [&](Call&) -> Json {
-    Json o = Json::object();
-    o.set("ok", true);
-    return o;
   });
 }
 

@@ -1,0 +1,129 @@
+/**
+ * A sandbox's persisted output: what its commands wrote (`stdout`, `stderr`, `output`
+ * for terminal sessions) and the runtime's `system` lines. Read it at once
+ * (`sandbox.logs`, `handle.logs`) or as a backpressured `Stream` (`sandbox.logStream`),
+ * optionally following new entries.
+ *
+ * ```ts
+ * // tail -f
+ * yield* sandbox.logStream({ follow: true }).pipe(
+ *   Logs.lines,
+ *   Stream.runForEach((line) => Console.log(`[${line.source}] ${line.text}`))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+
+/** @since 0.1.0 */
+export type LogSource = "stdout" | "stderr" | "output" | "system"
+
+const decoder = new TextDecoder()
+
+/**
+ * One log entry.
+ *
+ * @since 0.1.0
+ */
+export class LogEntry extends Data.Class<{
+  readonly source: LogSource
+  /** The exec session that produced it (none for `system` lines). */
+  readonly sessionId: Option.Option<number>
+  readonly timestamp: Date
+  readonly data: Uint8Array
+  /** Opaque: pass to `afterCursor` to resume strictly after this entry. */
+  readonly cursor: string
+}> {
+  /** The payload as UTF-8 text. */
+  get text(): string {
+    return decoder.decode(this.data)
+  }
+}
+
+/**
+ * Options of a one-shot read.
+ *
+ * @since 0.1.0
+ */
+export interface LogOptions {
+  /** Keep only the last `tail` entries (after the other filters). */
+  readonly tail?: number | undefined
+  /** Inclusive lower bound. */
+  readonly since?: Date | number | undefined
+  /** Exclusive upper bound. */
+  readonly until?: Date | number | undefined
+  /** Default: stdout, stderr and output. */
+  readonly sources?: ReadonlyArray<LogSource> | undefined
+}
+
+/**
+ * Options of a log stream. `since` and `afterCursor` are mutually exclusive
+ * (`InvalidArgument` before the call).
+ *
+ * @since 0.1.0
+ */
+export interface LogStreamOptions {
+  /** Default: stdout, stderr and output. */
+  readonly sources?: ReadonlyArray<LogSource> | undefined
+  /** Start at the first entry at or after this time. */
+  readonly since?: Date | number | undefined
+  /** Resume strictly after the entry that carried this cursor. */
+  readonly afterCursor?: string | undefined
+  /** End (without emitting it) at the first entry at or after this time. */
+  readonly until?: Date | number | undefined
+  /** Keep the stream open and deliver new entries as they are written. */
+  readonly follow?: boolean | undefined
+  /**
+   * When the runtime ends the stream with an error mid-way, reopen it after the last
+   * delivered entry (no duplicate, no gap), up to `maxAttempts` times in a row
+   * (default 3).
+   */
+  readonly resume?: boolean | { readonly maxAttempts: number } | undefined
+}
+
+/**
+ * A line of one source.
+ *
+ * @since 0.1.0
+ */
+export class LogLine extends Data.Class<{ readonly source: LogSource; readonly text: string }> {}
+
+/**
+ * Splits entries into lines, per source: a line split across entries is joined, lines
+ * of different sources never mix. A trailing partial line is emitted at the end.
+ *
+ * @since 0.1.0
+ */
+export const lines = <E, R>(entries: Stream.Stream<LogEntry, E, R>): Stream.Stream<LogLine, E, R> =>
+  Stream.suspend(() => {
+    const partial = new Map<LogSource, string>()
+    return entries.pipe(
+      Stream.mapConcat((entry) => {
+        const text = (partial.get(entry.source) ?? "") + entry.text
+        const parts = text.split(/\r?\n/)
+        partial.set(entry.source, parts.pop() ?? "")
+        return parts.map((t) => new LogLine({ source: entry.source, text: t }))
+      }),
+      Stream.concat(
+        Stream.suspend(() =>
+          Stream.fromIterable(
+            [...partial].filter(([, t]) => t.length > 0).map(([source, text]) =>
+              new LogLine({ source, text })
+            )
+          )
+        )
+      )
+    )
+  })
+
+/**
+ * Lines of one source only.
+ *
+ * @since 0.1.0
+ */
+export const linesOf =
+  (source: LogSource) => <E, R>(entries: Stream.Stream<LogEntry, E, R>): Stream.Stream<string, E, R> =>
+    lines(Stream.filter(entries, (e) => e.source === source)).pipe(Stream.map((l) => l.text))

@@ -1,0 +1,177 @@
+/**
+ * Log reads and streams over the runtime's log exports (runtime-abi.md §5.9).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { LogEntry, type LogOptions, type LogSource, type LogStreamOptions } from "../Logs.js"
+import * as Errors from "../MicrosandboxError.js"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { NativeLibrary } from "./ffi/native.js"
+
+const EntryJson = Schema.Struct({
+  source: Schema.Literal("stdout", "stderr", "output", "system"),
+  session_id: Schema.NullOr(Schema.Number),
+  timestamp_ms: Schema.Number,
+  data_b64: Schema.String,
+  cursor: Schema.String
+})
+type EntryJson = typeof EntryJson.Type
+const EntriesJson = Schema.Array(EntryJson)
+const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
+
+const toEntry = (j: EntryJson) =>
+  new LogEntry({
+    source: j.source,
+    sessionId: Option.fromNullable(j.session_id),
+    timestamp: new Date(j.timestamp_ms),
+    data: Buffer.from(j.data_b64, "base64"),
+    cursor: j.cursor
+  })
+
+const ms = (
+  t: Date | number | undefined
+) => (t === undefined ? undefined : t instanceof Date ? t.getTime() : t)
+
+/** Where a read or stream comes from: a live handle or a name. */
+export type LogTarget =
+  | {
+    readonly kind: "handle"
+    readonly handle: Effect.Effect<bigint, MicrosandboxError>
+    readonly name: string
+  }
+  | { readonly kind: "name"; readonly name: string }
+
+const readOptions = (o: LogOptions) => {
+  const doc: Record<string, unknown> = {}
+  if (o.tail !== undefined) doc.tail = o.tail
+  if (o.since !== undefined) doc.since_ms = ms(o.since)
+  if (o.until !== undefined) doc.until_ms = ms(o.until)
+  if (o.sources?.length) doc.sources = o.sources
+  return JSON.stringify(doc)
+}
+
+export const read = (
+  native: NativeLibrary,
+  target: LogTarget,
+  options: LogOptions,
+  operation: string
+): Effect.Effect<ReadonlyArray<LogEntry>, MicrosandboxError> => {
+  const ctx = { operation, sandbox: target.name }
+  const json = readOptions(options)
+  const call = target.kind === "handle"
+    ? Effect.flatMap(target.handle, (h) => native.callDecode("msb_sandbox_logs", [h, json], EntriesJson, ctx))
+    : native.callDecode("msb_sandbox_handle_logs", [target.name, json], EntriesJson, ctx)
+  return call.pipe(
+    Effect.map((entries) => entries.map(toEntry)),
+    Effect.withSpan(operation, { attributes: { "msb.sandbox": target.name } })
+  )
+}
+
+const streamOptions = (o: LogStreamOptions, cursor: Option.Option<string>) => {
+  const doc: Record<string, unknown> = {}
+  if (o.sources?.length) doc.sources = o.sources as ReadonlyArray<LogSource>
+  if (Option.isSome(cursor)) doc.from_cursor = cursor.value
+  else if (o.since !== undefined) doc.since_ms = ms(o.since)
+  if (o.until !== undefined) doc.until_ms = ms(o.until)
+  if (o.follow) doc.follow = true
+  return JSON.stringify(doc)
+}
+
+/** One native log stream, from a cursor (or the options' start); the handle is closed with the Stream. */
+const openOnce = (
+  native: NativeLibrary,
+  target: LogTarget,
+  options: LogStreamOptions,
+  cursor: Option.Option<string>,
+  operation: string,
+  delivered: (entry: LogEntry) => void
+): Stream.Stream<LogEntry, MicrosandboxError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function*() {
+      const ctx = { operation, sandbox: target.name }
+      const json = streamOptions(options, cursor)
+      const onOrphan = (j: string) => native.call("msb_log_close", [BigInt(JSON.parse(j).stream_handle)])
+      const opened = target.kind === "handle"
+        ? Effect.flatMap(target.handle, (h) =>
+          native.callDecode("msb_sandbox_log_stream", [h, json], StreamJson, { ...ctx, onOrphan }))
+        : native.callDecode("msb_sandbox_handle_log_stream", [target.name, json], StreamJson, {
+          ...ctx,
+          onOrphan
+        })
+      const handle = yield* Effect.acquireRelease(
+        Effect.interruptible(opened).pipe(Effect.map((r) =>
+          BigInt(r.stream_handle)
+        )),
+        (h) => native.call("msb_log_close", [h], ctx).pipe(Effect.ignore)
+      )
+      let done = false
+      return Stream.repeatEffectOption(
+        Effect.suspend(() =>
+          done
+            ? Effect.fail(Option.none())
+            : native.call("msb_log_recv", [handle], ctx).pipe(
+              Effect.mapError(Option.some),
+              Effect.flatMap((text) => {
+                const j = JSON.parse(text) as EntryJson | { done: true }
+                if ("done" in j) {
+                  done = true
+                  return Effect.fail(Option.none())
+                }
+                const entry = toEntry(j)
+                delivered(entry)
+                return Effect.succeed(entry)
+              })
+            )
+        )
+      )
+    })
+  )
+
+export const stream = (
+  native: NativeLibrary,
+  target: LogTarget,
+  options: LogStreamOptions,
+  operation: string
+): Stream.Stream<LogEntry, MicrosandboxError> => {
+  if (options.since !== undefined && options.afterCursor !== undefined) {
+    return Stream.fail(
+      new Errors.InvalidArgument({
+        message: "since and afterCursor are mutually exclusive",
+        operation,
+        sandbox: target.name
+      })
+    )
+  }
+  const maxAttempts = options.resume === undefined || options.resume === false
+    ? 0
+    : options.resume === true
+    ? 3
+    : options.resume.maxAttempts
+  return Stream.suspend(() => {
+    let last = Option.fromNullable(options.afterCursor)
+    let failuresInARow = 0
+    const from = (): Stream.Stream<LogEntry, MicrosandboxError> =>
+      openOnce(native, target, options, last, operation, (entry) => {
+        last = Option.some(entry.cursor)
+        failuresInARow = 0
+      }).pipe(
+        Stream.catchAll((error) => {
+          // Errors before anything was opened (bad options, unknown sandbox) are not resumable.
+          const resumable = error._tag !== "InvalidArgument" && error._tag !== "InvalidConfig" &&
+            error._tag !== "SandboxNotFound" && error._tag !== "InvalidHandle"
+          if (!resumable || failuresInARow >= maxAttempts) return Stream.fail(error)
+          failuresInARow++
+          return Stream.fromEffect(
+            Effect.logDebug(
+              `log stream of ${target.name} ended with ${error._tag}; resuming after the last cursor`
+            )
+          ).pipe(Stream.drain, Stream.concat(Stream.suspend(from)))
+        })
+      )
+    return from()
+  })
+}

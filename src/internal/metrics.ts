@@ -1,0 +1,127 @@
+/**
+ * Metrics samples and streams over the runtime's metrics exports (runtime-abi.md §5.10).
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as MetricsClasses from "../Metrics.js"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import * as MetricsModule from "./metricsCodec.js"
+import { type SandboxCore, withHandle } from "./sandboxCore.js"
+
+const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
+const StatusJson = Schema.Struct({ status: Schema.String })
+
+export const sample = (core: SandboxCore): Effect.Effect<MetricsClasses.Metrics, MicrosandboxError> =>
+  withHandle(
+    core,
+    "Sandbox.metrics",
+    (h) =>
+      core.native.callDecode("msb_sandbox_metrics", [h], MetricsModule.MetricsJson, {
+        operation: "Sandbox.metrics",
+        sandbox: core.name
+      })
+  ).pipe(
+    Effect.map(MetricsModule.fromJson),
+    Effect.withSpan("Sandbox.metrics", { attributes: { "msb.sandbox": core.name } })
+  )
+
+/** Whether the sandbox is still running or draining (a vanished record counts as stopped). */
+const stillRunning = (core: SandboxCore): Effect.Effect<boolean> =>
+  core.native.callDecode("msb_sandbox_lookup", [core.name], StatusJson, {
+    operation: "Sandbox.metricsStream"
+  }).pipe(
+    Effect.map((r) => r.status === "running" || r.status === "draining"),
+    Effect.orElseSucceed(() => false)
+  )
+
+/** The interval in whole milliseconds, rounded up (0 for none; the runtime reads 0 as 1 ms). */
+export const intervalMillis = (interval: Duration.DurationInput): bigint => {
+  const millis = Duration.toMillis(Duration.decode(interval))
+  return millis <= 0 ? 0n : BigInt(Math.ceil(millis))
+}
+
+/**
+ * The runtime's metrics stream. Its sampler keeps producing errors after the sandbox
+ * stops instead of ending; on an error item this stream checks the sandbox's status and
+ * ends when it is no longer running. While it is open the runtime pins the sandbox, so
+ * the native stream is closed as soon as this Stream ends.
+ */
+export const stream = (
+  core: SandboxCore,
+  interval: Duration.DurationInput
+): Stream.Stream<MetricsClasses.Metrics, MicrosandboxError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function*() {
+      const native = core.native
+      const ctx = { operation: "Sandbox.metricsStream", sandbox: core.name }
+      const opened = withHandle(core, ctx.operation, (h) =>
+        native.callDecode("msb_sandbox_metrics_stream", [h, intervalMillis(interval)], StreamJson, {
+          ...ctx,
+          onOrphan: (j) =>
+            native.call("msb_metrics_close", [BigInt(JSON.parse(j).stream_handle)])
+        }))
+      const handle = yield* Effect.acquireRelease(
+        Effect.interruptible(opened).pipe(Effect.map((r) =>
+          BigInt(r.stream_handle)
+        )),
+        (h) => native.call("msb_metrics_close", [h], ctx).pipe(Effect.ignore)
+      )
+      let ended = false
+      const next: Effect.Effect<MetricsClasses.Metrics, Option.Option<MicrosandboxError>> = Effect.suspend(
+        () =>
+          ended
+            ? Effect.fail(Option.none())
+            : native.call("msb_metrics_recv", [handle], ctx).pipe(
+              Effect.flatMap((text) => {
+                const j = JSON.parse(text) as typeof MetricsModule.MetricsJson.Type | { done: true }
+                if ("done" in j) {
+                  ended = true
+                  return Effect.fail(Option.none())
+                }
+                return Effect.succeed(MetricsModule.fromJson(j))
+              }),
+              Effect.catchAll((error) =>
+                Option.isOption(error)
+                  ? Effect.fail(error)
+                  : error._tag === "MetricsDisabled"
+                  ? Effect.fail(Option.some(error))
+                  : Effect.flatMap(stillRunning(core), (running) => {
+                    if (running) return Effect.fail(Option.some(error))
+                    ended = true
+                    return Effect.fail(Option.none())
+                  })
+              )
+            )
+      )
+      return Stream.repeatEffectOption(next)
+    })
+  )
+
+/**
+ * Samples taken by this process on a schedule (first at once, then every `interval`),
+ * one native call per pull: nothing queues while the consumer is busy. Ends when the
+ * sandbox stops.
+ */
+export const poll = (
+  core: SandboxCore,
+  interval: Duration.DurationInput
+): Stream.Stream<MetricsClasses.Metrics, MicrosandboxError> => {
+  const once: Effect.Effect<Option.Option<MetricsClasses.Metrics>, MicrosandboxError> = sample(core).pipe(
+    Effect.map(Option.some),
+    Effect.catchAll((error): Effect.Effect<Option.Option<MetricsClasses.Metrics>, MicrosandboxError> =>
+      error._tag === "MetricsDisabled" || error._tag === "InvalidHandle"
+        ? Effect.fail(error)
+        : Effect.flatMap(stillRunning(core), (running) => (running ? Effect.fail(error) : Effect.succeedNone))
+    )
+  )
+  return Stream.repeatEffectWithSchedule(once, Schedule.spaced(Duration.decode(interval))).pipe(
+    Stream.takeWhile(Option.isSome),
+    Stream.map((o) => (o as Option.Some<MetricsClasses.Metrics>).value)
+  )
+}

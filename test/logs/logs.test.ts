@@ -1,0 +1,179 @@
+import { describe, expect, layer } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Logs from "../../src/Logs.js"
+import * as Sandbox from "../../src/Sandbox.js"
+import * as SandboxConfig from "../../src/SandboxConfig.js"
+import * as Double from "../support/double.js"
+
+class Box extends Context.Tag("test/LogBox")<Box, Sandbox.Sandbox>() {}
+const BoxLive = Sandbox.layer(Box, "log-box", SandboxConfig.image("alpine"))
+const texts = (entries: ReadonlyArray<Logs.LogEntry>) => entries.map((e) => `${e.source}:${e.text}`)
+const collect = <E>(s: Stream.Stream<Logs.LogEntry, E>) =>
+  Effect.map(Stream.runCollect(s), Chunk.toReadonlyArray)
+const eventually = (check: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 300 && !check(); i++) yield* Effect.sleep("10 millis")
+    return check()
+  })
+
+describe("logs", () => {
+  layer(Layer.provideMerge(BoxLive, Double.layer()), { excludeTestServices: true })((it) => {
+    it.effect("reads entries with source, session, timestamp, bytes, text and cursor; sources filter", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        yield* sb.shell("echo one; echo two >&2")
+        yield* sb.shell("echo three")
+        const entries = yield* sb.logs()
+        expect(texts(entries)).toEqual(["stdout:one\n", "stderr:two\n", "stdout:three\n"])
+        const first = entries[0]!
+        expect(Option.isSome(first.sessionId)).toBe(true)
+        expect(entries[2]!.sessionId).not.toEqual(first.sessionId)
+        expect(first.timestamp.getTime()).toBeGreaterThan(Date.now() - 60_000)
+        expect(Array.from(first.data)).toEqual([111, 110, 101, 10])
+        expect(first.cursor.length).toBeGreaterThan(0)
+        expect(texts(yield* sb.logs({ sources: ["stderr"] }))).toEqual(["stderr:two\n"])
+        expect(texts(yield* sb.logs({ tail: 1 }))).toEqual(["stdout:three\n"])
+        const system = yield* sb.logs({ sources: ["system"] })
+        expect(system.map((e) => e.text)).toContain("sandbox running\n")
+        expect(system.every((e) => e.source === "system" && Option.isNone(e.sessionId))).toBe(true)
+        const since = entries[2]!.timestamp
+        expect(texts(yield* sb.logs({ since }))).toContain("stdout:three\n")
+        expect(texts(yield* sb.logs({ until: entries[0]!.timestamp }))).toEqual([])
+      }))
+
+    it.effect("a stream delivers the same entries; resuming after a cursor neither repeats nor skips", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        yield* sb.shell("for i in 1 2 3 4 5 6; do echo line$i; done")
+        const all = yield* collect(sb.logStream())
+        expect(texts(all)).toEqual(texts(yield* sb.logs()))
+        const k = 2
+        const rest = yield* collect(sb.logStream({ afterCursor: all[k]!.cursor }))
+        expect(texts(rest)).toEqual(texts(all.slice(k + 1)))
+        // A cursor from a one-shot read resumes a stream too.
+        const read = yield* sb.logs()
+        expect(texts(yield* collect(sb.logStream({ afterCursor: read[1]!.cursor })))).toEqual(
+          texts(read.slice(2))
+        )
+      }))
+
+    it.effect("since and afterCursor together fail before any call", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        const before = Double.counters().calls.msb_sandbox_log_stream ?? 0
+        const error = yield* Effect.flip(
+          Stream.runDrain(sb.logStream({ since: Date.now(), afterCursor: "AQ==" }))
+        )
+        expect(error._tag).toBe("InvalidArgument")
+        expect(Double.counters().calls.msb_sandbox_log_stream ?? 0).toBe(before)
+        expect((yield* Effect.flip(Stream.runDrain(sb.logStream({ afterCursor: "not a cursor" }))))._tag)
+          .toBe(
+            "InvalidArgument"
+          )
+      }))
+
+    it.effect("follow delivers entries written after the stream started", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        const seen: Array<string> = []
+        const fiber = yield* sb.logStream({ follow: true, since: Date.now() }).pipe(
+          Stream.runForEach((e) => Effect.sync(() => seen.push(e.text))),
+          Effect.fork
+        )
+        yield* Effect.sleep("100 millis")
+        yield* sb.shell("echo written-later")
+        expect(yield* eventually(() => seen.includes("written-later\n"))).toBe(true)
+        yield* Fiber.interrupt(fiber)
+      }))
+
+    it.effect("take(n) pulls n entries and closes the native stream", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        yield* sb.shell("seq 1 50")
+        const recvs = Double.counters().calls.msb_log_recv ?? 0
+        const two = yield* collect(sb.logStream().pipe(Stream.take(2)))
+        expect(two.length).toBe(2)
+        expect((Double.counters().calls.msb_log_recv ?? 0) - recvs).toBe(2)
+        expect(Double.counters().handles.log).toBe(0)
+      }))
+
+    it.effect("interrupting a stream parked in a receive returns promptly and leaves nothing open", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        const fiber = yield* sb.logStream({ follow: true, since: Date.now() + 60_000 }).pipe(
+          Stream.runDrain,
+          Effect.fork
+        )
+        yield* eventually(() => (Double.counters().in_flight.msb_log_recv ?? 0) === 1)
+        expect(Double.counters().in_flight.msb_log_recv).toBe(1)
+        const t = performance.now()
+        yield* Fiber.interrupt(fiber)
+        expect(performance.now() - t).toBeLessThan(1000)
+        const c = Double.counters()
+        expect(c.handles.log).toBe(0)
+        expect(c.in_flight.msb_log_recv ?? 0).toBe(0)
+        expect(c.cancel_ids.registered).toBe(0)
+      }))
+
+    it.effect("a stream the runtime ends with an error mid-way resumes from the last cursor (opt-in)", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        yield* sb.shell("for i in $(seq 1 12); do echo r$i; done")
+        const expected = texts(yield* sb.logs())
+        yield* Double.configure({ log_stream_error_after: 3 })
+        const failed = yield* Effect.flip(collect(sb.logStream()))
+        expect(failed._tag).toBe("Internal")
+        const resumed = yield* collect(sb.logStream({ resume: { maxAttempts: 100 } }))
+        yield* Double.configure({ log_stream_error_after: null })
+        expect(texts(resumed)).toEqual(expected)
+      }))
+
+    it.effect("by name, without connecting, on a stopped sandbox; lines per source", () =>
+      Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const sb = yield* Sandbox.make("log-stopped", SandboxConfig.image("alpine"))
+          yield* sb.shell("printf 'a1\\na'; printf 'b1\\n' >&2; printf '2\\na3' ")
+        }))
+        const handle = yield* Sandbox.get("log-stopped")
+        expect(handle.status).toBe("stopped")
+        expect((yield* handle.logs()).length).toBeGreaterThan(0)
+        // Order holds within a source (not across sources); partial lines are joined.
+        const lines = Chunk.toReadonlyArray(yield* handle.logStream().pipe(Logs.lines, Stream.runCollect))
+        expect(lines.filter((l) => l.source === "stdout").map((l) => l.text)).toEqual(["a1", "a2", "a3"])
+        expect(lines.filter((l) => l.source === "stderr").map((l) => l.text)).toEqual(["b1"])
+        const stdout = yield* handle.logStream().pipe(Logs.linesOf("stdout"), Stream.runCollect)
+        expect(Chunk.toReadonlyArray(stdout)).toEqual(["a1", "a2", "a3"])
+        expect(
+          (yield* Effect.flip(
+            (yield* Sandbox.get("log-stopped")).pipe((h) => Sandbox.remove(h.name)).pipe(
+              Effect.zipRight(handle.logs())
+            )
+          ))._tag
+        ).toBe("SandboxNotFound")
+      }))
+
+    it.effect("256 follow streams parked at once do not starve a short call, and all close", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        const fibers = yield* Effect.forEach(
+          Array.from({ length: 256 }),
+          () => sb.logStream({ follow: true, since: Date.now() + 60_000 }).pipe(Stream.runDrain, Effect.fork),
+          { concurrency: "unbounded" }
+        )
+        yield* eventually(() => (Double.counters().handles.log ?? 0) === 256)
+        const t = performance.now()
+        yield* sb.ping
+        expect(performance.now() - t).toBeLessThan(500)
+        yield* Effect.forEach(fibers, Fiber.interrupt, { concurrency: "unbounded", discard: true })
+        const c = Double.counters()
+        expect(c.handles.log).toBe(0)
+        expect(c.cancel_ids.registered).toBe(0)
+      }))
+  })
+})

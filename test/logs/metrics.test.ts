@@ -1,0 +1,133 @@
+import { describe, expect, it, layer } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import { intervalMillis } from "../../src/internal/metrics.js"
+import * as Metrics from "../../src/Metrics.js"
+import * as Sandbox from "../../src/Sandbox.js"
+import * as SandboxConfig from "../../src/SandboxConfig.js"
+import * as Double from "../support/double.js"
+
+const alpine = SandboxConfig.image("alpine")
+const eventually = (check: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 300 && !check(); i++) yield* Effect.sleep("10 millis")
+    return check()
+  })
+
+describe("metrics", () => {
+  it("rounds the stream interval up to whole milliseconds, as the seed does", () => {
+    expect(intervalMillis(Duration.micros(1500n))).toBe(2n)
+    expect(intervalMillis("1 second")).toBe(1000n)
+    expect(intervalMillis(Duration.zero)).toBe(0n)
+  })
+
+  layer(Double.layer(), { excludeTestServices: true })((it) => {
+    it.scoped("a point-in-time sample by live sandbox and (fewer fields) by name", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.make("m-sample", alpine, SandboxConfig.memory(256))
+        yield* sb.shell("head -c 2000000 /dev/zero > /tmp/f; cat /tmp/f > /dev/null")
+        const m = yield* sb.metrics
+        expect(m.memoryLimitBytes).toBe(256 * 1024 * 1024)
+        expect(m.memoryBytes).toBeGreaterThan(0)
+        expect(Option.isSome(m.memoryHostResidentBytes)).toBe(true)
+        expect(Option.isNone(m.memoryAvailableBytes)).toBe(true)
+        expect(Duration.toMillis(m.uptime)).toBeGreaterThanOrEqual(0)
+        expect(Duration.toNanos(m.vcpuTime)).toBeDefined()
+        const lite = yield* (yield* Sandbox.get("m-sample")).metrics
+        expect(lite).toBeInstanceOf(Metrics.MetricsLite)
+        expect(lite.memoryLimitBytes).toBe(256 * 1024 * 1024)
+        expect("vcpuTime" in lite).toBe(false)
+      }))
+
+    it.effect("allMetrics lists only running and draining sandboxes", () =>
+      Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const a = yield* Sandbox.make("m-all-a", alpine)
+          yield* Sandbox.make("m-all-b", alpine)
+          yield* a.stop()
+          const all = yield* Sandbox.allMetrics
+          expect(all.has("m-all-b")).toBe(true)
+          expect(all.has("m-all-a")).toBe(false)
+        }))
+      }))
+
+    it.scoped("the metrics stream yields no faster than its interval and ends when the sandbox stops", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.make("m-stream", alpine)
+        const t = performance.now()
+        const five = yield* sb.metricsStream("100 millis").pipe(Stream.take(5), Stream.runCollect)
+        expect(Chunk.size(five)).toBe(5)
+        // The first sample is immediate; four intervals separate five samples.
+        expect(performance.now() - t).toBeGreaterThanOrEqual(350)
+        expect(Double.counters().handles.metrics).toBe(0)
+
+        const samples: Array<Metrics.Metrics> = []
+        const fiber = yield* sb.metricsStream("50 millis").pipe(
+          Stream.runForEach((m) => Effect.sync(() => samples.push(m))),
+          Effect.fork
+        )
+        yield* eventually(() => samples.length >= 2)
+        yield* (yield* Sandbox.get("m-stream")).stop()
+        // The runtime keeps erroring after the stop; the stream ends instead.
+        const exit = yield* Fiber.await(fiber)
+        expect(exit._tag).toBe("Success")
+        expect(samples.length).toBeGreaterThanOrEqual(2)
+        expect(Double.counters().handles.metrics).toBe(0)
+      }))
+
+    it.scoped("interrupting a metrics stream parked in a receive returns promptly and releases the pin", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.make("m-park", alpine)
+        const fiber = yield* sb.metricsStream("1 hour").pipe(Stream.drop(1), Stream.runDrain, Effect.fork)
+        yield* eventually(() => (Double.counters().in_flight.msb_metrics_recv ?? 0) === 1)
+        const t = performance.now()
+        yield* Fiber.interrupt(fiber)
+        expect(performance.now() - t).toBeLessThan(1000)
+        const c = Double.counters()
+        expect(c.handles.metrics).toBe(0)
+        expect(c.in_flight.msb_metrics_recv ?? 0).toBe(0)
+        expect(c.cancel_ids.registered).toBe(0)
+      }))
+
+    it.scoped("MetricsDisabled is typed, from a sample and from a stream", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.make("m-disabled", alpine)
+        yield* Double.configure({ metrics_disabled: true })
+        const one = yield* Effect.flip(sb.metrics)
+        const streamed = yield* Effect.flip(Stream.runDrain(sb.metricsStream("10 millis")))
+        yield* Double.configure({ metrics_disabled: null })
+        expect(one._tag).toBe("MetricsDisabled")
+        expect(streamed._tag).toBe("MetricsDisabled")
+      }))
+  })
+
+  layer(Double.layer())((it) => {
+    it.scoped("Metrics.poll samples on the Effect clock: one per interval, pulled", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.make("m-poll", alpine)
+        const samples: Array<Metrics.Metrics> = []
+        const fiber = yield* Metrics.poll(sb, "10 seconds").pipe(
+          Stream.take(3),
+          Stream.runForEach((m) => Effect.sync(() => samples.push(m))),
+          Effect.fork
+        )
+        const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 150)))
+        yield* settle
+        expect(samples.length).toBe(1)
+        yield* TestClock.adjust("10 seconds")
+        yield* settle
+        expect(samples.length).toBe(2)
+        yield* TestClock.adjust("5 seconds")
+        yield* settle
+        expect(samples.length).toBe(2)
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.join(fiber)
+        expect(samples.length).toBe(3)
+      }))
+  })
+})
