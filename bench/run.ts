@@ -64,10 +64,13 @@ if (!only || only === "threads") {
     "shortP99Ms",
     "rssMiB"
   ])
-  console.log("\nratios parked/idle (same mode):")
-  for (let i = 0; i + 1 < rows.length; i += 2) {
-    const idle = rows[i]!
-    const busy = rows[i + 1]!
+  console.log("\nratios loaded/idle (same mode):")
+  for (let i = 1; i < rows.length; i++) {
+    const busy = rows[i]!
+    const idle = rows.slice(0, i).reverse().find((r) =>
+      r.phase === "idle" && r.mode === busy.mode && r.uvPool === busy.uvPool
+    )
+    if (!idle || busy.phase === "idle") continue
     const r = (k: string) => {
       const a = Number(idle[k])
       const b = Number(busy[k])
@@ -79,4 +82,25 @@ if (!only || only === "threads") {
       }, short call p50 x${r("shortP50Ms")}`
     )
   }
+}
+
+if (!only || only === "exec") {
+  console.log("\n# exec stdout throughput: through the double vs child_process\n")
+  const rows = runScenario("exec.ts", {})
+  const direct = rows.filter((r) => r.how === "child_process").map((r) => Number(r.mbPerSec))
+  const best = Math.max(...direct)
+  table(rows.map((r) => ({ ...r, ratio: Number(r.mbPerSec) / best })), [
+    "how",
+    "megabytes",
+    "mbPerSec",
+    "chunks",
+    "avgChunk",
+    "ratio"
+  ])
+  const ours = Number(rows.find((r) => r.how === "effect-microsandbox (double)")?.mbPerSec)
+  console.log(
+    `\noverhead: through the library and the double, stdout arrives ${
+      (best / ours).toFixed(1)
+    }x slower than with child_process`
+  )
 }

@@ -2,7 +2,7 @@
  * One scenario of the thread benchmark (bench/run.ts starts one process per mode, since
  * UV_THREADPOOL_SIZE only counts at process start). Prints one JSON line per phase:
  * event-loop delay p99, fs.promises.readFile latency and a short native call's latency,
- * with 0 and with N parked receives.
+ * with 0 and with N parked receives, and (library mode) with N live log streams.
  *
  *   MODE=library|naive MSB_HOME=... MICROSANDBOX_FFI_PATH=... tsx bench/threads.ts
  */
@@ -113,9 +113,14 @@ if (mode === "naive") {
   const program = Effect.gen(function*() {
     const m = yield* Microsandbox.Microsandbox
     const n = m.native
-    yield* n.call("msb_sandbox_create", ["bench", JSON.stringify({ image: "alpine" })])
+    const created = JSON.parse(
+      yield* n.call("msb_sandbox_create", ["bench", JSON.stringify({ image: "alpine" })])
+    )
+    const handle = BigInt(created.handle)
     const probes = { short: () => Effect.runPromise(n.call("msb_sandbox_lookup", ["bench"])) }
     yield* Effect.promise(() => measure("idle", probes, file))
+
+    // 256 receives parked on a wait that only returns when the sandbox stops.
     const waits = yield* Effect.forEach(
       Array.from({ length: parked }),
       () => Effect.fork(n.call("msb_sandbox_handle_wait_until_stopped", ["bench"])),
@@ -124,6 +129,42 @@ if (mode === "naive") {
     yield* Effect.sleep("300 millis")
     yield* Effect.promise(() => measure(`parked ${parked}`, probes, file))
     yield* Effect.forEach(waits, Fiber.interrupt, { concurrency: "unbounded", discard: true })
+
+    // 256 live log streams: following, while a command in the sandbox writes a line
+    // every 50 ms that every stream receives.
+    let received = 0
+    const streams = yield* Effect.forEach(
+      Array.from({ length: parked }),
+      () =>
+        Effect.fork(Effect.gen(function*() {
+          const s = JSON.parse(
+            yield* n.call("msb_sandbox_handle_log_stream", [
+              "bench",
+              JSON.stringify({ follow: true, since_ms: Date.now() })
+            ])
+          )
+          const h = BigInt(s.stream_handle)
+          yield* Effect.ensuring(
+            Effect.forever(Effect.tap(n.call("msb_log_recv", [h]), () => Effect.sync(() => received++))),
+            Effect.ignore(n.call("msb_log_close", [h]))
+          )
+        })),
+      { concurrency: "unbounded" }
+    )
+    const ticker = JSON.parse(
+      yield* n.call("msb_sandbox_exec_stream", [
+        handle,
+        "sh",
+        JSON.stringify({ args: ["-c", "while :; do echo tick; sleep 0.05; done"] })
+      ])
+    )
+    yield* Effect.sleep("500 millis")
+    const before = received
+    yield* Effect.promise(() => measure(`${parked} live log streams`, probes, file))
+    process.stderr.write(`log entries delivered during the live phase: ${received - before}\n`)
+    yield* Effect.forEach(streams, Fiber.interrupt, { concurrency: "unbounded", discard: true })
+    yield* n.call("msb_exec_kill", [BigInt(ticker.exec_handle)])
+    yield* n.call("msb_exec_close", [BigInt(ticker.exec_handle)])
     yield* n.call("msb_sandbox_handle_kill", ["bench", 5000n])
   })
   await Effect.runPromise(program.pipe(Effect.provide(Microsandbox.layer({ libraryPath }))))
