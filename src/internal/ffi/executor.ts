@@ -262,6 +262,8 @@ export class Executor {
       this.invoker.callJsonAsync(job.spec.name, args, buffer, (outcome) => this.completed(job, outcome))
     } else {
       lane.job = job
+      // An idle worker must not keep the process alive; one running a call must.
+      lane.worker.ref()
       const id = this.nextRequest++
       this.byRequest.set(id, job)
       lane.worker.postMessage({ id, name: job.spec.name, args, bufferSize: job.bufferSize })
@@ -275,6 +277,7 @@ export class Executor {
     else if (lane) {
       lane.job = null
       lane.idleSince = performance.now()
+      lane.worker.unref()
     }
     if (job.buffer) {
       this.giveBuffer(job.buffer)
