@@ -353,17 +353,6 @@ Json persisted_config(const std::string& name, const Json& opts) {
 
 // ------------------------------------------------------------ patches
 
-void mkdirs(const std::string& path, mode_t mode = 0755) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += "/" + part;
-    ::mkdir(cur.c_str(), mode);
-  }
-}
-
 std::string parent_of(const std::string& p) {
   auto s = p.rfind('/');
   return s == std::string::npos || s == 0 ? "/" : p.substr(0, s);
@@ -372,24 +361,6 @@ std::string parent_of(const std::string& p) {
 bool exists(const std::string& p) {
   struct stat st;
   return lstat(p.c_str(), &st) == 0;
-}
-
-void remove_tree(const std::string& path) {
-  struct stat st;
-  if (lstat(path.c_str(), &st) != 0) return;
-  if (S_ISDIR(st.st_mode)) {
-    if (DIR* d = opendir(path.c_str())) {
-      while (auto* e = readdir(d)) {
-        std::string n = e->d_name;
-        if (n == "." || n == "..") continue;
-        remove_tree(path + "/" + n);
-      }
-      closedir(d);
-    }
-    ::rmdir(path.c_str());
-  } else {
-    ::unlink(path.c_str());
-  }
 }
 
 void copy_file(const std::string& src, const std::string& dst, int mode) {

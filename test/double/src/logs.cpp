@@ -205,13 +205,7 @@ Json read_logs(const std::string& name, const Json& opts) {
 
 // ------------------------------------------------------------ log streams
 
-struct LogStream {
-  WaitableP w = std::make_shared<Waitable>();
-  std::deque<std::pair<bool, Json>> items;  // (is_error, payload)
-  bool done = false;
-  std::atomic<bool> closed{false};
-  std::mutex recv_m;
-};
+struct LogStream : ItemStream {};
 Registry<LogStream>& g_logs = *new Registry<LogStream>("log");
 constexpr size_t kQueue = 16;  // the runtime's bounded queue
 
@@ -317,32 +311,13 @@ MSB_EXPORT char* msb_sandbox_handle_log_stream(uint64_t cid, const char* name_p,
 }
 
 MSB_EXPORT char* msb_log_recv(uint64_t cid, uint64_t h, unsigned char* buf, uintptr_t len) {
-  return run_call("msb_log_recv", CidMode::Use, cid, buf, len, [&](Call& call) {
-    auto s = g_logs.get(h);
-    std::unique_lock<std::mutex> busy(s->recv_m, std::try_to_lock);
-    if (!busy.owns_lock()) fail("internal", "log stream mutex busy");
-    std::unique_lock<std::mutex> lk(s->w->m);
-    wait_on(lk, s->w, call.token, -1, [&] { return !s->items.empty() || s->done; });
-    if (s->items.empty()) {
-      Json o = Json::object();
-      o.set("done", true);
-      return o;
-    }
-    auto item = s->items.front();
-    s->items.pop_front();
-    s->w->cv.notify_all();
-    lk.unlock();
-    if (item.first) fail(item.second.find("kind")->as_string(), item.second.find("message")->as_string());
-    return item.second;
-  });
+  return run_call("msb_log_recv", CidMode::Use, cid, buf, len,
+                  [&](Call& call) { return g_logs.get(h)->recv(call, "log stream mutex busy"); });
 }
 
 MSB_EXPORT char* msb_log_close(uint64_t h, unsigned char* buf, uintptr_t len) {
   return run_call("msb_log_close", CidMode::None, 0, buf, len, [&](Call&) {
-    if (auto s = g_logs.try_take(h)) {
-      s->closed.store(true);
-      s->w->notify();
-    }
+    if (auto s = g_logs.try_take(h)) s->close();
     Json o = Json::object();
     o.set("ok", true);
     return o;

@@ -161,13 +161,7 @@ Json sample(const Json& rec, bool lite) {
 
 // ------------------------------------------------------------ metrics streams
 
-struct MetricsStream {
-  WaitableP w = std::make_shared<Waitable>();
-  std::deque<std::pair<bool, Json>> items;  // (is_error, payload); errors carry {kind,message}
-  bool done = false;                        // guarded by w->m
-  std::atomic<bool> closed{false};
-  std::mutex recv_m;  // try-lock: concurrent recv fails busy
-};
+struct MetricsStream : ItemStream {};
 Registry<MetricsStream>& g_metrics = *new Registry<MetricsStream>("metrics");
 
 void run_sampler(std::shared_ptr<MetricsStream> s, SandboxP pinned, uint64_t interval_ms) {
@@ -256,31 +250,13 @@ MSB_EXPORT char* msb_sandbox_metrics_stream(uint64_t cid, uint64_t h, uint64_t i
 }
 
 MSB_EXPORT char* msb_metrics_recv(uint64_t cid, uint64_t h, unsigned char* buf, uintptr_t len) {
-  return run_call("msb_metrics_recv", CidMode::Use, cid, buf, len, [&](Call& call) {
-    auto s = g_metrics.get(h);
-    std::unique_lock<std::mutex> busy(s->recv_m, std::try_to_lock);
-    if (!busy.owns_lock()) fail("internal", "metrics stream mutex busy");
-    std::unique_lock<std::mutex> lk(s->w->m);
-    wait_on(lk, s->w, call.token, -1, [&] { return !s->items.empty() || s->done; });
-    if (s->items.empty()) {
-      Json o = Json::object();
-      o.set("done", true);
-      return o;
-    }
-    auto item = s->items.front();
-    s->items.pop_front();
-    lk.unlock();
-    if (item.first) fail(item.second.find("kind")->as_string(), item.second.find("message")->as_string());
-    return item.second;
-  });
+  return run_call("msb_metrics_recv", CidMode::Use, cid, buf, len,
+                  [&](Call& call) { return g_metrics.get(h)->recv(call, "metrics stream mutex busy"); });
 }
 
 MSB_EXPORT char* msb_metrics_close(uint64_t h, unsigned char* buf, uintptr_t len) {
   return run_call("msb_metrics_close", CidMode::None, 0, buf, len, [&](Call&) {
-    if (auto s = g_metrics.try_take(h)) {
-      s->closed.store(true);
-      s->w->notify();
-    }
+    if (auto s = g_metrics.try_take(h)) s->close();
     Json o = Json::object();
     o.set("ok", true);
     return o;

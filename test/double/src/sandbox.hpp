@@ -3,6 +3,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,22 @@ bool vm_alive(const Json& rec);
 Json sandbox_info(const Json& rec);  // SandboxInfo (§5.0)
 void set_status(const std::string& name, uint64_t boot_id, const std::string& status);
 void validate_name(const std::string& name);
+
+void mkdirs(const std::string& path);
+void remove_tree(const std::string& path);  // best effort
+
+// ------------------------------------------------------------ log and metrics streams
+// Items (values, or error documents {kind, message}) delivered in order, then a sticky
+// {"done":true}. A second concurrent receive fails "<busy_message>" (a try-lock).
+struct ItemStream {
+  WaitableP w = std::make_shared<Waitable>();
+  std::deque<std::pair<bool, Json>> items;  // guarded by w->m; (is_error, payload)
+  bool done = false;                        // guarded by w->m
+  std::atomic<bool> closed{false};
+  std::mutex recv_m;
+  Json recv(Call& call, const char* busy_message);
+  void close();
+};
 
 // ------------------------------------------------------------ system log lines
 void append_system_log(const std::string& name, const std::string& line);

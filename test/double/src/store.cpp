@@ -38,7 +38,7 @@ std::string sandbox_root_fs(const Json& rec) {
   return sandbox_dir(rec.find("name")->as_string()) + "/rootfs";
 }
 
-static void mkdirs(const std::string& path) {
+void mkdirs(const std::string& path) {
   std::string cur;
   std::stringstream ss(path);
   std::string part;
@@ -70,7 +70,7 @@ static void write_file_atomic(const std::string& path, const std::string& data) 
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("io", "io error: rename " + tmp + ": " + std::strerror(errno));
 }
 
-static void remove_tree(const std::string& path) {
+void remove_tree(const std::string& path) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) return;
   if (S_ISDIR(st.st_mode)) {
@@ -430,6 +430,31 @@ std::string agent_address(const Json& rec) {
   return a->as_string();
 }
 
+// ------------------------------------------------------------ item streams
+
+Json ItemStream::recv(Call& call, const char* busy_message) {
+  std::unique_lock<std::mutex> busy(recv_m, std::try_to_lock);
+  if (!busy.owns_lock()) fail("internal", busy_message);
+  std::unique_lock<std::mutex> lk(w->m);
+  wait_on(lk, w, call.token, -1, [&] { return !items.empty() || done; });
+  if (items.empty()) {
+    Json o = Json::object();
+    o.set("done", true);
+    return o;
+  }
+  auto item = std::move(items.front());
+  items.pop_front();
+  w->cv.notify_all();
+  lk.unlock();
+  if (item.first) fail(item.second.find("kind")->as_string(), item.second.find("message")->as_string());
+  return item.second;
+}
+
+void ItemStream::close() {
+  closed.store(true);
+  w->notify();
+}
+
 // ------------------------------------------------------------ VM processes
 
 SandboxObj::~SandboxObj() {
@@ -636,21 +661,25 @@ SandboxP boot_sandbox(Call& call, Json rec, bool detached) {
 
 // ------------------------------------------------------------ stop machinery
 
-void request_stop(const std::string& name) {
-  std::optional<Json> rec;
-  {
-    StoreLock lock;
-    auto raw = load_record(name);
-    if (!raw) return;
-    rec = reconcile(*raw);
-    if (!rec) return;
-    std::string st = rec_status(*rec);
-    if (st != "running" && st != "draining") return;
-    if (st == "running") {
-      rec->set("status", "draining");
-      save_record(*rec);
-    }
+// Under the store lock: running -> draining. The record when it is running or draining.
+static std::optional<Json> mark_draining(const std::string& name) {
+  StoreLock lock;
+  auto raw = load_record(name);
+  if (!raw) return std::nullopt;
+  auto rec = reconcile(*raw);
+  if (!rec) return std::nullopt;
+  std::string st = rec_status(*rec);
+  if (st != "running" && st != "draining") return std::nullopt;
+  if (st == "running") {
+    rec->set("status", "draining");
+    save_record(*rec);
   }
+  return rec;
+}
+
+void request_stop(const std::string& name) {
+  auto rec = mark_draining(name);
+  if (!rec) return;
   append_system_log(name, "stop requested");
   try {
     Json req = Json::object();
@@ -663,18 +692,8 @@ void request_stop(const std::string& name) {
 }
 
 void request_drain(const std::string& name) {
-  StoreLock lock;
-  auto raw = load_record(name);
-  if (!raw) return;
-  auto rec = reconcile(*raw);
-  if (!rec) return;
-  std::string st = rec_status(*rec);
-  if (st != "running" && st != "draining") return;
-  if (st == "running") {
-    rec->set("status", "draining");
-    save_record(*rec);
-  }
-  if (vm_alive(*rec)) ::kill(static_cast<pid_t>(rec->find("pid")->as_int()), SIGUSR1);
+  auto rec = mark_draining(name);
+  if (rec && vm_alive(*rec)) ::kill(static_cast<pid_t>(rec->find("pid")->as_int()), SIGUSR1);
 }
 
 void request_kill(Call& call, const std::string& name) {
