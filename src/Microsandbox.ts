@@ -146,6 +146,10 @@ export const make = (
       )
     )
     const version = yield* Effect.either(runtimeVersion)
+    if (version._tag === "Right") {
+      native.setRuntimeVersion(version.right)
+      yield* Effect.annotateCurrentSpan({ "msb.library": loaded.path, "msb.runtime_version": version.right })
+    }
     if (version._tag === "Right" && version.right !== SDK_RUNTIME_VERSION) {
       yield* Effect.logWarning(
         `runtime library ${loaded.path} reports version ${version.right}; this SDK implements ${SDK_RUNTIME_VERSION}`

@@ -45,7 +45,8 @@ describe("runtime error kinds", () => {
         expect(error._tag).toBe("Unknown")
         if (error._tag === "Unknown") {
           expect(error.kind).toBe("quantum_flux")
-          expect(error.message).toBe("new in 9.0")
+          // The message names the library version and path that produced it.
+          expect(error.message).toBe(`new in 9.0 (runtime 0.6.14 at ${Double.libraryPath})`)
         }
       }))
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -99,6 +100,28 @@ describe("library loading", () => {
         Microsandbox.make().pipe(Effect.map((s) => ({ path: s.libraryPath, source: s.librarySource })))
       ).pipe(withEnv({ MSB_HOME: home }))
       expect(svc).toEqual({ path: target, source: "install" })
+    }))
+
+  it.effect("layerConfig reads the options from Config", () =>
+    Effect.gen(function*() {
+      const source = yield* Microsandbox.Microsandbox.pipe(
+        Effect.map((m) => [m.libraryPath, m.librarySource]),
+        Effect.provide(
+          Microsandbox.layerConfig({
+            libraryPath: Config.string("TEST_LIBRARY"),
+            threads: { maxWorkers: Config.integer("TEST_WORKERS") }
+          })
+        ),
+        withEnv({ TEST_LIBRARY: libraryPath, TEST_WORKERS: "2", MSB_HOME: emptyHome })
+      )
+      expect(source).toEqual([libraryPath, "explicit"])
+      const missing = yield* Effect.flip(
+        Microsandbox.Microsandbox.pipe(
+          Effect.provide(Microsandbox.layerConfig({ libraryPath: Config.string("TEST_LIBRARY") })),
+          withEnv({ MSB_HOME: emptyHome })
+        )
+      )
+      expect(missing._tag).toBe("ConfigError")
     }))
 
   it.effect("exposes the SDK and runtime versions and the backend", () =>

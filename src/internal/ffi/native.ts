@@ -48,6 +48,8 @@ export interface NativeLibrary {
     args: ReadonlyArray<NativeArg>,
     options?: CallOptions
   ) => Effect.Effect<string, MicrosandboxError>
+  /** Records the loaded library's version (for spans and errors). */
+  readonly setRuntimeVersion: (version: string) => void
   /** Calls and decodes the result with a Schema (a mismatch is an `Internal` error). */
   readonly callDecode: <A, I>(
     name: FunctionName,
@@ -65,6 +67,17 @@ export const makeNative = (
   options: ExecutorOptions
 ): NativeLibrary => {
   const executor = new Executor(loaded.invoker, loaded.path, prototypes, options)
+  let runtimeVersion = "unknown"
+  // An error kind this SDK does not know names the library that produced it.
+  const typed = (
+    doc: { readonly kind: string; readonly message: string },
+    ctx: { operation: string; sandbox: string | undefined }
+  ) => {
+    const error = fromDocument(doc, ctx)
+    return error._tag === "Unknown"
+      ? fromDocument({ ...doc, message: `${doc.message} (runtime ${runtimeVersion} at ${loaded.path})` }, ctx)
+      : error
+  }
 
   const run = (
     spec: Signature,
@@ -123,7 +136,7 @@ export const makeNative = (
                 return attempt(Number(need[1]), true)
               }
             }
-            return Effect.fail(fromDocument(doc, ctx))
+            return Effect.fail(typed(doc, ctx))
           }
         }
       })
@@ -140,6 +153,7 @@ export const makeNative = (
           attributes: {
             "msb.operation": ctx.operation,
             "msb.library": loaded.path,
+            "msb.runtime_version": runtimeVersion,
             ...(ctx.sandbox ? { "msb.sandbox": ctx.sandbox } : {})
           }
         })
@@ -165,6 +179,9 @@ export const makeNative = (
     missing: loaded.invoker.missing,
     invoker: loaded.invoker,
     executor,
+    setRuntimeVersion: (version) => {
+      runtimeVersion = version
+    },
     call,
     callDecode
   }
