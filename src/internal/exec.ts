@@ -37,6 +37,8 @@ export interface Session {
   finished: boolean
   /** The Started event's pid, once seen. */
   pid: Option.Option<number>
+  /** Receives in flight on this handle (the runtime serializes them on a blocking mutex). */
+  receiving: number
 }
 
 export type Target =
@@ -164,7 +166,8 @@ export const open = (
           label,
           killOnInterrupt: options.killOnInterrupt ?? true,
           finished: false,
-          pid: Option.none()
+          pid: Option.none(),
+          receiving: 0
         }))
       ),
       (session) => close(session)
@@ -223,8 +226,17 @@ export const parseEvent = (json: string): ExecEvent | "done" => {
 const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> =>
   Effect.suspend(() => {
     if (s.finished) return Effect.succeedNone
-    return s.core.native.call("msb_exec_recv", [s.handle], { operation: "Exec.recv", sandbox: s.core.name })
+    // Take a queued event on this thread only when no other receive holds the handle's
+    // mutex (a second receive would block this thread until the first returns).
+    const tryQueuedFirst = s.receiving === 0
+    s.receiving++
+    return s.core.native.call("msb_exec_recv", [s.handle], {
+      operation: "Exec.recv",
+      sandbox: s.core.name,
+      tryQueuedFirst
+    })
       .pipe(
+        Effect.ensuring(Effect.sync(() => s.receiving--)),
         Effect.map((json) => {
           const event = parseEvent(json)
           if (event === "done" || event._tag === "Exited" || event._tag === "Failed") s.finished = true

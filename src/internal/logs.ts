@@ -113,7 +113,7 @@ const openOnce = (
         Effect.suspend(() =>
           done
             ? Effect.fail(Option.none())
-            : native.call("msb_log_recv", [handle], ctx).pipe(
+            : native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
               Effect.mapError(Option.some),
               Effect.flatMap((text) => {
                 const j = JSON.parse(text) as EntryJson | { done: true }

@@ -77,7 +77,7 @@ export const stream = (
         () =>
           ended
             ? Effect.fail(Option.none())
-            : native.call("msb_metrics_recv", [handle], ctx).pipe(
+            : native.call("msb_metrics_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
               Effect.flatMap((text) => {
                 const j = JSON.parse(text) as typeof MetricsModule.MetricsJson.Type | { done: true }
                 if ("done" in j) {

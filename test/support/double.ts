@@ -21,6 +21,8 @@ export interface Counters {
   readonly calls: Record<string, number>
   readonly in_flight: Record<string, number>
   readonly max_in_flight: Record<string, number>
+  /** Calls that returned success, per function. */
+  readonly succeeded: Record<string, number>
   readonly internal_bugs: number
   readonly bug_notes: ReadonlyArray<string>
 }

@@ -126,6 +126,22 @@ export class Executor {
     return this.invoker.callJson(spec.name, spec.cid === "ign" ? [0n, ...args] : args, bufferSize)
   }
 
+  /**
+   * A receive that must not wait: called on this thread with its cancel id already
+   * triggered, so the runtime returns a queued item or `cancelled` at once (the channel
+   * receives are cancel-safe: nothing is lost). Null when nothing was ready.
+   */
+  tryNow(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome | null {
+    const cid = this.allocCid()
+    this.invoker.callScalar("msb_cancel_trigger", [cid])
+    try {
+      const outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+      return isCancelled(outcome) ? null : outcome
+    } finally {
+      this.invoker.callScalar("msb_cancel_unregister", [cid])
+    }
+  }
+
   submit(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): NativeJob {
     const job: Job = {
       spec,

@@ -32,6 +32,12 @@ export interface CallOptions {
   readonly bufferSize?: number
   /** Trace this call in its own span (default: yes, except receives and instant calls). */
   readonly span?: boolean
+  /**
+   * For a cancel-safe channel receive whose caller guarantees that no other receive on
+   * the same handle is in flight: first take an item that is already queued, on this
+   * thread and without waiting; park only when none is.
+   */
+  readonly tryQueuedFirst?: boolean
   /** Retry a read-only call once on `buffer_too_small` (default true). */
   readonly retryOnBufferTooSmall?: boolean
 }
@@ -79,29 +85,42 @@ export const makeNative = (
       : error
   }
 
-  const run = (
+  const parked = (
     spec: Signature,
     args: ReadonlyArray<NativeArg>,
     bufferSize: number,
     onOrphan: CallOptions["onOrphan"]
   ): Effect.Effect<Outcome> =>
+    Effect.async<Outcome>((resume) => {
+      const job = executor.submit(spec, args, bufferSize)
+      job.result.then((outcome) => resume(Effect.succeed(outcome)))
+      return Effect.promise(() => job.interrupt()).pipe(
+        Effect.flatMap((outcome) =>
+          outcome.t === "ok" && onOrphan
+            ? onOrphan(outcome.json).pipe(
+              Effect.catchAllCause((cause) =>
+                Effect.logWarning(`releasing the orphaned result of ${spec.name} failed`, cause)
+              )
+            )
+            : Effect.void
+        )
+      )
+    })
+
+  const run = (
+    spec: Signature,
+    args: ReadonlyArray<NativeArg>,
+    bufferSize: number,
+    opts: CallOptions
+  ): Effect.Effect<Outcome> =>
     spec.mode === "instant"
       ? Effect.sync(() => executor.callNow(spec, args, bufferSize))
-      : Effect.async<Outcome>((resume) => {
-        const job = executor.submit(spec, args, bufferSize)
-        job.result.then((outcome) => resume(Effect.succeed(outcome)))
-        return Effect.promise(() => job.interrupt()).pipe(
-          Effect.flatMap((outcome) =>
-            outcome.t === "ok" && onOrphan
-              ? onOrphan(outcome.json).pipe(
-                Effect.catchAllCause((cause) =>
-                  Effect.logWarning(`releasing the orphaned result of ${spec.name} failed`, cause)
-                )
-              )
-              : Effect.void
-          )
-        )
+      : opts.tryQueuedFirst && spec.mode === "recv"
+      ? Effect.suspend(() => {
+        const ready = executor.tryNow(spec, args, bufferSize)
+        return ready === null ? parked(spec, args, bufferSize, opts.onOrphan) : Effect.succeed(ready)
       })
+      : parked(spec, args, bufferSize, opts.onOrphan)
 
   const call: NativeLibrary["call"] = (name, args, opts = {}) => {
     const spec = signatureByName.get(name)
@@ -110,7 +129,7 @@ export const makeNative = (
       return Effect.die(new Error(`${name} is not a JSON-shaped export`))
     }
     const attempt = (bufferSize: number, retried: boolean): Effect.Effect<string, MicrosandboxError> =>
-      Effect.flatMap(run(spec, args, bufferSize, opts.onOrphan), (outcome) => {
+      Effect.flatMap(run(spec, args, bufferSize, opts), (outcome) => {
         switch (outcome.t) {
           case "ok":
             return Effect.succeed(outcome.json)

@@ -110,6 +110,7 @@ struct Accounting {
   std::map<std::string, uint64_t> calls;
   std::map<std::string, int64_t> in_flight;
   std::map<std::string, int64_t> max_in_flight;
+  std::map<std::string, uint64_t> succeeded;
   uint64_t internal_bugs = 0;
   std::vector<std::string> bug_notes;
   std::vector<RegistryBase*> registries;
@@ -254,6 +255,9 @@ Json counters_json() {
   Json maxin = Json::object();
   for (auto& kv : A.max_in_flight) maxin.set(kv.first, kv.second);
   out.set("max_in_flight", maxin);
+  Json ok = Json::object();
+  for (auto& kv : A.succeeded) ok.set(kv.first, kv.second);
+  out.set("succeeded", ok);
   out.set("internal_bugs", A.internal_bugs);
   Json notes = Json::array();
   for (auto& n : A.bug_notes) notes.push(n);
@@ -409,6 +413,11 @@ static char* finish(const char* fn, Call& call, const std::function<Json(Call&)>
     }
     Json result = body(call);
     if (call.hold_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(call.hold_ms));
+    {
+      auto& A = acct();
+      std::lock_guard<std::mutex> g(A.m);
+      A.succeeded[fn]++;
+    }
     return write_out(result.dump(), buf, len);
   } catch (const MsbError& e) {
     return make_error(e.kind, e.message);
