@@ -26,6 +26,7 @@
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
@@ -331,10 +332,92 @@ export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, Microsandbo
   )
 
 /**
- * Stops a sandbox (pipeable).
+ * Runs a command in a sandbox and collects its output (data-first or pipeable).
+ *
+ * ```ts
+ * const out = yield* sandbox.pipe(Sandbox.exec("ls", ["-la", "/app"]))
+ * const same = yield* Sandbox.exec(sandbox, "ls", ["-la", "/app"])
+ * ```
  *
  * @since 0.1.0
  */
-export const stop =
-  (options?: { readonly timeout?: Duration.DurationInput }) =>
-  (self: Sandbox): Effect.Effect<void, MicrosandboxError> => self.stop(options)
+export const exec: {
+  <E = never>(
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: ExecOptions<E>
+  ): (self: Sandbox) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  <E = never>(
+    self: Sandbox,
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: ExecOptions<E>
+  ): Effect.Effect<ExecResult, MicrosandboxError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
+    self.exec(command, args, options)
+)
+
+/**
+ * Runs a script through the sandbox's shell (data-first or pipeable).
+ *
+ * @since 0.1.0
+ */
+export const shell: {
+  <E = never>(
+    script: string,
+    options?: ExecOptions<E>
+  ): (self: Sandbox) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  <E = never>(
+    self: Sandbox,
+    script: string,
+    options?: ExecOptions<E>
+  ): Effect.Effect<ExecResult, MicrosandboxError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shell(script, options)
+)
+
+/**
+ * A command's events as a Stream (data-first or pipeable).
+ *
+ * @since 0.1.0
+ */
+export const execStream: {
+  <E = never>(
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: ExecOptions<E>
+  ): (self: Sandbox) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  <E = never>(
+    self: Sandbox,
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: ExecOptions<E>
+  ): Stream.Stream<ExecEvent, MicrosandboxError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
+    self.execStream(command, args, options)
+)
+
+/**
+ * Stops a sandbox: graceful window, then kill (data-first or pipeable).
+ *
+ * @since 0.1.0
+ */
+export const stop: {
+  (options?: StopOptions): (self: Sandbox) => Effect.Effect<void, MicrosandboxError>
+  (self: Sandbox, options?: StopOptions): Effect.Effect<void, MicrosandboxError>
+} = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: StopOptions) => self.stop(options))
+
+/**
+ * Kills a sandbox (data-first or pipeable).
+ *
+ * @since 0.1.0
+ */
+export const kill: {
+  (options?: KillOptions): (self: Sandbox) => Effect.Effect<void, MicrosandboxError>
+  (self: Sandbox, options?: KillOptions): Effect.Effect<void, MicrosandboxError>
+} = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: KillOptions) => self.kill(options))

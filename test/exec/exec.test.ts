@@ -275,5 +275,15 @@ describe("exec", () => {
         const none = yield* Sandbox.make("no-default", SandboxConfig.image("alpine"))
         expect((yield* Effect.flip(none.execDefault()))._tag).toBe("NoDefaultCommand")
       })))
+
+    it.effect("exec, shell and execStream work data-first and piped", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        expect((yield* sb.pipe(Sandbox.exec("echo", ["piped"]))).stdout).toBe("piped\n")
+        expect((yield* Sandbox.exec(sb, "echo", ["direct"])).stdout).toBe("direct\n")
+        expect((yield* sb.pipe(Sandbox.shell("echo $((1 + 2))"))).stdout).toBe("3\n")
+        const lines = yield* sb.pipe(Sandbox.execStream("echo", ["s"]), Exec.stdoutLines, Stream.runCollect)
+        expect(Chunk.toReadonlyArray(lines)).toEqual(["s"])
+      }))
   })
 })
