@@ -132,6 +132,7 @@ describe("Installer with a Go toolchain", () => {
 // ---------------------------------------------------------------- the real Go tool, where there is one
 
 const realGo = (process.env.PATH ?? "").split(delimiter).map((d) => join(d, "go")).find((p) => existsSync(p))
+if (realGo === undefined) console.log("real Go toolchain cross-check SKIPPED: no `go` on PATH")
 const servers: Array<Loopback> = []
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))

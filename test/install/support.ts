@@ -5,6 +5,8 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import { mkdirSync, mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -19,8 +21,12 @@ export const freshHome = (): { home: string; emptyPath: string } => {
   return { home, emptyPath }
 }
 
-export const withEnv = (env: Record<string, string>) =>
-  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+/** Runs with exactly these variables as Config, and only warnings logged. */
+export const withEnv = (env: Record<string, string>) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  self.pipe(
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
+    Logger.withMinimumLogLevel(LogLevel.Warning)
+  )
 
 /** Everything under $MSB_HOME/lib, relative paths, sorted (temp folders included). */
 export const libTree = (home: string): Array<string> => {
