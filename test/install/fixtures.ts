@@ -145,6 +145,8 @@ const listen = async (handler: (req: IncomingMessage, res: ServerResponse) => vo
 export type ZipBehaviour =
   | { readonly kind: "serve" }
   | { readonly kind: "status"; readonly status: number }
+  /** Redirects (302) to another path of the same server, which serves the zip. */
+  | { readonly kind: "redirect" }
   /**
    * Sends part of the body, then holds the connection open: until `release` resolves
    * (then the rest follows), or until the client goes away.
@@ -167,7 +169,10 @@ export const startProxy = async (
       res.end(module.goMod)
     } else if (url === `${base}.zip`) {
       const b = behaviour.current
-      if (b.kind === "status") {
+      if (b.kind === "redirect") {
+        res.writeHead(302, { location: "/storage/module.zip" })
+        res.end()
+      } else if (b.kind === "status") {
         res.writeHead(b.status)
         res.end()
       } else if (b.kind === "stall") {
@@ -178,6 +183,9 @@ export const startProxy = async (
         res.writeHead(200, { "content-type": "application/zip", "content-length": String(module.zip.length) })
         res.end(module.zip)
       }
+    } else if (url === "/storage/module.zip") {
+      res.writeHead(200, { "content-type": "application/zip", "content-length": String(module.zip.length) })
+      res.end(module.zip)
     } else {
       res.writeHead(404)
       res.end("not found")

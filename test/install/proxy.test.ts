@@ -82,6 +82,15 @@ describe("Installer over GOPROXY + GOSUMDB", () => {
       expect(yield* Installer.isInstalled().pipe(withEnv(env), Effect.provide(platformLayer))).toBe(true)
     }))
 
+  it.live("follows a proxy's redirect to its storage", () =>
+    Effect.gen(function*() {
+      const { proxy, home, env } = yield* Effect.promise(() => setup())
+      proxy.behaviour.current = { kind: "redirect" }
+      yield* run(env)
+      expect(proxy.requests).toContain("/storage/module.zip")
+      expect(readFileSync(installedPath(home)).equals(module.library)).toBe(true)
+    }))
+
   it.live("verifies a record deep in a larger tree (tiles on two levels, partial and full)", () =>
     Effect.gen(function*() {
       const { db, home, env } = yield* Effect.promise(() => setup({ before: 700, after: 90 }))

@@ -30,7 +30,8 @@ const fetchInto = (
   onProgress: (p: DownloadProgress) => Effect.Effect<void>
 ): Effect.Effect<Outcome | undefined, never, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
+    // Proxies may redirect downloads to their storage.
+    const client = HttpClient.followRedirects(yield* HttpClient.HttpClient, 10)
     const fs = yield* FileSystem.FileSystem
     return yield* Effect.scoped(Effect.gen(function*() {
       const response = yield* client.get(url)

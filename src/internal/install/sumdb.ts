@@ -18,9 +18,9 @@ const failure = (reason: VerificationFailed["reason"], message: string, remedy: 
   new VerificationFailed({ message, operation: OPERATION, reason, remedy })
 
 const get = (url: string) =>
-  Effect.flatMap(HttpClient.HttpClient, (client) =>
+  Effect.flatMap(HttpClient.HttpClient, (base) =>
     Effect.scoped(
-      Effect.flatMap(client.get(url), (response) =>
+      Effect.flatMap(HttpClient.followRedirects(base, 10).get(url), (response) =>
         response.status === 200
           ? Effect.map(response.arrayBuffer, (b) => ({ status: 200, body: new Uint8Array(b) }))
           : Effect.succeed({ status: response.status, body: new Uint8Array(0) }))
