@@ -25,6 +25,7 @@ import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import { koffiMaxAsyncCalls, loadLibrary, prototypes, SDK_RUNTIME_VERSION } from "./internal/ffi/loader.js"
 import { makeNative, type NativeLibrary } from "./internal/ffi/native.js"
+import { resolveNpmRuntime } from "./internal/install/msb.js"
 import type { LibraryNotLoaded, LoadAttempt, MicrosandboxError } from "./MicrosandboxError.js"
 
 /**
@@ -61,7 +62,10 @@ const BackendInfoJson = Schema.Struct({
 export interface Options {
   /** Load the runtime library from this path first (then MICROSANDBOX_FFI_PATH, then the install location). */
   readonly libraryPath?: string | undefined
-  /** The `msb` runtime executable the library should use (`msb_set_sdk_msb_path`). */
+  /**
+   * The `msb` runtime executable the library should use (`msb_set_sdk_msb_path`); default:
+   * the one in the npm package `@superradcompany/microsandbox-<platform>` when installed.
+   */
   readonly msbPath?: string | undefined
   /** Threads for blocking native calls (docs/internals.md). */
   readonly threads?: {
@@ -127,8 +131,11 @@ export const make = (
       maxAsyncCalls: koffiMaxAsyncCalls()
     })
     yield* Effect.addFinalizer(() => Effect.promise(() => native.executor.shutdown()))
-    if (options.msbPath !== undefined) {
-      loaded.invoker.callScalar("msb_set_sdk_msb_path", [options.msbPath])
+    // Default: the msb of the npm runtime package (issue 6). The runtime's MSB_PATH still wins.
+    const msbPath = options.msbPath ??
+      Option.getOrUndefined(Option.map(resolveNpmRuntime(), (r) => r.msbPath))
+    if (msbPath !== undefined) {
+      loaded.invoker.callScalar("msb_set_sdk_msb_path", [msbPath])
     }
     const runtimeVersion = native.callDecode("msb_version", [], Schema.Struct({ version: Schema.String }), {
       operation: "Microsandbox.runtimeVersion"

@@ -160,6 +160,83 @@ export class Unknown extends Schema.TaggedError<Unknown>()("Unknown", {
   kind: Schema.String
 }) {}
 
+// ------------------------------------------------------------------ installation, host diagnosis, boot failures
+
+/**
+ * The runtime library could not be installed: no source was usable (no Go toolchain and
+ * no `GOPROXY`, `GOPROXY=off`, only `direct`), a download failed, the module archive did
+ * not contain the library, or `skipDownload` was set and nothing was installed yet.
+ * `reason` is a short machine-readable cause; `remedy` says what to do.
+ * @since 0.1.0
+ */
+export class InstallFailed extends Schema.TaggedError<InstallFailed>()("InstallFailed", {
+  ...common,
+  reason: Schema.Literal(
+    "SkipDownload",
+    "NoSource",
+    "ProxyDisallowed",
+    "DirectUnsupported",
+    "ProxyFailed",
+    "GoToolFailed",
+    "NotInModule",
+    "BadArchive",
+    "UnsupportedPlatform",
+    "WriteFailed"
+  ),
+  remedy: Schema.String
+}) {}
+
+/**
+ * The module archive could not be verified: no checksum database is configured
+ * (`GOSUMDB` unset, `off`, or the module matches `GONOSUMDB`/`GOPRIVATE`) and unverified
+ * installs were not allowed, or the checksum database's answer was unusable (lookup
+ * failed, its signature did not verify with the key `GOSUMDB` carries, or its record is
+ * not in the signed tree).
+ * @since 0.1.0
+ */
+export class VerificationFailed extends Schema.TaggedError<VerificationFailed>()("VerificationFailed", {
+  ...common,
+  reason: Schema.Literal("NoChecksumDatabase", "BadVerifierKey", "LookupFailed", "BadSignature", "NotInTree"),
+  remedy: Schema.String
+}) {}
+
+/**
+ * The downloaded module archive's `h1:` hash differs from the one the checksum database
+ * (or the Go toolchain) vouches for. Nothing was installed.
+ * @since 0.1.0
+ */
+export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("ChecksumMismatch", {
+  ...common,
+  module: Schema.String,
+  version: Schema.String,
+  expected: Schema.String,
+  actual: Schema.String
+}) {}
+
+/**
+ * A host check of `Doctor.doctor` failed: `check` names it (for example
+ * `"kvm-paravirtual"`), `remedy` says what to do.
+ * @since 0.1.0
+ */
+export class DoctorCheckFailed extends Schema.TaggedError<DoctorCheckFailed>()("DoctorCheckFailed", {
+  ...common,
+  check: Schema.String,
+  remedy: Schema.String
+}) {}
+
+/**
+ * A sandbox did not boot for a host reason: the sandbox process exited before the agent
+ * relay became available, or the kernel log shows `KVM_EXIT_INTERNAL_ERROR`.
+ * `systemLog` carries the runtime's system log lines of that boot.
+ * @since 0.1.0
+ */
+export class BootFailed extends Schema.TaggedError<BootFailed>()("BootFailed", {
+  ...common,
+  reason: Schema.Literal("KvmInternalError", "ExitedBeforeRelay"),
+  systemLog: Schema.Array(Schema.String),
+  remedy: Schema.String
+}) {}
+
 /**
  * Every error this library produces.
  *
@@ -203,6 +280,11 @@ export type MicrosandboxError =
   | NonZeroExit
   | NotATerminal
   | Unknown
+  | InstallFailed
+  | VerificationFailed
+  | ChecksumMismatch
+  | DoctorCheckFailed
+  | BootFailed
 
 /**
  * The runtime's error kinds (runtime-abi.md §1.3) and the class each decodes to.
@@ -255,7 +337,12 @@ const tags = new Set<string>([
   "LibraryNotLoaded",
   "NonZeroExit",
   "NotATerminal",
-  "Unknown"
+  "Unknown",
+  "InstallFailed",
+  "VerificationFailed",
+  "ChecksumMismatch",
+  "DoctorCheckFailed",
+  "BootFailed"
 ])
 
 /**

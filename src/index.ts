@@ -5,9 +5,13 @@
  */
 
 /** @since 0.1.0 */
-export * as Init from "./Init.js"
+export * as Doctor from "./Doctor.js"
 /** @since 0.1.0 */
 export * as Exec from "./Exec.js"
+/** @since 0.1.0 */
+export * as Init from "./Init.js"
+/** @since 0.1.0 */
+export * as Installer from "./Installer.js"
 /** @since 0.1.0 */
 export * as Logs from "./Logs.js"
 /** @since 0.1.0 */

@@ -6,6 +6,9 @@ import { join } from "node:path"
 import { afterAll } from "vitest"
 
 const home = mkdtempSync(join(tmpdir(), "msb-test-"))
+// The real-runtime suite (test/real) needs the environment as the user had it.
+process.env.MSB_TEST_REAL_MSB_HOME ??= process.env.MSB_HOME ?? ""
+process.env.MSB_TEST_REAL_FFI_PATH ??= process.env.MICROSANDBOX_FFI_PATH ?? ""
 process.env.MSB_HOME = home
 delete process.env.MICROSANDBOX_FFI_PATH
 
