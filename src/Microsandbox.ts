@@ -86,6 +86,8 @@ export interface MicrosandboxService {
   readonly libraryPath: string
   /** Where that path came from. */
   readonly librarySource: LoadAttempt["source"]
+  /** Whether the loaded library is this project's runtime double (tests), not the real runtime. */
+  readonly isTestDouble: boolean
   /** The runtime version this SDK implements. */
   readonly sdkVersion: string
   /** The version the loaded library reports (`msb_version`). */
@@ -167,6 +169,7 @@ export const make = (
     return {
       libraryPath: loaded.path,
       librarySource: loaded.source,
+      isTestDouble: loaded.invoker.isTestDouble,
       sdkVersion: SDK_RUNTIME_VERSION,
       runtimeVersion,
       backendInfo,

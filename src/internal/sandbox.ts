@@ -13,6 +13,7 @@ import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { classifyBootFailure } from "../Doctor.js"
 import type * as Exec from "../Exec.js"
 import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
@@ -122,6 +123,52 @@ const toStopResult = (j: typeof StopJson.Type) =>
   })
 const millis = (d: Duration.DurationInput | undefined, dflt: number): bigint =>
   d === undefined ? BigInt(dflt) : BigInt(Math.ceil(Duration.toMillis(Duration.decode(d))))
+
+const SystemLogJson = Schema.Array(Schema.Struct({ data_b64: Schema.String }))
+
+/** The sandbox's system log lines since a time, by name (empty when they cannot be read). */
+const systemLog = (
+  native: NativeLibrary,
+  name: string,
+  sinceMs: number
+): Effect.Effect<ReadonlyArray<string>> =>
+  native.callDecode(
+    "msb_sandbox_handle_logs",
+    [name, JSON.stringify({ sources: ["system"], since_ms: sinceMs })],
+    SystemLogJson,
+    {
+      operation: "Sandbox.make",
+      sandbox: name
+    }
+  ).pipe(
+    Effect.map((entries) =>
+      entries.flatMap((e) => Buffer.from(e.data_b64, "base64").toString("utf8").split("\n")).filter((l) =>
+        l.length > 0
+      )
+    ),
+    Effect.orElseSucceed(() => [])
+  )
+
+/**
+ * A boot that failed for host reasons comes back as `internal`; with the sandbox's
+ * system log it becomes `BootFailed` (carrying the log lines).
+ */
+const bootFailure = <A>(
+  native: NativeLibrary,
+  name: string,
+  boot: Effect.Effect<A, MicrosandboxError>
+): Effect.Effect<A, MicrosandboxError> =>
+  Effect.suspend(() => {
+    // Only what this boot logged: a one-second margin for clock granularity.
+    const since = Date.now() - 1000
+    return Effect.catchAll(boot, (e): Effect.Effect<never, MicrosandboxError> =>
+      e._tag !== "Internal"
+        ? Effect.fail(e)
+        : Effect.flatMap(
+          systemLog(native, name, since),
+          (lines) => Effect.fail(classifyBootFailure(e, lines) ?? e)
+        ))
+  })
 
 // A name clash comes back from the runtime as `internal` (runtime-abi.md §8.1).
 const refineCreateError = (name: string) => (e: MicrosandboxError): MicrosandboxError =>
@@ -495,7 +542,7 @@ export const create = (
             sandbox: name,
             onOrphan
           }
-        ).pipe(Effect.mapError(refineCreateError(name))))
+        ).pipe(Effect.mapError(refineCreateError(name)), (boot) => bootFailure(native, name, boot)))
   )
 
 const checkName = (name: string, operation: string) => {
@@ -528,7 +575,7 @@ export const start = (
             operation,
             sandbox: name,
             onOrphan
-          })
+          }).pipe((boot) => bootFailure(native, name, boot))
       )
     )
   )

@@ -78,6 +78,10 @@ describe("library loading", () => {
         )
       ).pipe(withEnv({ MICROSANDBOX_FFI_PATH: "/nonexistent/from-env.so", MSB_HOME: emptyHome }))
       expect(svc).toEqual({ path: libraryPath, source: "explicit" })
+      const double = yield* Effect.scoped(
+        Effect.map(Microsandbox.make({ libraryPath }), (s) => s.isTestDouble)
+      )
+      expect(double).toBe(true)
     }))
 
   it.effect("falls back to MICROSANDBOX_FFI_PATH, read through Config", () =>

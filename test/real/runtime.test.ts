@@ -9,13 +9,17 @@
 //   MICROSANDBOX_TEST_ROOTFS  also boot from this local rootfs folder
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, layer } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as Doctor from "../../src/Doctor.js"
+import * as Exec from "../../src/Exec.js"
 import { findLibrary } from "../../src/internal/install/install.js"
 import * as Microsandbox from "../../src/Microsandbox.js"
+import * as Sandbox from "../../src/Sandbox.js"
+import * as SandboxConfig from "../../src/SandboxConfig.js"
 
 const realEnv = new Map<string, string>(
   Object.entries({
@@ -43,34 +47,21 @@ const found = await Effect.runPromise(
 )
 const libraryPath = Option.getOrUndefined(Option.map(found, (f) => f.path))
 
-const Created = Schema.Struct({ handle: Schema.Number })
-const Collected = Schema.Struct({ stdout: Schema.String, stderr: Schema.String, exit_code: Schema.Number })
-
-/** Creates a sandbox, runs `command` through `sh -c`, stops and removes it; returns the output. */
-const flow = (name: string, source: Record<string, unknown>, command: string) =>
-  Effect.gen(function*() {
-    const m = yield* Microsandbox.Microsandbox
-    const created = yield* m.native.callDecode(
-      "msb_sandbox_create",
-      [name, JSON.stringify({ ...source, replace: true })],
-      Created,
-      { operation: "real.create", sandbox: name }
+/** The seed's typical flow with the library's API: create, run, read the output; released by the scope. */
+const flow = (name: string, ...options: ReadonlyArray<SandboxConfig.Option>) =>
+  Effect.scoped(Effect.gen(function*() {
+    const sandbox = yield* Sandbox.make(name, ...options, SandboxConfig.replace(), SandboxConfig.ephemeral())
+    const hello = yield* sandbox.shell("echo hello from $(uname -s)")
+    const failing = yield* sandbox.exec("sh", ["-c", "exit 3"])
+    yield* sandbox.fs.write("/tmp/effect-msb.txt", "written through the agent")
+    const readBack = yield* sandbox.fs.readString("/tmp/effect-msb.txt")
+    const lines = yield* sandbox.execStream("sh", ["-c", "echo one; echo two"]).pipe(
+      Exec.stdoutLines,
+      Stream.runCollect
     )
-    return yield* m.native.callDecode(
-      "msb_sandbox_exec",
-      [created.handle, "sh", JSON.stringify({ args: ["-c", command] })],
-      Collected,
-      { sandbox: name }
-    ).pipe(
-      Effect.ensuring(
-        m.native.call("msb_sandbox_stop", [created.handle, 10_000], { sandbox: name }).pipe(
-          Effect.zipRight(m.native.call("msb_sandbox_close", [created.handle], { sandbox: name })),
-          Effect.zipRight(m.native.call("msb_sandbox_remove", [name], { sandbox: name })),
-          Effect.ignore
-        )
-      )
-    )
-  })
+    const metrics = yield* sandbox.metrics
+    return { hello, failing, readBack, lines: Chunk.toReadonlyArray(lines), metrics }
+  }))
 
 describe.skipIf(!report.ok)(
   `real runtime${report.ok ? "" : ` (skipped by the doctor: ${reason})`}`,
@@ -83,16 +74,43 @@ describe.skipIf(!report.ok)(
         }))
 
       it.effect(
-        `boots ${image}, runs a command, reads its output, stops and removes it`,
+        `boots ${image}: exec, filesystem, streams, metrics; stopped and removed by its scope`,
         () =>
           Effect.gen(function*() {
-            const out = yield* flow(
-              `effect-msb-real-${process.pid}`,
-              { image },
-              "echo hello from $(uname -s)"
+            const name = `effect-msb-real-${process.pid}`
+            const out = yield* flow(name, SandboxConfig.image(image))
+            expect(out.hello.exitCode).toBe(0)
+            expect(out.hello.stdout.trim()).toBe("hello from Linux")
+            expect(out.failing.exitCode).toBe(3)
+            expect(out.readBack).toBe("written through the agent")
+            expect(out.lines).toEqual(["one", "two"])
+            expect(out.metrics.memoryLimitBytes).toBeGreaterThan(0)
+            // Ephemeral: the runtime removed it once the scope stopped it.
+            expect((yield* Effect.flip(Sandbox.get(name)))._tag).toBe("SandboxNotFound")
+          }),
+        300_000
+      )
+
+      it.effect(
+        "a detached sandbox outlives its scope, is found by name, connected to, and stopped",
+        () =>
+          Effect.gen(function*() {
+            const name = `effect-msb-detached-${process.pid}`
+            yield* Effect.scoped(
+              Sandbox.make(
+                name,
+                SandboxConfig.image(image),
+                SandboxConfig.detached(),
+                SandboxConfig.replace()
+              )
             )
-            expect(out.exit_code).toBe(0)
-            expect(out.stdout.trim()).toBe("hello from Linux")
+            const handle = yield* Sandbox.get(name)
+            expect(handle.status).toBe("running")
+            const pong = yield* Effect.scoped(Effect.flatMap(handle.connect, (sb) => sb.ping))
+            expect(pong.name).toBe(name)
+            yield* handle.stop()
+            expect((yield* handle.refresh).status).toBe("stopped")
+            yield* handle.remove
           }),
         300_000
       )
@@ -103,8 +121,8 @@ describe.skipIf(!report.ok)(
         }`,
         () =>
           Effect.gen(function*() {
-            const out = yield* flow(`effect-msb-rootfs-${process.pid}`, { image: rootfs }, "exit 3")
-            expect(out.exit_code).toBe(3)
+            const out = yield* flow(`effect-msb-rootfs-${process.pid}`, SandboxConfig.image(rootfs!))
+            expect(out.failing.exitCode).toBe(3)
           }),
         300_000
       )

@@ -252,13 +252,28 @@ describe("Sandbox lifecycle", () => {
         expect(readFileSync(`${Double.rootfs("patched")}/app/hello.txt`, "utf8")).toBe("hi\n")
       }))
 
-    it.effect("a failing boot is a typed error and leaves the sandbox stopped", () =>
+    it.effect("a boot that fails for host reasons is BootFailed, with the system log; the sandbox is left stopped", () =>
       Effect.gen(function*() {
-        yield* Double.configure({ boot_fail: "KVM_EXIT_INTERNAL_ERROR: emulation failure" })
+        yield* Double.configure({
+          boot_fail: "kvm: KVM_EXIT_INTERNAL_ERROR (emulation failure)\nguest kernel did not start"
+        })
         const error = yield* Effect.flip(Effect.scoped(Sandbox.make("bootfail", alpine)))
         yield* Double.configure({ boot_fail: null })
-        expect(error.message).toContain("sandbox process exited before agent relay became available")
+        expect(error._tag).toBe("BootFailed")
+        if (error._tag === "BootFailed") {
+          expect(error.reason).toBe("KvmInternalError")
+          expect(error.systemLog).toContain("kvm: KVM_EXIT_INTERNAL_ERROR (emulation failure)")
+          expect(error.systemLog).toContain("guest kernel did not start")
+          expect(error.message).toContain("sandbox process exited before agent relay became available")
+        }
         expect(yield* status("bootfail")).toBe("stopped")
+        // Starting it again fails the same way, classified by what this boot logged.
+        yield* Effect.sleep("1100 millis")
+        yield* Double.configure({ boot_fail: "the guest is not coming" })
+        const again = yield* Effect.flip(Effect.scoped(Sandbox.start("bootfail")))
+        yield* Double.configure({ boot_fail: null })
+        expect(again._tag).toBe("BootFailed")
+        if (again._tag === "BootFailed") expect(again.reason).toBe("ExitedBeforeRelay")
       }))
 
     it.effect("a guest that crashes is reported as crashed", () =>

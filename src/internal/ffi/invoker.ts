@@ -31,6 +31,8 @@ export interface KoffiModule {
 
 export interface Invoker {
   readonly missing: ReadonlyArray<string>
+  /** Whether the library is this project's test double (it exports `msbd_control`). */
+  readonly isTestDouble: boolean
   has(name: string): boolean
   /** Synchronous call of a JSON-shaped export on the calling thread (reuses one buffer per size). */
   callJson(name: string, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome
@@ -64,6 +66,13 @@ export function createInvoker(
       missing.push(name)
     }
   }
+  let isTestDouble = false
+  try {
+    lib.func("void * msbd_control(const char * request, uint8_t * buf, uintptr_t buf_len)")
+    isTestDouble = true
+  } catch {
+    // the real runtime library
+  }
   const free = fns.get("msb_free_string")
   const buffers = new Map<number, Uint8Array>()
 
@@ -84,6 +93,7 @@ export function createInvoker(
 
   return {
     missing,
+    isTestDouble,
     has: (name) => fns.has(name),
     fn: (name) => fns.get(name),
     takeError,

@@ -108,7 +108,7 @@ export const loadLibrary = (
     return yield* new LibraryNotLoaded({
       message: "the microsandbox runtime library could not be loaded; tried:\n" +
         attempts.map((a) => `  ${a.source}: ${a.path} (${a.reason})`).join("\n") +
-        "\nSet MICROSANDBOX_FFI_PATH, pass libraryPath to Microsandbox.layer, or run Microsandbox.ensureInstalled.",
+        "\nSet MICROSANDBOX_FFI_PATH, pass libraryPath to Microsandbox.layer, or install it: Installer.ensureInstalled() or `npx effect-microsandbox install`.",
       operation: "Microsandbox.load",
       attempts
     })
