@@ -189,9 +189,24 @@ const close = (s: Session): Effect.Effect<void> => {
 const decodeBase64 = (s: string): Uint8Array => Buffer.from(s, "base64")
 const opt = <A>(v: A | null | undefined) => Option.fromNullable(v)
 
+/** One event document of `msb_exec_recv` (runtime-abi.md §5.6.3). */
+interface EventDocument {
+  readonly event: string
+  readonly pid: number
+  readonly data: string
+  readonly code?: number | null
+  readonly error?: {
+    readonly kind?: string
+    readonly errno?: number | null
+    readonly errno_name?: string | null
+    readonly message?: string
+    readonly stage?: string | null
+  }
+}
+
 /** Parses one event document; `done` when the queue is closed. */
 export const parseEvent = (json: string): ExecEvent | "done" => {
-  const j = JSON.parse(json) as Record<string, any>
+  const j = JSON.parse(json) as EventDocument
   switch (j.event) {
     case "started":
       return Event.Started({ pid: j.pid })
