@@ -14,7 +14,13 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { join } from "node:path"
-import { ChecksumMismatch, InstallFailed, VerificationFailed } from "../../MicrosandboxError.js"
+import type { Installation, Provenance } from "../../Installer.js"
+import {
+  ChecksumMismatch,
+  InstallFailed,
+  type LoadAttempt,
+  VerificationFailed
+} from "../../MicrosandboxError.js"
 import { installedLibraryPaths, msbHome, SDK_RUNTIME_VERSION } from "../ffi/loader.js"
 import { hashZip } from "./dirhash.js"
 import { bundleFile, matchesGlobList, MODULE_PATH, parseGoProxy, parseGoSumDb } from "./goenv.js"
@@ -38,19 +44,10 @@ export interface InstallOptions {
   readonly arch?: string | undefined
 }
 
-export type LibrarySource = "explicit" | "MICROSANDBOX_FFI_PATH" | "install"
-
-/** How the library at `libraryPath` came to be there. */
-export type Provenance =
-  | { readonly _tag: "Found"; readonly source: LibrarySource }
-  | { readonly _tag: "GoToolchain"; readonly sum: Option.Option<string> }
-  | { readonly _tag: "Proxy"; readonly url: string; readonly sum: string; readonly verified: boolean }
-
-export interface InstallResult {
-  readonly libraryPath: string
-  readonly provenance: Provenance
-  readonly msbPath: Option.Option<string>
-}
+export type LibrarySource = LoadAttempt["source"]
+export type { Provenance }
+/** The result of an install (the public `Installer.Installation`). */
+export type InstallResult = Installation
 
 type InstallError = InstallFailed | VerificationFailed | ChecksumMismatch
 
