@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { signatures } from "../../src/internal/ffi/signatures.js"
 import { libraryPath } from "../support/double.js"
 
@@ -23,5 +25,22 @@ describe("ABI surface", () => {
     )
     expect(exported.filter((n) => n.startsWith("msb_")).sort()).toEqual(signatures.map((s) => s.name).sort())
     expect(exported.filter((n) => n.startsWith("msbd_"))).toEqual(["msbd_control"])
+  })
+})
+
+// The ABI reference the project was written against (outside this repository; present
+// in the development checkout, absent on CI clones).
+const reference = join(process.cwd(), "..", "shared", "design", "runtime-abi.md")
+const haveReference = existsSync(reference)
+
+describe(`against runtime-abi.md${haveReference ? "" : " (skipped: ../shared/design/runtime-abi.md not present)"}`, () => {
+  it.skipIf(!haveReference)("every export of Appendix A is declared, with its cancel-id mode", () => {
+    const text = readFileSync(reference, "utf8")
+    const rows = [...text.matchAll(/^\| `(msb_\w+)` \| [^|]+\| (y|n|ign) \|/gm)].map((m) =>
+      [m[1]!, m[2]!] as const
+    )
+    expect(rows.length).toBe(139)
+    const declared = new Map(signatures.map((s) => [s.name, s.cid]))
+    for (const [name, cid] of rows) expect([name, declared.get(name)]).toEqual([name, cid])
   })
 })
