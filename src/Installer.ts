@@ -170,13 +170,7 @@ export const ensureInstalled = (
     onProgress: options.onProgress === undefined
       ? undefined
       : (p) => options.onProgress!({ ...p, totalBytes: Option.fromNullable(p.totalBytes) })
-  }).pipe(
-    Effect.map((r): Installation => ({
-      libraryPath: r.libraryPath,
-      provenance: r.provenance,
-      msbPath: r.msbPath
-    }))
-  )
+  })
 
 /**
  * Whether the runtime is ready without installing anything: the library is at the

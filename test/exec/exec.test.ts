@@ -18,11 +18,6 @@ const alive = (pid: number) => {
     return false
   }
 }
-const eventually = (check: () => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 200 && !check(); i++) yield* Effect.sleep("10 millis")
-    return check()
-  })
 const pidOf = (events: ReadonlyArray<Exec.ExecEvent>) => {
   const started = events.find((e) => e._tag === "Started")
   if (started?._tag !== "Started") throw new Error("no Started event")
@@ -157,7 +152,7 @@ describe("exec", () => {
         )
         const pid = pidOf(Chunk.toReadonlyArray(taken))
         expect(Double.counters().handles.exec ?? 0).toBe(before)
-        expect(yield* eventually(() => !alive(pid))).toBe(true)
+        expect(yield* Double.eventually(() => !alive(pid))).toBe(true)
 
         // Interrupting the fiber that consumes the stream does the same.
         const events: Array<Exec.ExecEvent> = []
@@ -165,9 +160,9 @@ describe("exec", () => {
           Stream.runForEach((e) => Effect.sync(() => events.push(e))),
           Effect.fork
         )
-        yield* eventually(() => events.length > 0)
+        yield* Double.eventually(() => events.length > 0)
         yield* Fiber.interrupt(fiber)
-        expect(yield* eventually(() => !alive(pidOf(events)))).toBe(true)
+        expect(yield* Double.eventually(() => !alive(pidOf(events)))).toBe(true)
         expect(Double.counters().handles.exec ?? 0).toBe(before)
 
         const kept = yield* sb.execStream("sleep", ["30"], { killOnInterrupt: false }).pipe(

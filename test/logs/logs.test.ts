@@ -16,11 +16,6 @@ const BoxLive = Sandbox.layer(Box, "log-box", SandboxConfig.image("alpine"))
 const texts = (entries: ReadonlyArray<Logs.LogEntry>) => entries.map((e) => `${e.source}:${e.text}`)
 const collect = <E>(s: Stream.Stream<Logs.LogEntry, E>) =>
   Effect.map(Stream.runCollect(s), Chunk.toReadonlyArray)
-const eventually = (check: () => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 300 && !check(); i++) yield* Effect.sleep("10 millis")
-    return check()
-  })
 
 describe("logs", () => {
   layer(Layer.provideMerge(BoxLive, Double.layer()), { excludeTestServices: true })((it) => {
@@ -100,7 +95,7 @@ describe("logs", () => {
         )
         yield* Effect.sleep("100 millis")
         yield* sb.shell("echo written-later")
-        expect(yield* eventually(() => seen.includes("written-later\n"))).toBe(true)
+        expect(yield* Double.eventually(() => seen.includes("written-later\n"))).toBe(true)
         yield* Fiber.interrupt(fiber)
       }))
 
@@ -122,7 +117,7 @@ describe("logs", () => {
           Stream.runDrain,
           Effect.fork
         )
-        yield* eventually(() => (Double.counters().in_flight.msb_log_recv ?? 0) === 1)
+        yield* Double.eventually(() => (Double.counters().in_flight.msb_log_recv ?? 0) === 1)
         expect(Double.counters().in_flight.msb_log_recv).toBe(1)
         const t = performance.now()
         yield* Fiber.interrupt(fiber)
@@ -178,7 +173,7 @@ describe("logs", () => {
           () => sb.logStream({ follow: true, since: Date.now() + 60_000 }).pipe(Stream.runDrain, Effect.fork),
           { concurrency: "unbounded" }
         )
-        yield* eventually(() => (Double.counters().handles.log ?? 0) === 256)
+        yield* Double.eventually(() => (Double.counters().handles.log ?? 0) === 256)
         const t = performance.now()
         yield* sb.ping
         expect(performance.now() - t).toBeLessThan(500)

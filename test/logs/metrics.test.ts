@@ -13,11 +13,6 @@ import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Double from "../support/double.js"
 
 const alpine = SandboxConfig.image("alpine")
-const eventually = (check: () => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 300 && !check(); i++) yield* Effect.sleep("10 millis")
-    return check()
-  })
 
 describe("metrics", () => {
   it("rounds the stream interval up to whole milliseconds, as the seed does", () => {
@@ -71,7 +66,7 @@ describe("metrics", () => {
           Stream.runForEach((m) => Effect.sync(() => samples.push(m))),
           Effect.fork
         )
-        yield* eventually(() => samples.length >= 2)
+        yield* Double.eventually(() => samples.length >= 2)
         yield* (yield* Sandbox.get("m-stream")).stop()
         // The runtime keeps erroring after the stop; the stream ends instead.
         const exit = yield* Fiber.await(fiber)
@@ -84,7 +79,7 @@ describe("metrics", () => {
       Effect.gen(function*() {
         const sb = yield* Sandbox.make("m-park", alpine)
         const fiber = yield* sb.metricsStream("1 hour").pipe(Stream.drop(1), Stream.runDrain, Effect.fork)
-        yield* eventually(() => (Double.counters().in_flight.msb_metrics_recv ?? 0) === 1)
+        yield* Double.eventually(() => (Double.counters().in_flight.msb_metrics_recv ?? 0) === 1)
         const t = performance.now()
         yield* Fiber.interrupt(fiber)
         expect(performance.now() - t).toBeLessThan(1000)

@@ -11,11 +11,6 @@ import * as SandboxFilter from "../../src/SandboxFilter.js"
 import * as Double from "../support/double.js"
 
 const alpine = SandboxConfig.image("alpine")
-const status = (name: string) =>
-  Sandbox.get(name).pipe(
-    Effect.map((h) => h.status),
-    Effect.catchTag("SandboxNotFound", () => Effect.succeed("gone"))
-  )
 
 describe("Sandbox lifecycle", () => {
   layer(Double.layer(), { excludeTestServices: true })((it) => {
@@ -36,7 +31,7 @@ describe("Sandbox lifecycle", () => {
         expect(Option.isSome(info.createdAt)).toBe(true)
         expect(Either.getOrThrow(info.config).labels).toEqual({ suite: "life" })
         yield* sb.stop()
-        expect(yield* status("life-1")).toBe("stopped")
+        expect(yield* Double.status("life-1")).toBe("stopped")
         // Stop leaves the handle open (status queries still work), and the result is observable.
         const result = yield* sb.waitUntilStopped
         expect(result.status).toBe("stopped")
@@ -48,7 +43,7 @@ describe("Sandbox lifecycle", () => {
       Effect.gen(function*() {
         const a = yield* Sandbox.make("life-kill", alpine)
         yield* a.kill()
-        expect(yield* status("life-kill")).toBe("stopped")
+        expect(yield* Double.status("life-kill")).toBe("stopped")
 
         const b = yield* Sandbox.make("life-reqkill", alpine)
         yield* b.requestKill
@@ -58,7 +53,7 @@ describe("Sandbox lifecycle", () => {
 
         const c = yield* Sandbox.make("life-reqstop", alpine)
         yield* c.requestStop
-        expect(yield* status("life-reqstop")).toMatch(/draining|stopped/)
+        expect(yield* Double.status("life-reqstop")).toMatch(/draining|stopped/)
         expect((yield* c.waitUntilStopped).status).toBe("stopped")
 
         const d = yield* Sandbox.make("life-drain", alpine)
@@ -139,13 +134,13 @@ describe("Sandbox lifecycle", () => {
     it.effect("start and startDetached boot a stopped sandbox; the handle connects, stops, kills, removes", () =>
       Effect.gen(function*() {
         yield* Effect.scoped(Sandbox.make("restart", alpine))
-        expect(yield* status("restart")).toBe("stopped")
+        expect(yield* Double.status("restart")).toBe("stopped")
         yield* Effect.scoped(Effect.gen(function*() {
           const sb = yield* Sandbox.start("restart")
           expect(yield* sb.ownsLifecycle).toBe(true)
-          expect(yield* status("restart")).toBe("running")
+          expect(yield* Double.status("restart")).toBe("running")
         }))
-        expect(yield* status("restart")).toBe("stopped")
+        expect(yield* Double.status("restart")).toBe("stopped")
 
         const handle = yield* Sandbox.get("restart")
         yield* Effect.scoped(
@@ -155,14 +150,14 @@ describe("Sandbox lifecycle", () => {
           )
         )
         // Detached: still running after its Scope.
-        expect(yield* status("restart")).toBe("running")
+        expect(yield* Double.status("restart")).toBe("running")
         const viaConnect = yield* Effect.scoped(Effect.gen(function*() {
           const sb = yield* handle.connect
           expect(yield* sb.ownsLifecycle).toBe(false)
           return (yield* sb.ping).name
         }))
         expect(viaConnect).toBe("restart")
-        expect(yield* status("restart")).toBe("running")
+        expect(yield* Double.status("restart")).toBe("running")
         const fresh = yield* handle.refresh
         expect(fresh.status).toBe("running")
         expect((yield* fresh.touch).name).toBe("restart")
@@ -179,12 +174,12 @@ describe("Sandbox lifecycle", () => {
         yield* handle.waitUntilStopped
         yield* Effect.scoped(handle.startDetached)
         yield* handle.kill()
-        expect(yield* status("restart")).toBe("stopped")
+        expect(yield* Double.status("restart")).toBe("stopped")
         yield* Effect.scoped(handle.startDetached)
         yield* handle.stop({ timeout: "2 seconds" })
-        expect(yield* status("restart")).toBe("stopped")
+        expect(yield* Double.status("restart")).toBe("stopped")
         yield* handle.remove
-        expect(yield* status("restart")).toBe("gone")
+        expect(yield* Double.status("restart")).toBe("gone")
       }))
 
     it.effect("replace stops the old sandbox and creates a new one", () =>
@@ -198,7 +193,7 @@ describe("Sandbox lifecycle", () => {
           )
           yield* first.detach
         }))
-        expect(yield* status("replaced")).toBe("running")
+        expect(yield* Double.status("replaced")).toBe("running")
         yield* Effect.scoped(Effect.gen(function*() {
           yield* Sandbox.make(
             "replaced",
@@ -210,16 +205,16 @@ describe("Sandbox lifecycle", () => {
           expect(Either.getOrThrow(h.config).labels).toEqual({ gen: "2" })
           expect(h.status).toBe("running")
         }))
-        expect(yield* status("replaced")).toBe("stopped")
+        expect(yield* Double.status("replaced")).toBe("stopped")
       }))
 
     it.effect("ephemeral sandboxes are removed once stopped", () =>
       Effect.gen(function*() {
         yield* Effect.scoped(Effect.gen(function*() {
           yield* Sandbox.make("eph", alpine, SandboxConfig.ephemeral())
-          expect(yield* status("eph")).toBe("running")
+          expect(yield* Double.status("eph")).toBe("running")
         }))
-        expect(yield* status("eph")).toBe("gone")
+        expect(yield* Double.status("eph")).toBe("gone")
       }))
 
     it.effect("max duration and idle timeout stop the sandbox by themselves", () =>
@@ -230,12 +225,8 @@ describe("Sandbox lifecycle", () => {
           const [ra, rb] = yield* Effect.all([a.waitUntilStopped, b.waitUntilStopped], { concurrency: 2 })
           expect([ra.status, rb.status]).toEqual(["stopped", "stopped"])
         }))
-        const system = (name: string) =>
-          readFileSync(`${process.env.MSB_HOME}/sandboxes/${name}/logs/runtime.log`, "utf8").split("\n")
-            .filter(Boolean)
-            .map((l) => Buffer.from(JSON.parse(l).data_b64, "base64").toString())
-        expect(system("maxdur")).toContain("maximum duration reached\n")
-        expect(system("idle")).toContain("idle timeout reached\n")
+        expect(Double.systemLog("maxdur")).toContain("maximum duration reached")
+        expect(Double.systemLog("idle")).toContain("idle timeout reached")
       }))
 
     it.scoped("patches are applied to the root filesystem before boot", () =>
@@ -266,7 +257,7 @@ describe("Sandbox lifecycle", () => {
           expect(error.systemLog).toContain("guest kernel did not start")
           expect(error.message).toContain("sandbox process exited before agent relay became available")
         }
-        expect(yield* status("bootfail")).toBe("stopped")
+        expect(yield* Double.status("bootfail")).toBe("stopped")
         // Starting it again fails the same way, classified by what this boot logged.
         yield* Effect.sleep("1100 millis")
         yield* Double.configure({ boot_fail: "the guest is not coming" })
@@ -285,7 +276,7 @@ describe("Sandbox lifecycle", () => {
         }))
         yield* Double.configure({ crash_after_ms: null })
         expect(result.signal).toEqual(Option.some(6))
-        expect(yield* status("crasher")).toBe("crashed")
+        expect(yield* Double.status("crasher")).toBe("crashed")
       }))
 
     it.effect("allMetrics lists running sandboxes by name", () =>

@@ -4,22 +4,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import { readFileSync } from "node:fs"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Double from "../support/double.js"
 
 const alpine = SandboxConfig.image("alpine")
-const status = (name: string) =>
-  Sandbox.get(name).pipe(
-    Effect.map((h) => h.status),
-    Effect.catchTag("SandboxNotFound", () => Effect.succeed("gone"))
-  )
-const systemLog = (name: string) =>
-  readFileSync(`${process.env.MSB_HOME}/sandboxes/${name}/logs/runtime.log`, "utf8").split("\n").filter(
-    Boolean
-  )
-    .map((l) => Buffer.from(JSON.parse(l).data_b64, "base64").toString().trim())
 
 class Boom extends Error {}
 
@@ -41,12 +30,12 @@ describe("Scope semantics", () => {
         expect(Exit.isFailure(defect)).toBe(true)
         // Checked through fresh handles: the runtime's records say stopped.
         for (const name of ["exit-success", "exit-failure", "exit-defect", "exit-interrupt"]) {
-          expect([name, yield* status(name)]).toEqual([name, "stopped"])
+          expect([name, yield* Double.status(name)]).toEqual([name, "stopped"])
         }
         // A defect is no time for grace: that one was killed, the others stopped gracefully.
-        expect(systemLog("exit-defect")).toContain("sandbox killed")
-        expect(systemLog("exit-success")).toContain("stop requested")
-        expect(systemLog("exit-success")).not.toContain("sandbox killed")
+        expect(Double.systemLog("exit-defect")).toContain("sandbox killed")
+        expect(Double.systemLog("exit-success")).toContain("stop requested")
+        expect(Double.systemLog("exit-success")).not.toContain("sandbox killed")
         expect(Double.counters().handles.sandbox).toBe(0)
       }))
 
@@ -102,13 +91,13 @@ describe("Scope semantics", () => {
           yield* Sandbox.make("policy-detach", alpine, SandboxConfig.release("detach"))
           yield* Sandbox.make("policy-detached", alpine, SandboxConfig.detached())
         }))
-        expect(yield* status("policy-stop")).toBe("stopped")
-        expect(systemLog("policy-stop")).not.toContain("sandbox killed")
-        expect(yield* status("policy-kill")).toBe("stopped")
-        expect(systemLog("policy-kill")).toContain("sandbox killed")
-        expect(systemLog("policy-kill")).not.toContain("stop requested")
-        expect(yield* status("policy-detach")).toBe("running")
-        expect(yield* status("policy-detached")).toBe("running")
+        expect(yield* Double.status("policy-stop")).toBe("stopped")
+        expect(Double.systemLog("policy-stop")).not.toContain("sandbox killed")
+        expect(yield* Double.status("policy-kill")).toBe("stopped")
+        expect(Double.systemLog("policy-kill")).toContain("sandbox killed")
+        expect(Double.systemLog("policy-kill")).not.toContain("stop requested")
+        expect(yield* Double.status("policy-detach")).toBe("running")
+        expect(yield* Double.status("policy-detached")).toBe("running")
         for (const name of ["policy-detach", "policy-detached"]) yield* (yield* Sandbox.get(name)).kill()
       }))
 
@@ -117,8 +106,8 @@ describe("Scope semantics", () => {
         yield* Double.fault({ fn: "msb_sandbox_stop", kind: "internal", message: "stop broke", count: 1 })
         const exit = yield* Effect.exit(Effect.scoped(Sandbox.make("stubborn", alpine)))
         expect(Exit.isSuccess(exit)).toBe(true)
-        expect(yield* status("stubborn")).toBe("stopped")
-        expect(systemLog("stubborn")).toContain("sandbox killed")
+        expect(yield* Double.status("stubborn")).toBe("stopped")
+        expect(Double.systemLog("stubborn")).toContain("sandbox killed")
       }))
 
     it.effect("a sandbox closed or detached by hand is left alone by its Scope", () =>
@@ -130,7 +119,7 @@ describe("Scope semantics", () => {
           expect((yield* Effect.flip(a.ping))._tag).toBe("InvalidHandle")
         }))
         expect(Double.counters().calls.msb_sandbox_stop ?? 0).toBe(stopsBefore)
-        expect(yield* status("hand-detach")).toBe("running")
+        expect(yield* Double.status("hand-detach")).toBe("running")
         yield* (yield* Sandbox.get("hand-detach")).stop()
       }))
 
@@ -141,11 +130,11 @@ describe("Scope semantics", () => {
         const seen = yield* Effect.scoped(Effect.gen(function*() {
           const ctx = yield* Layer.build(WorkerLive)
           const sb = Context.get(ctx, Worker)
-          expect(yield* status("layered")).toBe("running")
+          expect(yield* Double.status("layered")).toBe("running")
           return sb.name
         }))
         expect(seen).toBe("layered")
-        expect(yield* status("layered")).toBe("stopped")
+        expect(yield* Double.status("layered")).toBe("stopped")
       }))
   })
 })

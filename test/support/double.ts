@@ -2,7 +2,9 @@
 // control export (counters, fault injection, configuration).
 import * as Effect from "effect/Effect"
 import koffi from "koffi"
+import { readFileSync } from "node:fs"
 import * as Microsandbox from "../../src/Microsandbox.js"
+import * as Sandbox from "../../src/Sandbox.js"
 
 export const libraryPath: string = process.env.MSBD_LIBRARY ?? ""
 if (!libraryPath) {
@@ -69,3 +71,24 @@ export const resetMaxInFlight: Effect.Effect<void> = Effect.sync(() =>
 
 /** The host folder the double uses as a sandbox's root filesystem. */
 export const rootfs = (name: string): string => `${process.env.MSB_HOME}/sandboxes/${name}/rootfs`
+
+/** Polls `check` every 10 ms for up to 3 s; its final value. */
+export const eventually = (check: () => boolean): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 300 && !check(); i++) yield* Effect.sleep("10 millis")
+    return check()
+  })
+
+/** A sandbox's status read through a fresh handle; "gone" when it has no record. */
+export const status = (name: string) =>
+  Sandbox.get(name).pipe(
+    Effect.map((h): string => h.status),
+    Effect.catchTag("SandboxNotFound", () => Effect.succeed("gone"))
+  )
+
+/** The system lines the double logged for a sandbox (its runtime.log), trimmed. */
+export const systemLog = (name: string): ReadonlyArray<string> =>
+  readFileSync(`${process.env.MSB_HOME}/sandboxes/${name}/logs/runtime.log`, "utf8").split("\n").filter(
+    Boolean
+  )
+    .map((l) => Buffer.from(JSON.parse(l).data_b64, "base64").toString().trim())
