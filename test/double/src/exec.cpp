@@ -365,26 +365,24 @@ MSB_EXPORT char* msb_exec_id(uint64_t h, unsigned char* buf, uintptr_t len) {
   });
 }
 
+namespace {
+Json send_signal(uint64_t h, int64_t signal) {
+  ExecP s = g_execs.get(h);
+  Json j = Json::object();
+  j.set("op", "signal");
+  j.set("signal", signal);
+  s->send_control(j);
+  return ok();
+}
+}  // namespace
+
 MSB_EXPORT char* msb_exec_signal(uint64_t cid, uint64_t h, int32_t signal, unsigned char* buf, uintptr_t len) {
-  return run_call("msb_exec_signal", CidMode::Use, cid, buf, len, [&](Call&) {
-    ExecP s = g_execs.get(h);
-    Json j = Json::object();
-    j.set("op", "signal");
-    j.set("signal", static_cast<int64_t>(signal));
-    s->send_control(j);
-    return ok();
-  });
+  return run_call("msb_exec_signal", CidMode::Use, cid, buf, len, [&](Call&) { return send_signal(h, signal); });
 }
 
+// Same as signal 9.
 MSB_EXPORT char* msb_exec_kill(uint64_t cid, uint64_t h, unsigned char* buf, uintptr_t len) {
-  return run_call("msb_exec_kill", CidMode::Use, cid, buf, len, [&](Call&) {
-    ExecP s = g_execs.get(h);
-    Json j = Json::object();
-    j.set("op", "signal");
-    j.set("signal", 9);
-    s->send_control(j);
-    return ok();
-  });
+  return run_call("msb_exec_kill", CidMode::Use, cid, buf, len, [&](Call&) { return send_signal(h, 9); });
 }
 
 MSB_EXPORT char* msb_exec_resize(uint64_t cid, uint64_t h, uint16_t rows, uint16_t cols, unsigned char* buf,
