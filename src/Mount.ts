@@ -1,5 +1,5 @@
 /**
- * Volumes mounted into the guest, keyed by guest path (runtime-abi.md §6.3).
+ * Volumes mounted into the guest, keyed by guest path (docs/runtime-abi.md §6.3).
  *
  * ```ts
  * SandboxConfig.mounts({

@@ -1,6 +1,6 @@
 /**
  * The configuration of a sandbox: an `effect/Schema` model of every create option
- * (runtime-abi.md §6), option helpers that mirror the seed's `WithX` functions,
+ * (docs/runtime-abi.md §6), option helpers that mirror the seed's `WithX` functions,
  * validation before anything crosses the boundary, and the exact JSON the runtime
  * expects.
  *
@@ -491,7 +491,7 @@ export const validate = (name: string, config: SandboxConfig, operation = "Sandb
     : Either.right(config)
 }
 
-// ------------------------------------------------------------------ encoding (runtime-abi.md §6)
+// ------------------------------------------------------------------ encoding (docs/runtime-abi.md §6)
 
 const secsCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d) / 1000)
 const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))

@@ -170,7 +170,7 @@ const bootFailure = <A>(
         ))
   })
 
-// A name clash comes back from the runtime as `internal` (runtime-abi.md §8.1).
+// A name clash comes back from the runtime as `internal` (docs/runtime-abi.md §8, item 1).
 const refineCreateError = (name: string) => (e: MicrosandboxError): MicrosandboxError =>
   e._tag === "Internal" && e.message.startsWith("sandbox already exists")
     ? new Errors.SandboxAlreadyExists({ message: e.message, operation: e.operation, sandbox: name })
@@ -451,7 +451,7 @@ class SandboxImpl implements Sandbox {
   get detach() {
     const core = this.core
     return withHandle(core, "Sandbox.detach", (h) => {
-      // The handle is consumed even when detach fails (runtime-abi.md §3.3).
+      // The handle is consumed even when detach fails (docs/runtime-abi.md §3.3).
       core.state = "detached"
       return core.native.call("msb_sandbox_detach", [h], { operation: "Sandbox.detach", sandbox: core.name })
     }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.detach"))

@@ -19,7 +19,7 @@ const problem = (name: string, ...options: ReadonlyArray<SandboxConfig.Option>) 
 const img = SandboxConfig.image("alpine")
 
 describe("SandboxConfig", () => {
-  it("encodes the runtime's create options exactly (runtime-abi.md §6.7)", () => {
+  it("encodes the runtime's create options exactly (docs/runtime-abi.md §6.7)", () => {
     const config = SandboxConfig.make(
       SandboxConfig.image("python:3.12"),
       SandboxConfig.memory(1024),

@@ -1,5 +1,5 @@
 /**
- * The call protocol of runtime-abi.md §1–2 as Effects: one function for every
+ * The call protocol of docs/runtime-abi.md §1–2 as Effects: one function for every
  * JSON-shaped export. Cancel ids, buffers, error strings and threads stay below this
  * line; above it there are only decoded values and typed errors.
  *

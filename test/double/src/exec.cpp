@@ -358,7 +358,7 @@ MSB_EXPORT char* msb_exec_wait(uint64_t cid, uint64_t h, unsigned char* buf, uin
 MSB_EXPORT char* msb_exec_id(uint64_t h, unsigned char* buf, uintptr_t len) {
   return run_call("msb_exec_id", CidMode::None, 0, buf, len, [&](Call&) {
     ExecP s = g_execs.get(h);
-    std::lock_guard<std::mutex> g(s->recv_m);  // blocks behind a pending recv (runtime-abi.md §4)
+    std::lock_guard<std::mutex> g(s->recv_m);  // blocks behind a pending recv (docs/runtime-abi.md §4)
     Json r = Json::object();
     r.set("id", std::to_string(s->id));
     return r;

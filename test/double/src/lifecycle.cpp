@@ -160,7 +160,7 @@ void check_patches(const Json& arr) {
 
 void check_create_options(const std::string& name, const Json& opts) {
   if (!opts.is_object()) fail("invalid_argument", "invalid opts JSON: invalid type, expected struct CreateOptions");
-  // Enum strings first (runtime-abi.md §6).
+  // Enum strings first (docs/runtime-abi.md §6).
   expect_enum(opts, "pull_policy", {"always", "if-missing", "if_missing", "never"});
   expect_enum(opts, "log_level", {"trace", "debug", "info", "warn", "error"}, true);
   expect_enum(opts, "security_profile", {"", "default", "restricted"});
