@@ -223,5 +223,5 @@ describe("documentation snippets", () => {
       return `${s.file}:${line}: ${d.message}`
     })
     expect(problems).toEqual([])
-  })
+  }, 180_000) // one compilation of src/ and every snippet: ~10 s alone, slower on a busy machine
 })
