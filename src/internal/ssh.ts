@@ -88,8 +88,18 @@ const secondsOf = (
   input: Duration.DurationInput | undefined
 ): Effect.Effect<number | undefined, Errors.InvalidArgument> => {
   if (input === undefined) return Effect.succeed(undefined)
+  // Duration clamps a negative input to zero, which would disable the timeout: refuse it (as Go does).
+  const negative = typeof input === "number"
+    ? !(input >= 0)
+    : typeof input === "bigint"
+    ? input < 0n
+    : typeof input === "string"
+    ? /^\s*-/.test(input)
+    : Array.isArray(input)
+    ? input[0] < 0 || input[1] < 0
+    : false
   const d = Duration.decodeUnknown(input)
-  if (Option.isNone(d) || !Duration.isFinite(d.value)) {
+  if (negative || Option.isNone(d) || !Duration.isFinite(d.value)) {
     return Effect.fail(
       new Errors.InvalidArgument({
         message: "inactivityTimeout must be a finite, non-negative duration",

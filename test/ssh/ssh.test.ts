@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import koffi from "koffi"
 import { spawn } from "node:child_process"
@@ -197,13 +198,14 @@ describe("Ssh", () => {
       Effect.gen(function*() {
         const sb = yield* Box
         const before = calls("msb_sandbox_ssh_connect")
-        for (
-          const options of [{ user: "" }, { term: "a\u0000b" }, {
-            inactivityTimeout: Infinity
-          }] as ReadonlyArray<
-            Ssh.ClientOptions
-          >
-        ) {
+        const invalidOptions: ReadonlyArray<Ssh.ClientOptions> = [
+          { user: "" },
+          { term: "a\u0000b" },
+          { inactivityTimeout: Infinity },
+          { inactivityTimeout: -1 },
+          { inactivityTimeout: "-5 seconds" }
+        ]
+        for (const options of invalidOptions) {
           expect((yield* Effect.flip(sb.ssh.openClient(options)))._tag).toBe("InvalidArgument")
         }
         expect(calls("msb_sandbox_ssh_connect")).toBe(before)
@@ -303,12 +305,17 @@ describe("Ssh", () => {
         const [b0, b1] = b.stdoutText.trim().split("\n").map(BigInt)
         const [first, second] = a0! < b0! ? [[a0!, a1!], [b0!, b1!]] : [[b0!, b1!], [a0!, a1!]]
         expect(second[0]! >= first[1]!).toBe(true)
-        // Two clients are independent: their commands overlap.
+        // Two clients are independent: each command waits (up to 10 s) for the other to have started.
         const other = yield* sb.ssh.openClient()
-        const [c, d] = yield* Effect.all([client.exec(span), other.exec(span)], { concurrency: 2 })
-        const [c0, c1] = c.stdoutText.trim().split("\n").map(BigInt)
-        const [d0, d1] = d.stdoutText.trim().split("\n").map(BigInt)
-        expect(c0! < d1! && d0! < c1!).toBe(true)
+        const meet = (me: string, peer: string) =>
+          `touch ${me}; for i in $(seq 500); do [ -e ${peer} ] && exit 0; sleep 0.02; done; exit 1`
+        const [c, d] = yield* Effect.all([
+          client.exec(meet("ssh-meet-a", "ssh-meet-b")),
+          other.exec(meet("ssh-meet-b", "ssh-meet-a"))
+        ], {
+          concurrency: 2
+        })
+        expect([c.status, d.status]).toEqual([0, 0])
       }))
 
     it.scoped("interruption: a running exec and one waiting behind it both stop; the client stays usable", () =>
@@ -420,6 +427,24 @@ describe("Ssh", () => {
       }),
     { timeout: 120_000 }
   )
+})
+
+describe("Ssh documents", () => {
+  plain("option documents carry the runtime's member names; the exec result decodes from base64", () => {
+    expect(
+      Schema.encodeSync(Ssh.ClientOptionsDocument)({ user: "app", sftp: false, inactivityTimeoutSecs: 2 })
+    )
+      .toEqual({ user: "app", sftp: false, inactivity_timeout_secs: 2 })
+    expect(Schema.encodeSync(Ssh.ServerOptionsDocument)({ hostKeyPath: "/k", authorizedKeysPath: "/a" }))
+      .toEqual({ host_key_path: "/k", authorized_keys_path: "/a" })
+    expect(Schema.encodeSync(Ssh.AttachOptionsDocument)({ detachKeys: "ctrl-q" })).toEqual({
+      detach_keys: "ctrl-q"
+    })
+    const out = Schema.decodeSync(Ssh.SshOutputFromDocument)({ status: 1, stdout: "aGk=", stderr: "" })
+    expect([out.status, out.stdoutText, out.stderr.length]).toEqual([1, "hi", 0])
+    expect(() => Schema.decodeSync(Ssh.SshOutputFromDocument)({ status: 1.5, stdout: "", stderr: "" }))
+      .toThrow()
+  })
 })
 
 // After the suite's Layer released its sandbox.
