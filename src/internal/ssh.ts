@@ -35,9 +35,19 @@ import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 
 // Decoders and encoders, compiled once.
-const decodeClient = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ client_handle: Schema.Number })))
-const decodeServer = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ server_handle: Schema.Number })))
-const decodeSftp = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ sftp_handle: Schema.Number })))
+type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
+const clientJson = Schema.decodeUnknown(
+  Schema.parseJson(Schema.Struct({ client_handle: Schema.BigIntFromNumber }))
+)
+const serverJson = Schema.decodeUnknown(
+  Schema.parseJson(Schema.Struct({ server_handle: Schema.BigIntFromNumber }))
+)
+const sftpJson = Schema.decodeUnknown(
+  Schema.parseJson(Schema.Struct({ sftp_handle: Schema.BigIntFromNumber }))
+)
+const decodeClient: HandleDecoder = (u) => Effect.map(clientJson(u), (r) => r.client_handle)
+const decodeServer: HandleDecoder = (u) => Effect.map(serverJson(u), (r) => r.server_handle)
+const decodeSftp: HandleDecoder = (u) => Effect.map(sftpJson(u), (r) => r.sftp_handle)
 const decodeOk = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
 const decodeOutput = Schema.decodeUnknown(Schema.parseJson(SshOutputFromDocument))
 const decodeStatus = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ status: Schema.Int })))
@@ -148,7 +158,7 @@ const release = (core: SandboxCore, o: Owned): Effect.Effect<void> =>
   Effect.suspend(() =>
     o.closed
       ? Effect.void
-      : closeOnce(core, `Ssh.release`, o).pipe(
+      : closeOnce(core, "Ssh.release", o).pipe(
         Effect.catchAllCause((cause) =>
           Effect.logWarning(`closing the ${o.kind} of ${core.name} failed`, cause)
         )
@@ -163,22 +173,31 @@ const acquire = <A>(
   core: SandboxCore,
   operation: string,
   kind: Kind,
-  closeFn: FunctionName,
-  open: (
-    onOrphan: (json: string) => Effect.Effect<void, unknown>
+  spec: {
+    readonly fn: FunctionName
+    readonly args: ReadonlyArray<string>
+    readonly decode: HandleDecoder
+    readonly closeFn: FunctionName
+  },
+  withParent: (
+    f: (handle: bigint) => Effect.Effect<bigint, MicrosandboxError>
   ) => Effect.Effect<bigint, MicrosandboxError>,
   make: (o: Owned) => A
-): Effect.Effect<A, MicrosandboxError, Scope.Scope> =>
-  Effect.acquireRelease(
+): Effect.Effect<A, MicrosandboxError, Scope.Scope> => {
+  const onOrphan = (json: string) =>
+    Effect.flatMap(
+      spec.decode(json),
+      (h) => core.native.call(spec.closeFn, [h], ctxOf(core, `${operation}.orphan`))
+    )
+  return Effect.acquireRelease(
     Effect.interruptible(
-      open((json) => {
-        // The opening document holds one member: the new handle.
-        const handle = Object.values(JSON.parse(json) as Record<string, number>)[0]
-        return core.native.call(closeFn, [BigInt(handle ?? 0)], ctxOf(core, `${operation}.orphan`))
-      })
-    ).pipe(Effect.map((handle): Owned => ({ kind, handle, closeFn, closed: false }))),
+      withParent((parent) =>
+        callWith(core, operation, spec.fn, [parent, ...spec.args], spec.decode, { onOrphan })
+      )
+    ).pipe(Effect.map((handle): Owned => ({ kind, handle, closeFn: spec.closeFn, closed: false }))),
     (o) => release(core, o)
   ).pipe(Effect.map(make))
+}
 
 const NO_SUCH_FILE = /No such file/i
 
@@ -318,16 +337,9 @@ const makeClient = (core: SandboxCore, o: Owned): SshClient => ({
       core,
       "Ssh.sftp",
       "SFTP session",
-      "msb_sftp_close",
-      (onOrphan) =>
-        live(core, "Ssh.sftp", o, (h) =>
-          callWith(core, "Ssh.sftp", "msb_ssh_client_sftp", [h], decodeSftp, { onOrphan })).pipe(
-            Effect.map((r) =>
-              BigInt(r.sftp_handle)
-            )
-          ),
-      (s) =>
-        makeSftp(core, s)
+      { fn: "msb_ssh_client_sftp", args: [], decode: decodeSftp, closeFn: "msb_sftp_close" },
+      (f) => live(core, "Ssh.sftp", o, f),
+      (s) => makeSftp(core, s)
     )
   ).pipe(
     Effect.withSpan("Ssh.sftp", {
@@ -373,14 +385,13 @@ export const make = (core: SandboxCore): SandboxSsh => ({
         core,
         operation,
         "SSH client",
-        "msb_ssh_client_close",
-        (onOrphan) =>
-          withHandle(core, operation, (h) =>
-            callWith(core, operation, "msb_sandbox_ssh_connect", [h, opts], decodeClient, { onOrphan })).pipe(
-              Effect.map((r) =>
-                BigInt(r.client_handle)
-              )
-            ),
+        {
+          fn: "msb_sandbox_ssh_connect",
+          args: [opts],
+          decode: decodeClient,
+          closeFn: "msb_ssh_client_close"
+        },
+        (f) => withHandle(core, operation, f),
         (c) => makeClient(core, c)
       )
     }).pipe(Effect.withSpan("Ssh.openClient", { attributes: { "msb.sandbox": core.name } })),
@@ -397,14 +408,8 @@ export const make = (core: SandboxCore): SandboxSsh => ({
         core,
         operation,
         "SSH server",
-        "msb_ssh_server_close",
-        (onOrphan) =>
-          withHandle(core, operation, (h) =>
-            callWith(core, operation, "msb_sandbox_ssh_server", [h, opts], decodeServer, { onOrphan })).pipe(
-              Effect.map((r) =>
-                BigInt(r.server_handle)
-              )
-            ),
+        { fn: "msb_sandbox_ssh_server", args: [opts], decode: decodeServer, closeFn: "msb_ssh_server_close" },
+        (f) => withHandle(core, operation, f),
         (s) => makeServer(core, s)
       )
     }).pipe(Effect.withSpan("Ssh.prepareServer", { attributes: { "msb.sandbox": core.name } }))

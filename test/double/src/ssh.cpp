@@ -418,7 +418,7 @@ MSB_EXPORT char* msb_ssh_server_serve_connection(uint64_t cancel_id, Handle serv
 MSB_EXPORT char* msb_ssh_client_exec(uint64_t cancel_id, Handle client_handle, const char* command,
                                      const char* opts_json, unsigned char* buf, uintptr_t buf_len) {
   return run_call("msb_ssh_client_exec", CidMode::Use, cancel_id, buf, buf_len, [&](Call& call) -> Json {
-    SshClientP probe = g_ssh_clients.get(client_handle);
+    g_ssh_clients.get(client_handle);
     std::string cmd = arg_str(command);
     bool tty = false;
     parse_opts(opts_json, "exec", [&](const Json& j) { tty = opt_bool(j, "tty", false); });
@@ -453,7 +453,7 @@ MSB_EXPORT char* msb_ssh_client_attach(uint64_t cancel_id, Handle client_handle,
     int64_t status = 0;
     try {
       status = ssh_attach_run(call, lc.c->sb, shell_of(lc.c->sb), term, keys);
-    } catch (const MsbError& e) {
+    } catch (const MsbError&) {
       fail("internal", "SSH channel closed during request shell");
     }
     Json out = Json::object();
