@@ -13,7 +13,7 @@
  *
  * Every call on one client, server or SFTP session is serialised by the runtime (a call
  * waits for the previous one). The runtime reports every SFTP failure as `internal`
- * with the step in the message (`SFTP read: No such file`); this library turns the
+ * with the step in the message (`SFTP read: No such file: No such file`); this library turns the
  * missing-path case into `PathNotFound`.
  *
  * ```ts

@@ -185,11 +185,14 @@ describe("Ssh", () => {
         expect((yield* Effect.flip(sftp.write("/nope/x.txt", "x")))._tag).toBe("PathNotFound")
         yield* sftp.mkdir("/full/sub")
         const notEmpty = yield* Effect.flip(sftp.removeDir("/full"))
-        expect([notEmpty._tag, notEmpty.message]).toEqual(["Internal", "SFTP remove dir: Failure"])
+        expect([notEmpty._tag, notEmpty.message]).toEqual(["Internal", "SFTP remove dir: Failure: Failure"])
         const dirAsFile = yield* Effect.flip(sftp.removeFile("/full"))
-        expect([dirAsFile._tag, dirAsFile.message]).toEqual(["Internal", "SFTP remove file: Failure"])
+        expect([dirAsFile._tag, dirAsFile.message]).toEqual([
+          "Internal",
+          "SFTP remove file: Failure: Failure"
+        ])
         const notALink = yield* Effect.flip(sftp.readLink("/full"))
-        expect(notALink.message).toBe("SFTP readlink: Failure")
+        expect(notALink.message).toBe("SFTP readlink: Failure: Failure")
         const nul = yield* Effect.flip(sftp.read("/a\u0000b"))
         expect(nul._tag).toBe("InvalidArgument")
       }))
@@ -285,7 +288,10 @@ describe("Ssh", () => {
         expect(calls("msb_ssh_client_exec")).toBe(execs)
         // A session whose client disconnected fails in the runtime (SFTP errors are internal).
         const orphaned = yield* Effect.flip(sftp2.read("/tmp/x"))
-        expect([orphaned._tag, orphaned.message]).toEqual(["Internal", "SFTP read: session closed"])
+        expect([orphaned._tag, orphaned.message]).toEqual([
+          "Internal",
+          "SFTP read: SendError: channel closed"
+        ])
         yield* Scope.close(scope, Exit.void)
         expect([handles("ssh_client"), handles("sftp")]).toEqual([0, 0])
         // The runtime's own answer for the closed numbers.

@@ -12,8 +12,8 @@
 //   sessions (exec.cpp), with `<shell> -c <command>` as the runtime's server does;
 // - SFTP works on the sandbox's root folder (fs.cpp's helpers), relative paths resolve
 //   against the sandbox's workdir; every SFTP failure is `internal` with the runtime's
-//   step prefix (`SFTP read: …`) and an SFTP status text (No such file, Permission
-//   denied, Failure);
+//   step prefix and russh-sftp's rendering of the status (`SFTP read: No such file:
+//   No such file`; the codes used: No such file, Permission denied, Failure);
 // - the server endpoint reads its authorized keys and host key files as the runtime
 //   does (a missing host key is created, as a placeholder), and serving one connection
 //   on stdin/stdout performs the SSH identification exchange only (see README.md).
@@ -171,7 +171,12 @@ std::string status_text(int err) {
   return "Failure";
 }
 
-[[noreturn]] void sftp_fail(const char* step, int err) { fail("internal", std::string("SFTP ") + step + ": " + status_text(err)); }
+// russh-sftp's client renders a status as "<code>: <message>", the server's message being
+// the code's own text: "SFTP read: No such file: No such file".
+[[noreturn]] void sftp_fail(const char* step, int err) {
+  std::string text = status_text(err);
+  fail("internal", std::string("SFTP ") + step + ": " + text + ": " + text);
+}
 
 // The server session resolves a relative path against its working directory.
 std::string normalize(const SftpObj& s, const std::string& path) {
@@ -237,12 +242,14 @@ Json sftp_op(uint64_t h, Call& call, const char* step, F&& f) {
   SftpP s = g_sftps.get(h);
   SerialGuard guard(s->serial, call);
   if (s->closed) invalid_handle(h);
-  if (s->client->disconnected.load()) fail("internal", std::string("SFTP ") + step + ": session closed");
+  // The channel under the session is gone: the client's request send fails (inferred from
+  // russh-sftp: an mpsc SendError).
+  if (s->client->disconnected.load()) fail("internal", std::string("SFTP ") + step + ": SendError: channel closed");
   std::string root;
   try {
     root = guest_root(s->client->sb);
   } catch (const MsbError&) {
-    fail("internal", std::string("SFTP ") + step + ": Failure");
+    fail("internal", std::string("SFTP ") + step + ": Failure: Failure");
   }
   return f(*s, root);
 }
@@ -667,8 +674,7 @@ MSB_EXPORT char* msb_sftp_close(uint64_t cancel_id, Handle sftp_handle, unsigned
     SerialGuard guard(s->serial, call);
     if (s->closed) invalid_handle(sftp_handle);
     s->closed = true;
-    // The handle is gone either way; closing the channel of a disconnected client fails.
-    if (s->client->disconnected.load()) fail("internal", "SFTP close: session closed");
+    // russh-sftp's close only ends the channel stream: already gone after a disconnect, it succeeds.
     return ok();
   });
 }
