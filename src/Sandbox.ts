@@ -42,6 +42,7 @@ import * as SandboxConfig from "./SandboxConfig.js"
 import type { SandboxFilter } from "./SandboxFilter.js"
 import type { SandboxFs } from "./SandboxFs.js"
 import type { SandboxHandle } from "./SandboxHandle.js"
+import type { SandboxSsh } from "./Ssh.js"
 
 /** @since 0.1.0 */
 export const TypeId: typeof internal.TypeId = internal.TypeId
@@ -175,6 +176,8 @@ export interface Sandbox extends Pipeable {
   readonly attachShell: Effect.Effect<number, MicrosandboxError>
   /** The guest filesystem. */
   readonly fs: SandboxFs
+  /** SSH into the sandbox: an in-process client (exec, attach, SFTP) or a server endpoint on stdio (see `Ssh`). */
+  readonly ssh: SandboxSsh
 
   /** Persisted output (default sources: stdout, stderr, output), sorted by time. */
   readonly logs: (options?: LogOptions) => Effect.Effect<ReadonlyArray<LogEntry>, MicrosandboxError>

@@ -40,3 +40,5 @@ export * as SandboxFs from "./SandboxFs.js"
 export * as SandboxHandle from "./SandboxHandle.js"
 /** @since 0.1.0 */
 export * as Secret from "./Secret.js"
+/** @since 0.1.0 */
+export * as Ssh from "./Ssh.js"

@@ -29,6 +29,7 @@ import * as LogsImpl from "./logs.js"
 import * as MetricsImpl from "./metrics.js"
 import * as MetricsModule from "./metricsCodec.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import * as SshImpl from "./ssh.js"
 
 export { type SandboxCore, withHandle } from "./sandboxCore.js"
 
@@ -287,9 +288,11 @@ export const register = (scope: Scope.Scope, core: SandboxCore): Effect.Effect<v
 class SandboxImpl implements Sandbox {
   readonly [TypeId]: TypeId = TypeId
   readonly fs: Sandbox["fs"]
+  readonly ssh: Sandbox["ssh"]
   private shellPath: string | undefined
   constructor(readonly core: SandboxCore) {
     this.fs = FsImpl.make(core)
+    this.ssh = SshImpl.make(core)
     this.shellPath = core.config.shell
   }
   /** The configured shell: from the create options, else the persisted config, else /bin/sh. */
