@@ -14,24 +14,6 @@ namespace {
 }
 }  // namespace
 
-MSB_EXPORT char* msb_sandbox_handle_modify(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_handle_modify", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(name);
-    arg_json(opts_json);
-    unsupported("msb_sandbox_handle_modify");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_sandbox_modify(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_sandbox_modify", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_json(opts_json);
-    g_sandboxes.get(handle);
-    unsupported("msb_sandbox_modify");
-    return Json();
-  });
-}
-
 MSB_EXPORT char* msb_sandbox_ssh_connect(uint64_t cancel_id, Handle handle, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
   return run_call("msb_sandbox_ssh_connect", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
     arg_json(opts_json);
@@ -197,55 +179,6 @@ MSB_EXPORT char* msb_sftp_close(uint64_t cancel_id, Handle sftp_handle, unsigned
   return run_call("msb_sftp_close", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
     fail("invalid_handle", "unknown sandbox handle: " + std::to_string(sftp_handle));
     unsupported("msb_sftp_close");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_volume_create(uint64_t cancel_id, const char *name, const char *opts_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_volume_create", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(name);
-    arg_json_opt(opts_json, true);
-    unsupported("msb_volume_create");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_volume_remove(uint64_t cancel_id, const char *name, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_volume_remove", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(name);
-    unsupported("msb_volume_remove");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_volume_list(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_volume_list", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    unsupported("msb_volume_list");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_volume_get(uint64_t cancel_id, const char *name, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_volume_get", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(name);
-    unsupported("msb_volume_get");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_volume_get_default(uint64_t cancel_id, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_volume_get_default", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    unsupported("msb_volume_get_default");
-    return Json();
-  });
-}
-
-MSB_EXPORT char* msb_volume_fs_op(uint64_t cancel_id, const char *target, const char *op, const char *args_json, unsigned char *buf, uintptr_t buf_len) {
-  return run_call("msb_volume_fs_op", CidMode::Use, cancel_id, buf, buf_len, [&](Call&) -> Json {
-    arg_str(target);
-    arg_str(op);
-    arg_json(args_json);
-    unsupported("msb_volume_fs_op");
     return Json();
   });
 }
