@@ -18,6 +18,7 @@ import type * as Exec from "../Exec.js"
 import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type * as Modification from "../Modification.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
@@ -27,6 +28,7 @@ import type { NativeLibrary } from "./ffi/native.js"
 import * as FsImpl from "./fs.js"
 import * as LogsImpl from "./logs.js"
 import * as MetricsImpl from "./metrics.js"
+import * as ModifyImpl from "./modify.js"
 import * as MetricsModule from "./metricsCodec.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 
@@ -466,6 +468,9 @@ class SandboxImpl implements Sandbox {
   get info(): Effect.Effect<SandboxHandle, MicrosandboxError> {
     return lookup(this.core.service, this.core.name, "Sandbox.info")
   }
+  modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
+    return ModifyImpl.modifyLive(this.core, patch, options)
+  }
 }
 
 export const isSandbox = (u: unknown): u is Sandbox => typeof u === "object" && u !== null && TypeId in u
@@ -742,6 +747,9 @@ class HandleImpl implements SandboxHandle {
     ).pipe(
       Effect.map(MetricsModule.liteFromJson)
     )
+  }
+  modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
+    return ModifyImpl.modifyByName(this.native, this.name, patch, options)
   }
 }
 
