@@ -92,7 +92,9 @@ export const Patch = Schema.Struct({
   /** Environment of future execs: remove. */
   envRemove: Schema.optional(Schema.Array(Schema.String)),
   /** Labels: set. */
-  labels: Schema.optional(Schema.Record({ key: Schema.String.pipe(Schema.minLength(1)), value: Schema.String })),
+  labels: Schema.optional(
+    Schema.Record({ key: Schema.String.pipe(Schema.minLength(1)), value: Schema.String })
+  ),
   /** Labels: remove. */
   labelsRemove: Schema.optional(Schema.Array(Schema.String)),
   /** Working directory of future execs. */
@@ -184,15 +186,17 @@ const optionalString = Schema.optionalWith(Schema.String, { as: "Option" })
  * @since 0.1.0
  * @category models
  */
-export class ConfigChange extends Schema.Class<ConfigChange>("effect-microsandbox/Modification/ConfigChange")({
-  kind: Schema.Literal("config"),
-  field: Schema.String,
-  change: Schema.Literal("added", "updated", "removed"),
-  before: optionalString,
-  after: optionalString,
-  disposition: Disposition,
-  reason: optionalString
-}) {}
+export class ConfigChange
+  extends Schema.Class<ConfigChange>("effect-microsandbox/Modification/ConfigChange")({
+    kind: Schema.Literal("config"),
+    field: Schema.String,
+    change: Schema.Literal("added", "updated", "removed"),
+    before: optionalString,
+    after: optionalString,
+    disposition: Disposition,
+    reason: optionalString
+  })
+{}
 
 /**
  * A planned change of a secret (`before`/`after` are the guest-visible placeholders).
@@ -200,19 +204,21 @@ export class ConfigChange extends Schema.Class<ConfigChange>("effect-microsandbo
  * @since 0.1.0
  * @category models
  */
-export class SecretChange extends Schema.Class<SecretChange>("effect-microsandbox/Modification/SecretChange")({
-  kind: Schema.Literal("secret"),
-  field: Schema.String,
-  name: Schema.String,
-  change: Schema.Literal("added", "rotated", "removed", "renamed", "hosts updated", "placeholder updated"),
-  beforeRef: optionalString.pipe(Schema.fromKey("before_ref")),
-  afterRef: optionalString.pipe(Schema.fromKey("after_ref")),
-  disposition: Disposition,
-  allowHosts: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).pipe(
-    Schema.fromKey("allow_hosts")
-  ),
-  reason: optionalString
-}) {}
+export class SecretChange
+  extends Schema.Class<SecretChange>("effect-microsandbox/Modification/SecretChange")({
+    kind: Schema.Literal("secret"),
+    field: Schema.String,
+    name: Schema.String,
+    change: Schema.Literal("added", "rotated", "removed", "renamed", "hosts updated", "placeholder updated"),
+    beforeRef: optionalString.pipe(Schema.fromKey("before_ref")),
+    afterRef: optionalString.pipe(Schema.fromKey("after_ref")),
+    disposition: Disposition,
+    allowHosts: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).pipe(
+      Schema.fromKey("allow_hosts")
+    ),
+    reason: optionalString
+  })
+{}
 
 /** @since 0.1.0 @category models */
 export const PlannedChange = Schema.Union(ConfigChange, SecretChange)
@@ -226,13 +232,15 @@ export class Note extends Schema.Class<Note>("effect-microsandbox/Modification/N
 }) {}
 
 /** Live CPU/memory resize progress. @since 0.1.0 @category models */
-export class ResizeStatus extends Schema.Class<ResizeStatus>("effect-microsandbox/Modification/ResizeStatus")({
-  resource: Schema.Literal("cpus", "memory"),
-  requested: Schema.String,
-  actual: Schema.String,
-  enforced: Schema.String,
-  state: Schema.Literal("accepted", "converging", "applied", "guest-refused", "failed")
-}) {}
+export class ResizeStatus
+  extends Schema.Class<ResizeStatus>("effect-microsandbox/Modification/ResizeStatus")({
+    resource: Schema.Literal("cpus", "memory"),
+    requested: Schema.String,
+    actual: Schema.String,
+    enforced: Schema.String,
+    state: Schema.Literal("accepted", "converging", "applied", "guest-refused", "failed")
+  })
+{}
 
 /**
  * The runtime's modification plan (`applied` is false for a dry run).

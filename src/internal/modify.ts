@@ -12,14 +12,13 @@ import * as Schema from "effect/Schema"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { ModificationPlan, type ModifyError, type ModifyOptions, Patch, Policy } from "../Modification.js"
-import type { NativeLibrary } from "./ffi/native.js"
 import type { NativeArg } from "./ffi/invoker.js"
+import type { NativeLibrary } from "./ffi/native.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 
 const decodePatch = Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" })
 const decodePolicy = Schema.decodeUnknownEither(Policy)
 const decodePlan = Schema.decodeUnknown(Schema.parseJson(ModificationPlan))
-
 
 const allowed = new Set<string>([
   "InvalidConfig",
@@ -134,7 +133,8 @@ export const modifyLive = (
   run(
     core.native,
     "msb_sandbox_modify",
-    (opts) => withHandle(core, "Sandbox.modify", (h) => Effect.succeed([h, opts] as ReadonlyArray<NativeArg>)),
+    (opts) =>
+      withHandle(core, "Sandbox.modify", (h) => Effect.succeed([h, opts] as ReadonlyArray<NativeArg>)),
     patch,
     options,
     { operation: "Sandbox.modify", sandbox: core.name }
