@@ -71,12 +71,19 @@ describe("Volume", () => {
 
     it.effect("a disk volume: capacity, raw ext4 image", () =>
       Effect.gen(function*() {
-        const d = yield* Volume.create("vol-disk", { kind: "disk", sizeMib: 16 })
+        // The runtime's ext4 formatter needs at least 68 MiB.
+        const small = yield* Effect.flip(Volume.create("vol-disk", { kind: "disk", sizeMib: 64 }))
+        expect([small._tag, small.message]).toEqual([
+          "Internal",
+          "failed to create disk.raw: image size is too small for ext4 formatting"
+        ])
+        expect(existsSync(join(volumesDir(), "vol-disk"))).toBe(false)
+        const d = yield* Volume.create("vol-disk", { kind: "disk", sizeMib: 128 })
         expect(d.info.kind).toBe("disk")
-        expect(Option.getOrNull(d.info.capacityBytes)).toBe(16 * 1024 * 1024)
+        expect(Option.getOrNull(d.info.capacityBytes)).toBe(128 * 1024 * 1024)
         expect(Option.getOrNull(d.info.diskFormat)).toBe("raw")
         expect(Option.getOrNull(d.info.diskFstype)).toBe("ext4")
-        expect(statSync(join(volumesDir(), "vol-disk", "disk.raw")).size).toBe(16 * 1024 * 1024)
+        expect(statSync(join(volumesDir(), "vol-disk", "disk.raw")).size).toBe(128 * 1024 * 1024)
         yield* d.remove
       }))
 

@@ -149,6 +149,11 @@ Json create_locked(const Spec& s) {
   remove_tree(tmp);
   if (::mkdir(tmp.c_str(), 0755) != 0) io_fail(errno);
   if (s.kind == Kind::Disk) {
+    // The runtime's ext4 formatter needs room for its metadata and journal (68 MiB at least).
+    if (s.size_mib < 68) {
+      remove_tree(tmp);
+      fail("internal", "failed to create disk.raw: image size is too small for ext4 formatting");
+    }
     // A sparse file of the capacity (the real runtime formats it as ext4).
     std::string disk = tmp + "/disk.raw";
     int fd = ::open(disk.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
