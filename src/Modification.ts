@@ -19,9 +19,9 @@
  *
  * ```ts
  * import { Effect } from "effect"
- * import { Modification } from "effect-microsandbox"
+ * import { Modification, type Sandbox } from "effect-microsandbox"
  *
- * const grow = (sandbox: import("effect-microsandbox").Sandbox.Sandbox) =>
+ * const grow = (sandbox: Sandbox.Sandbox) =>
  *   Effect.gen(function*() {
  *     const plan = yield* sandbox.modify({ memoryMib: 2048, env: { MODE: "fast" } }, { dryRun: true })
  *     if (Modification.requiresRestart(plan)) {
