@@ -4,7 +4,8 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Microsandbox } from "../../src/Microsandbox.js"
 import * as Modification from "../../src/Modification.js"
@@ -247,6 +248,39 @@ describe("Sandbox.modify", () => {
         const empty = yield* handle.modify({})
         expect([empty.applied, empty.changes.length, empty.conflicts.length]).toEqual([true, 0, 0])
         yield* handle.remove
+      }))
+
+    it.effect("the plan document is byte-for-byte what the real runtime answered for the same request", () =>
+      Effect.gen(function*() {
+        // Recorded from the real runtime 0.6.14 (its napi binding, same Rust core) for a
+        // stopped sandbox rooted in a host folder, labels {team: a}, env {A: 1}.
+        const real =
+          `{"sandbox":"mod-fixture","status":"stopped","applied":false,"policy":"no_restart","changes":[{"kind":"config","field":"cpus","change":"updated","before":"1","after":"2","disposition":"next start"},{"kind":"config","field":"max_cpus","change":"updated","before":"1","after":"2","disposition":"next start"},{"kind":"config","field":"memory","change":"updated","before":"512 MiB","after":"2 GiB","disposition":"next start"},{"kind":"config","field":"max_memory","change":"updated","before":"512 MiB","after":"2 GiB","disposition":"next start"},{"kind":"config","field":"env","change":"added","after":"B=2","disposition":"next start"},{"kind":"config","field":"label","change":"updated","before":"team=a","after":"team=b","disposition":"next start"},{"kind":"config","field":"workdir","change":"added","after":"/app","disposition":"next start"}],"conflicts":[{"field":"root_disk_size","message":"root disk size requires an OCI rootfs"}],"warnings":[]}`
+        const root = mkdtempSync(join(tmpdir(), "msb-mod-root-"))
+        yield* Effect.scoped(Sandbox.make(
+          "mod-fixture",
+          SandboxConfig.image(root),
+          SandboxConfig.labels({ team: "a" }),
+          SandboxConfig.env({ A: "1" })
+        ))
+        const native = (yield* Microsandbox).native
+        const json = yield* native.call("msb_sandbox_handle_modify", [
+          "mod-fixture",
+          JSON.stringify({
+            patch: {
+              cpus: 2,
+              memory_mib: 2048,
+              root_disk_size_mib: 8192,
+              env: [{ key: "A", value: "1" }, { key: "B", value: "2" }],
+              labels: [["team", "b"]],
+              labels_remove: ["absent"],
+              workdir: "/app"
+            },
+            dry_run: true
+          })
+        ])
+        expect(json).toBe(real)
+        yield* Sandbox.remove("mod-fixture")
       }))
 
     it.effect("interrupting a modification cancels the native call", () =>

@@ -114,6 +114,14 @@ describe("Volume", () => {
         const v = yield* Volume.create("vol-dup")
         expect((yield* Effect.flip(Volume.create("vol-dup")))._tag).toBe("VolumeAlreadyExists")
         const native = (yield* Microsandbox).native
+        // The document as the runtime serialises it (serde_json's json!: keys sorted).
+        const doc = yield* native.call("msb_volume_get", ["vol-dup"])
+        const created = Math.floor(Option.getOrThrow(v.info.createdAt).getTime() / 1000)
+        const path = JSON.stringify(join(volumesDir(), "vol-dup"))
+        expect(doc).toBe(
+          `{"capacity_bytes":null,"created_at_unix":${created},"disk_format":null,"disk_fstype":null,"id":null,` +
+            `"is_default":false,"kind":"dir","labels":{},"name":"vol-dup","path":${path},"quota_mib":null,"used_bytes":0}`
+        )
         const bad = yield* Effect.flip(
           native.call("msb_volume_create", ["vol-x", JSON.stringify({ kind: "tape" })])
         )
@@ -394,6 +402,35 @@ describe("Volume as a Layer and in Mount", () => {
         expect(Option.getOrNull(provisioned.info.quotaMib)).toBe(32)
         yield* Sandbox.remove("vol-user-4")
         yield* provisioned.remove
+      }))
+
+    it.effect("a create that fails after provisioning a volume removes the volume and leaves no record (as the runtime does)", () =>
+      Effect.gen(function*() {
+        yield* Double.configure({ boot_fail: "the guest is not coming" })
+        const failed = yield* Effect.exit(Effect.scoped(
+          Sandbox.make(
+            "vol-user-5",
+            SandboxConfig.image("alpine"),
+            SandboxConfig.mounts({ "/m": Mount.named("vol-rolled-back", { mode: "create" }) })
+          )
+        ))
+        yield* Double.configure({ boot_fail: null })
+        expect(Exit.isFailure(failed)).toBe(true)
+        expect((yield* Effect.flip(Volume.get("vol-rolled-back")))._tag).toBe("VolumeNotFound")
+        expect(existsSync(join(volumesDir(), "vol-rolled-back"))).toBe(false)
+        expect((yield* Effect.flip(Sandbox.get("vol-user-5")))._tag).toBe("SandboxNotFound")
+        // Without a provisioned volume the failed create leaves a stopped record.
+        yield* Double.configure({ boot_fail: "the guest is not coming" })
+        yield* Effect.exit(Effect.scoped(
+          Sandbox.make(
+            "vol-user-6",
+            SandboxConfig.image("alpine"),
+            SandboxConfig.mounts({ "/m": Mount.named("vol-layer") })
+          )
+        ))
+        yield* Double.configure({ boot_fail: null })
+        expect((yield* Sandbox.get("vol-user-6")).status).toBe("stopped")
+        yield* Sandbox.remove("vol-user-6")
       }))
   })
 })

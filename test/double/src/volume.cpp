@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <cctype>
 #include <sstream>
 
@@ -185,24 +186,27 @@ Json create_locked(const Spec& s) {
   return rec;
 }
 
-// The public Volume document (§5.0), members in the runtime's order.
+// The public Volume document (§5.0). The runtime builds it with serde_json's `json!`
+// without `preserve_order`, so members (and labels) come out sorted by key.
 Json volume_json(const Json& rec) {
   std::string name = rec.find("name")->as_string();
+  std::map<std::string, Json> labels;  // the last value of a repeated key wins, as in the runtime's map
+  for (auto& kv : rec.find("labels")->as_array()) labels[kv.as_array()[0].as_string()] = kv.as_array()[1];
+  Json l = Json::object();
+  for (auto& kv : labels) l.set(kv.first, kv.second);
   Json o = Json::object();
-  o.set("id", Json());
-  o.set("name", name);
-  o.set("is_default", false);
-  o.set("path", volume_path(name));
-  o.set("kind", *rec.find("kind"));
-  o.set("quota_mib", *rec.find("quota_mib"));
-  o.set("used_bytes", 0);
   o.set("capacity_bytes", *rec.find("capacity_bytes"));
+  o.set("created_at_unix", *rec.find("created_at"));
   o.set("disk_format", *rec.find("disk_format"));
   o.set("disk_fstype", *rec.find("disk_fstype"));
-  Json labels = Json::object();
-  for (auto& kv : rec.find("labels")->as_array()) labels.set(kv.as_array()[0].as_string(), kv.as_array()[1]);
-  o.set("labels", labels);
-  o.set("created_at_unix", *rec.find("created_at"));
+  o.set("id", Json());
+  o.set("is_default", false);
+  o.set("kind", *rec.find("kind"));
+  o.set("labels", l);
+  o.set("name", name);
+  o.set("path", volume_path(name));
+  o.set("quota_mib", *rec.find("quota_mib"));
+  o.set("used_bytes", 0);
   return o;
 }
 
