@@ -21,6 +21,8 @@ export * as Microsandbox from "./Microsandbox.js"
 /** @since 0.1.0 */
 export * as MicrosandboxError from "./MicrosandboxError.js"
 /** @since 0.1.0 */
+export * as Modification from "./Modification.js"
+/** @since 0.1.0 */
 export * as Mount from "./Mount.js"
 /** @since 0.1.0 */
 export * as Network from "./Network.js"
@@ -42,3 +44,4 @@ export * as SandboxHandle from "./SandboxHandle.js"
 export * as Secret from "./Secret.js"
 /** @since 0.1.0 */
 export * as Ssh from "./Ssh.js"
+export * as Volume from "./Volume.js"

@@ -19,6 +19,7 @@ import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
+import type * as Modification from "../Modification.js"
 import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
 import type { SandboxHandle } from "../SandboxHandle.js"
@@ -28,6 +29,7 @@ import * as FsImpl from "./fs.js"
 import * as LogsImpl from "./logs.js"
 import * as MetricsImpl from "./metrics.js"
 import * as MetricsModule from "./metricsCodec.js"
+import * as ModifyImpl from "./modify.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import * as SshImpl from "./ssh.js"
 
@@ -469,6 +471,9 @@ class SandboxImpl implements Sandbox {
   get info(): Effect.Effect<SandboxHandle, MicrosandboxError> {
     return lookup(this.core.service, this.core.name, "Sandbox.info")
   }
+  modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
+    return ModifyImpl.modifyLive(this.core, patch, options)
+  }
 }
 
 export const isSandbox = (u: unknown): u is Sandbox => typeof u === "object" && u !== null && TypeId in u
@@ -745,6 +750,9 @@ class HandleImpl implements SandboxHandle {
     ).pipe(
       Effect.map(MetricsModule.liteFromJson)
     )
+  }
+  modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
+    return ModifyImpl.modifyByName(this.native, this.name, patch, options)
   }
 }
 
