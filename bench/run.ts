@@ -3,7 +3,7 @@
  * Each scenario runs in its own process (UV_THREADPOOL_SIZE only counts at start-up).
  *
  *   npm run bench            # all
- *   npm run bench -- threads # one subject
+ *   npm run bench -- threads # one subject (threads, exec, import; import needs `npm run build`)
  */
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -102,5 +102,21 @@ if (!only || only === "exec") {
     `\noverhead: through the library and the double, stdout arrives ${
       (best / ours).toFixed(1)
     }x slower than with child_process`
+  )
+}
+
+if (!only || only === "import") {
+  console.log("\n# import → first call (msb_version), cold, in a fresh node process; medians (ms)\n")
+  const rows = runScenario("import.ts", {})
+  const of = (subject: string) => rows.find((r) => r.subject === subject)
+  const effect = Number(of("effect/Effect")?.firstCallMs)
+  const koffi = Number(of("raw koffi")?.firstCallMs)
+  table(
+    rows.map((r) => ({
+      ...r,
+      "x effect/Effect": Number(r.firstCallMs) / effect,
+      "x koffi": Number(r.firstCallMs) / koffi
+    })),
+    ["subject", "runs", "importMs", "firstCallMs", "x effect/Effect", "x koffi", "esmModules", "cjsModules"]
   )
 }
