@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `effect-microsandbox` executable: `Cli.run` with Node's platform layers (see
- * `effect-microsandbox/node`'s `Cli` module for the commands).
+ * `effect-microsandbox/node/Cli` for the commands), its result as the exit code.
  *
  * @internal
  */
@@ -13,6 +13,11 @@ import * as Layer from "effect/Layer"
 import * as Cli from "../node/Cli.js"
 
 Cli.run(process.argv).pipe(
+  Effect.flatMap((code) =>
+    Effect.sync(() => {
+      process.exitCode = code
+    })
+  ),
   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
   NodeRuntime.runMain({ disableErrorReporting: false })
 )

@@ -9,7 +9,8 @@
  *   line per 5% otherwise.
  * - `version` — the runtime version this SDK implements (`--version`: this package's).
  * - `ls [--json]` — the sandboxes of `$MSB_HOME`, newest first, with their status.
- * - `logs <name> [--follow] [--tail N]` — a sandbox's output (stderr lines on stderr).
+ * - `logs <name> [--follow] [--tail N]` — a sandbox's output (stderr lines on stderr);
+ *   `--follow` keeps printing new output until interrupted.
  * - `stop <name> [--timeout SECONDS] [--kill]`, `rm <name> [--force]`.
  *
  * The sandbox commands load the runtime library from `--library`, then
@@ -22,6 +23,7 @@
  * import * as Cli from "effect-microsandbox/node/Cli"
  *
  * Cli.run(process.argv).pipe(
+ *   Effect.flatMap((code) => Effect.sync(() => { process.exitCode = code })),
  *   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
  *   NodeRuntime.runMain
  * )
@@ -39,6 +41,7 @@ import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Console from "effect/Console"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -66,20 +69,25 @@ export type Environment =
   | CommandExecutor.CommandExecutor
   | HttpClient.HttpClient
 
-const exitWith = (code: number) => Effect.sync(() => void (process.exitCode = code))
+/**
+ * How a command ends other than with exit code 0: `run` turns it into its exit code.
+ *
+ * @since 0.1.0
+ */
+export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
 
-/** A failed operation: the error, its remedy when it has one, exit code 1. */
+/** A failed operation: the error and its remedy when it has one; exit code 1. */
 const reportFailure = (e: { readonly _tag: string; readonly message: string }) =>
   Effect.zipRight(
     Console.error(
       `${e._tag}: ${e.message}${"remedy" in e && typeof e.remedy === "string" ? `\n→ ${e.remedy}` : ""}`
     ),
-    exitWith(1)
+    Effect.fail(new ExitCode({ code: 1 }))
   )
 
 const withFailures = <A, R>(
   effect: Effect.Effect<A, { readonly _tag: string; readonly message: string }, R>
-): Effect.Effect<void, never, R> => Effect.catchAll(Effect.asVoid(effect), reportFailure)
+): Effect.Effect<void, ExitCode, R> => Effect.catchAll(Effect.asVoid(effect), reportFailure)
 
 /** An option value that looks like an option is a missing value, not a path named `--x`. */
 const notAnOption = (what: string) => (value: string) =>
@@ -118,7 +126,7 @@ const doctorCommand = Command.make("doctor", { json }, ({ json }) =>
   Effect.gen(function*() {
     const report = yield* Doctor.doctor()
     yield* Console.log(json ? JSON.stringify(reportJson(report), null, 2) : Doctor.format(report))
-    yield* exitWith(report.ok ? 0 : 1)
+    if (!report.ok) return yield* new ExitCode({ code: 1 })
   })).pipe(
     Command.withDescription("check whether this host can boot microsandbox sandboxes (exit 1 when not)")
   )
@@ -251,7 +259,7 @@ const logsCommand = Command.make("logs", {
   name: sandboxName,
   follow: Options.boolean("follow").pipe(
     Options.withAlias("f"),
-    Options.withDescription("keep printing new output until the sandbox stops (or Ctrl-C)")
+    Options.withDescription("keep printing new output as it is written, until interrupted (Ctrl-C)")
   ),
   tail: Options.integer("tail").pipe(
     Options.withDescription("only the last N entries"),
@@ -268,14 +276,16 @@ const logsCommand = Command.make("logs", {
     library,
     Effect.gen(function*() {
       const handle = yield* Sandbox.get(name)
-      const entries: Stream.Stream<Logs.LogEntry, MicrosandboxError> = follow
-        ? handle.logStream({ follow: true })
-        : Stream.unwrap(
-          Effect.map(
-            handle.logs({ tail: Option.getOrUndefined(tail) }),
-            (entries) => Stream.fromIterable(entries)
-          )
-        )
+      // The entries there now (the last --tail of them), then, with --follow, every entry
+      // written after the last one printed, until interrupted (Ctrl-C).
+      const snapshot = yield* handle.logs({ tail: Option.getOrUndefined(tail) })
+      const last = snapshot.at(-1)
+      const entries: Stream.Stream<Logs.LogEntry, MicrosandboxError> = Stream.concat(
+        Stream.fromIterable(snapshot),
+        follow
+          ? handle.logStream({ follow: true, ...(last !== undefined ? { afterCursor: last.cursor } : {}) })
+          : Stream.empty
+      )
       yield* Stream.runForEach(Logs.lines(entries), printLine)
     })
   ).pipe(withFailures)).pipe(Command.withDescription("print a sandbox's output"))
@@ -356,21 +366,19 @@ const packageVersion = Effect.sync(() => createRequire(import.meta.url)("../../p
   )
 
 /**
- * Runs the command on `argv` (as `process.argv`: the runtime and the script first).
- * Invalid arguments print the reason and set exit code 2; a failed operation prints the
- * error and its remedy and sets exit code 1.
+ * Runs the command on `argv` (as `process.argv`: the runtime and the script first) and
+ * gives its exit code: 0; 1 when the operation failed (the error and its remedy are
+ * printed) or the doctor found a failed check; 2 when the arguments are invalid (the
+ * reason is printed).
  *
  * @since 0.1.0
  */
-export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, never, Environment> =>
+export const run = (argv: ReadonlyArray<string>): Effect.Effect<number, never, Environment> =>
   Effect.flatMap(
     packageVersion,
     (version) =>
       Command.run(command, { name: "effect-microsandbox", version })(argv).pipe(
-        Effect.catchAll((e) =>
-          ValidationError.isValidationError(e)
-            ? exitWith(2)
-            : reportFailure(e)
-        )
+        Effect.as(0),
+        Effect.catchAll((e) => Effect.succeed(ValidationError.isValidationError(e) ? 2 : e.code))
       )
   )
