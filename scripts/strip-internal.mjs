@@ -6,12 +6,12 @@
 // package.json `exports`; their declarations stay complete so public ones can refer to them.
 // Removed text is replaced by as many newlines, so declaration maps keep their lines.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const dist = join(root, process.argv[2] ?? "dist")
+const dist = resolve(root, process.argv[2] ?? "dist")
 
 const files = (dir) =>
   readdirSync(dir).flatMap((name) => {
