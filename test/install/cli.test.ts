@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { runCliProcess as runCli } from "../support/cli.js"
+import { runCliOnTerminal, runCliProcess as runCli } from "../support/cli.js"
 import { buildModule, type Loopback, makeNoteKey, startProxy, startSumDb } from "./fixtures.js"
 import { freshHome, installedPath } from "./support.js"
 
@@ -38,6 +38,24 @@ describe("effect-microsandbox CLI", () => {
       const second = yield* runCli(["install", "--skip-download"], env)
       expect(second.code).toBe(0)
       expect(second.stdout).toContain("already there (install)")
+
+      // on a terminal: one progress bar redrawn in place instead of the 5% lines
+      const other = freshHome()
+      const onTerminal = yield* runCliOnTerminal(["install"], {
+        ...env,
+        HOME: other.home,
+        MSB_HOME: other.home
+      })
+      if (onTerminal === undefined) {
+        console.warn("`script` is not installed: the terminal progress bar is not exercised")
+        return
+      }
+      expect(onTerminal.code).toBe(0)
+      expect(onTerminal.stdout).toContain("\r[##############################] 100% 2.0/2.0 MiB")
+      expect(onTerminal.stdout).not.toMatch(/downloading .*\(\d+%\)/)
+      expect(onTerminal.stdout).toContain(
+        `runtime library: ${installedPath(other.home)} — installed from ${proxy.url}`
+      )
     }))
 
   it.live("install without any source exits 1 with the remedy; invalid arguments exit 2 and install nothing", () =>

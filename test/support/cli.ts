@@ -64,3 +64,30 @@ export const runCliProcess = (
       }
     )
   })
+
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
+
+/**
+ * `runCliProcess` on a terminal: under `script`, which gives the command a pseudo-terminal
+ * (stdout and stderr both arrive in `stdout`). `undefined` where `script` is missing.
+ */
+export const runCliOnTerminal = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>
+): Effect.Effect<CliResult | undefined> =>
+  Effect.async<CliResult | undefined>((resume) => {
+    const command = [join(root, "node_modules", ".bin", "tsx"), join(root, "src", "bin", "cli.ts"), ...args]
+      .map(quote).join(" ")
+    execFile(
+      "script",
+      ["-qec", command, "/dev/null"],
+      { env: { ...env, NODE_PATH: "", TERM: "xterm" }, cwd: root },
+      (error, stdout, stderr) => {
+        if (error !== null && (error as NodeJS.ErrnoException).code === "ENOENT") {
+          return resume(Effect.succeed(undefined))
+        }
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
+        resume(Effect.succeed({ code, stdout, stderr }))
+      }
+    )
+  })
