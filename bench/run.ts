@@ -36,7 +36,8 @@ const runScenario = (script: string, env: Record<string, string>): Array<Record<
   }
 }
 
-const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(v < 10 ? 2 : 0) : String(v))
+const fmt = (v: unknown) =>
+  typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 0)) : String(v)
 
 const table = (rows: Array<Record<string, number | string>>, columns: Array<string>) => {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)))
