@@ -11,7 +11,7 @@
  * ```ts
  * import { NodeContext } from "@effect/platform-node"
  * import { Effect } from "effect"
- * import { Doctor } from "effect-microsandbox"
+ * import { Doctor } from "effect-microsandbox/node"
  *
  * Doctor.doctor().pipe(
  *   Effect.tap((report) => Effect.log(Doctor.format(report))),
@@ -26,9 +26,10 @@ import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as internal from "./internal/doctor.js"
-import * as Microsandbox from "./Microsandbox.js"
-import { BootFailed, type DoctorCheckFailed, type MicrosandboxError } from "./MicrosandboxError.js"
+import * as bootFailure from "../internal/bootFailure.js"
+import * as internal from "../internal/doctor.js"
+import * as Microsandbox from "../Microsandbox.js"
+import type { BootFailed, DoctorCheckFailed, MicrosandboxError } from "../MicrosandboxError.js"
 
 /**
  * One check and its verdict.
@@ -129,35 +130,16 @@ export const format = (report: Report): string =>
       }).`
   ].join("\n")
 
-const RELAY = "sandbox process exited before agent relay became available"
-const KVM_INTERNAL = "KVM_EXIT_INTERNAL_ERROR"
-
 /**
  * Recognizes a boot that failed for host reasons: an `Internal` error from a create or
  * start whose message says the sandbox process exited before the agent relay became
  * available, or whose system log shows `KVM_EXIT_INTERNAL_ERROR`. Returns the
  * `BootFailed` to fail with instead (carrying the system log lines), or `undefined`
- * when the error is something else.
+ * when the error is something else. (`Sandbox.make` and `start` already apply it.)
  *
  * @since 0.1.0
  */
-export const classifyBootFailure = (
+export const classifyBootFailure: (
   error: MicrosandboxError,
   systemLog: ReadonlyArray<string>
-): BootFailed | undefined => {
-  if (error._tag !== "Internal") return undefined
-  const kvmLine = systemLog.find((line) => line.includes(KVM_INTERNAL))
-  if (kvmLine === undefined && !error.message.includes(RELAY)) return undefined
-  return new BootFailed({
-    message: kvmLine !== undefined
-      ? `the sandbox did not boot: the host's KVM could not run the guest (${kvmLine.trim()}); ${error.message}`
-      : `the sandbox did not boot: ${error.message}`,
-    operation: error.operation,
-    ...(error.sandbox !== undefined ? { sandbox: error.sandbox } : {}),
-    reason: kvmLine !== undefined ? "KvmInternalError" : "ExitedBeforeRelay",
-    systemLog,
-    remedy: kvmLine !== undefined
-      ? "this host's KVM cannot run the microVM guest kernel (typically a paravirtual or nested KVM without hardware virtualization): run `npx effect-microsandbox doctor`, and boot sandboxes on a host where it passes"
-      : "the sandbox process died during boot; its system log lines say why. Run `npx effect-microsandbox doctor` to check the host"
-  })
-}
+) => BootFailed | undefined = bootFailure.classifyBootFailure
