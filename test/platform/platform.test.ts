@@ -7,7 +7,7 @@ import * as Command from "@effect/platform/Command"
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -18,6 +18,8 @@ import * as Stream from "effect/Stream"
 import { existsSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as PlatformFs from "../../src/internal/platform/fileSystem.js"
+import * as MicrosandboxError from "../../src/MicrosandboxError.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxCommandExecutor from "../../src/SandboxCommandExecutor.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
@@ -54,6 +56,54 @@ const flipShape = <A, R>(effect: Effect.Effect<A, PlatformError.PlatformError, R
   Effect.map(Effect.flip(effect), shape)
 
 const text = (bytes: Chunk.Chunk<Uint8Array>) => Buffer.concat(Chunk.toReadonlyArray(bytes)).toString("utf8")
+
+describe("the platform's reading of sandbox filesystem errors", () => {
+  it("maps the guest's errno (as the runtime renders io errors) to the platform's reasons", () => {
+    const reason = (message: string) => {
+      const e = PlatformFs.toPlatformError("stat", "/x")(
+        new MicrosandboxError.Filesystem({ message, operation: "SandboxFs.stat", path: "/x" })
+      )
+      return e._tag === "SystemError" ? [e.reason, e.module, e.method, e.pathOrDescriptor] : [e._tag]
+    }
+    expect(reason("stat: Permission denied (os error 13)")).toEqual([
+      "PermissionDenied",
+      "FileSystem",
+      "stat",
+      "/x"
+    ])
+    expect(reason("mkdir: File exists (os error 17)")[0]).toBe("AlreadyExists")
+    expect(reason("readdir: Not a directory (os error 20)")[0]).toBe("BadResource")
+    expect(reason("read: Is a directory (os error 21)")[0]).toBe("BadResource")
+    expect(reason("remove_dir: Device or resource busy (os error 16)")[0]).toBe("Busy")
+    expect(reason("rmdir: Directory not empty (os error 39)")[0]).toBe("Unknown")
+    const missing = PlatformFs.toPlatformError("readFile", "/y")(
+      new MicrosandboxError.PathNotFound({ message: "No such file", operation: "SandboxFs.read", path: "/y" })
+    )
+    expect(missing._tag === "SystemError" && missing.reason).toBe("NotFound")
+    const invalid = PlatformFs.toPlatformError("readFile", "y")(
+      new MicrosandboxError.InvalidArgument({
+        message: "guest path must be absolute",
+        operation: "SandboxFs.read"
+      })
+    )
+    expect(invalid._tag).toBe("BadArgument")
+    const stopped = PlatformFs.toPlatformError("readFile", "/y")(
+      new MicrosandboxError.SandboxNotRunning({ message: "not running", operation: "SandboxFs.read" })
+    )
+    expect(stopped._tag === "SystemError" && [stopped.reason, (stopped.cause as { _tag: string })._tag])
+      .toEqual([
+        "Unknown",
+        "SandboxNotRunning"
+      ])
+  })
+
+  it("resolves relative guest paths lexically, never above the root", () => {
+    expect(PlatformFs.resolve("/app", "a/./b/../c")).toBe("/app/a/c")
+    expect(PlatformFs.resolve("/app", "../../../etc")).toBe("/etc")
+    expect(PlatformFs.resolve("/app", "/abs//x/")).toBe("/abs/x")
+    expect(PlatformFs.resolve("/", ".")).toBe("/")
+  })
+})
 
 describe("platform interfaces over a sandbox, compared with the host's", () => {
   layer(Layer.provideMerge(BoxLive, Double.layer()), { excludeTestServices: true })((it) => {

@@ -124,9 +124,9 @@ const ProcessProto = {
 }
 
 /** Where one output goes: the Process's stream, or this process's own stdout/stderr. */
-const outputTarget = (output: Command.Command.Output, host: NodeJS.WriteStream) =>
+const outputTarget = (output: Command.Command.Output, host: "stdout" | "stderr") =>
   output === "inherit"
-    ? (bytes: Uint8Array) => Effect.sync(() => void host.write(bytes))
+    ? (bytes: Uint8Array) => Effect.sync(() => void process[host].write(bytes))
     : undefined
 
 const standard = (
@@ -164,8 +164,8 @@ const standard = (
     const exited = yield* Deferred.make<number, PlatformError.PlatformError>()
     const stdoutBox = yield* Mailbox.make<Uint8Array, PlatformError.PlatformError>()
     const stderrBox = yield* Mailbox.make<Uint8Array, PlatformError.PlatformError>()
-    const toStdout = outputTarget(command.stdout, process.stdout) ?? ((b: Uint8Array) => stdoutBox.offer(b))
-    const toStderr = outputTarget(command.stderr, process.stderr) ?? ((b: Uint8Array) => stderrBox.offer(b))
+    const toStdout = outputTarget(command.stdout, "stdout") ?? ((b: Uint8Array) => stdoutBox.offer(b))
+    const toStderr = outputTarget(command.stderr, "stderr") ?? ((b: Uint8Array) => stderrBox.offer(b))
 
     // The pump: every event of the session, as it arrives. The outputs are buffered until
     // read (as the runtime buffers events until received), so an unread stderr never
