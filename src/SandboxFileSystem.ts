@@ -30,6 +30,7 @@
  * the whole file), `makeDirectory` without `recursive` (checks, then the runtime's mkdir),
  * `stream` options `offset`/`bytesToRead` (the runtime's chunks are sliced; `chunkSize` and
  * `bufferSize` are ignored). `mode` options are ignored; `stat` has no atime, uid, gid or inode.
+ * `copy` replaces files existing at the target whatever `overwrite` says (Node's keeps them).
  *
  * @since 0.1.0
  */

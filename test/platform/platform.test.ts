@@ -161,6 +161,48 @@ describe("platform interfaces over a sandbox, compared with the host's", () => {
         expect([guest.appended, guest.truncated]).toEqual(["one\ntwo\n", "on"])
       }))
 
+    it.effect("FileSystem: temporary directories and files, removed with their Scope", () =>
+      Effect.gen(function*() {
+        const { guest, host } = yield* onBoth((base) =>
+          Effect.gen(function*() {
+            const fs = yield* FileSystem.FileSystem
+            const inside = yield* Effect.scoped(Effect.gen(function*() {
+              const dir = yield* fs.makeTempDirectoryScoped({ directory: base, prefix: "t-" })
+              const file = yield* fs.makeTempFileScoped({ directory: base, suffix: ".txt" })
+              yield* fs.writeFileString(`${dir}/x`, "x")
+              return {
+                dir,
+                file,
+                dirOk: dir.startsWith(`${base}/t-`),
+                fileOk: file.startsWith(`${base}/`) && file.endsWith(".txt"),
+                fileEmpty: yield* fs.readFileString(file),
+                exist: [yield* fs.exists(dir), yield* fs.exists(file)]
+              }
+            }))
+            const plain = yield* fs.makeTempDirectory({ directory: base })
+            return {
+              dirOk: inside.dirOk,
+              fileOk: inside.fileOk,
+              fileEmpty: inside.fileEmpty,
+              existInside: inside.exist,
+              existAfter: [yield* fs.exists(inside.dir), yield* fs.exists(inside.file)],
+              plainKept: yield* fs.exists(plain),
+              listing: (yield* fs.readDirectory(base)).length
+            }
+          })
+        )
+        expect(guest).toEqual(host)
+        expect(guest).toEqual({
+          dirOk: true,
+          fileOk: true,
+          fileEmpty: "",
+          existInside: [true, true],
+          existAfter: [false, false],
+          plainKept: true,
+          listing: 1
+        })
+      }))
+
     it.effect("FileSystem: errors are the platform's, with the same reasons", () =>
       Effect.gen(function*() {
         const { guest, host } = yield* onBoth((base) =>
