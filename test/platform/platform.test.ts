@@ -454,7 +454,7 @@ describe("platform interfaces over a sandbox, compared with the host's", () => {
         expect(badSignal._tag).toBe("BadArgument")
       }))
 
-    it.effect("sandbox only: relative paths resolve against cwd; a Scope's end kills a running command", () =>
+    it.effect("sandbox only: relative paths resolve against cwd; unread stderr never stalls; a Scope's end kills a running command", () =>
       Effect.gen(function*() {
         const sandbox = yield* Box
         const fs = SandboxFileSystem.make(sandbox, { cwd: "/rel" })
@@ -462,6 +462,13 @@ describe("platform interfaces over a sandbox, compared with the host's", () => {
         yield* fs.writeFileString("./sub/../f.txt", "rel")
         expect(yield* sandbox.fs.readString("/rel/f.txt")).toBe("rel")
         expect(existsSync(join(Double.rootfs("platform-box"), "rel/f.txt"))).toBe(true)
+
+        // stderr left unread (Command.string reads stdout only) is buffered: it never stalls
+        // stdout or the exit, however much there is.
+        const loud = yield* Command.string(
+          Command.make("sh", "-c", "head -c 3000000 /dev/zero >&2; echo done")
+        ).pipe(Effect.provideService(CommandExecutor.CommandExecutor, SandboxCommandExecutor.make(sandbox)))
+        expect(loud).toBe("done\n")
 
         const before = Double.counters().handles.exec ?? 0
         const pid = yield* Effect.scoped(
