@@ -33,7 +33,11 @@ export * as RootDisk from "./RootDisk.js"
 /** @since 0.1.0 */
 export * as Sandbox from "./Sandbox.js"
 /** @since 0.1.0 */
+export * as SandboxCommandExecutor from "./SandboxCommandExecutor.js"
+/** @since 0.1.0 */
 export * as SandboxConfig from "./SandboxConfig.js"
+/** @since 0.1.0 */
+export * as SandboxFileSystem from "./SandboxFileSystem.js"
 /** @since 0.1.0 */
 export * as SandboxFilter from "./SandboxFilter.js"
 /** @since 0.1.0 */
