@@ -634,10 +634,18 @@ SandboxP boot_sandbox(Call& call, Json rec, bool detached) {
       wait_on(lk, proc->w, nullptr, 5000, [&] { return proc->exited; });
     }
     int st = proc->status;
-    std::string how = WIFEXITED(st) ? "exit status " + std::to_string(WEXITSTATUS(st))
-                                    : "signal " + std::to_string(WTERMSIG(st));
-    append_system_log(name, "sandbox process exited before agent relay became available (" + how + ")");
-    boot_failed("internal", "runtime error: sandbox process exited before agent relay became available (" + how + ")");
+    // The runtime's words (0.6.14): Rust's ExitStatus display inside the message, the
+    // system log ends with the runtime's "sandbox stopped" marker.
+    std::string how;
+    if (WIFEXITED(st)) {
+      how = "exit status: " + std::to_string(WEXITSTATUS(st));
+    } else {
+      const char* abbrev = sigabbrev_np(WTERMSIG(st));
+      how = "signal: " + std::to_string(WTERMSIG(st)) + (abbrev ? std::string(" (SIG") + abbrev + ")" : "");
+    }
+    append_system_log(name, "--- sandbox stopped ---");
+    boot_failed("internal",
+                "failed to start \"" + name + "\": sandbox process exited (" + how + ") before agent relay became available");
   }
   {
     StoreLock lock;
