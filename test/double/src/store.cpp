@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -420,10 +421,18 @@ Json agent_request(const std::string& addr, const Json& req, Token* tok, int64_t
   return *r;
 }
 
-std::string agent_address(const Json& rec) {
+// The runtime's status names (Rust Debug of its enum): "stopped" → "Stopped".
+std::string rust_status(const std::string& status) {
+  std::string out = status;
+  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+std::string agent_address(const Json& rec, const char* operation) {
   std::string st = rec_status(rec);
   if (st != "running" && st != "draining")
-    fail("sandbox_not_running", "sandbox not running: " + rec.find("name")->as_string());
+    fail("sandbox_not_running", "sandbox '" + rec.find("name")->as_string() + "' is not running (status: " +
+                                    rust_status(st) + ")" + (operation ? std::string("; cannot ") + operation : ""));
   auto a = rec.find("agent");
   if (!a || !a->is_string() || !vm_alive(rec))
     fail("internal", "agent client error: the sandbox agent relay is not available");
