@@ -3,7 +3,7 @@
  * Each scenario runs in its own process (UV_THREADPOOL_SIZE only counts at start-up).
  *
  *   npm run bench            # all
- *   npm run bench -- threads # one subject
+ *   npm run bench -- threads # one subject (threads, exec, import; import needs `npm run build`)
  */
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -36,7 +36,8 @@ const runScenario = (script: string, env: Record<string, string>): Array<Record<
   }
 }
 
-const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(v < 10 ? 2 : 0) : String(v))
+const fmt = (v: unknown) =>
+  typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 0)) : String(v)
 
 const table = (rows: Array<Record<string, number | string>>, columns: Array<string>) => {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)))
@@ -102,5 +103,21 @@ if (!only || only === "exec") {
     `\noverhead: through the library and the double, stdout arrives ${
       (best / ours).toFixed(1)
     }x slower than with child_process`
+  )
+}
+
+if (!only || only === "import") {
+  console.log("\n# import → first call (msb_version), cold, in a fresh node process; medians (ms)\n")
+  const rows = runScenario("import.ts", {})
+  const of = (subject: string) => rows.find((r) => r.subject === subject)
+  const effect = Number(of("effect/Effect")?.firstCallMs)
+  const koffi = Number(of("raw koffi")?.firstCallMs)
+  table(
+    rows.map((r) => ({
+      ...r,
+      "x effect/Effect": Number(r.firstCallMs) / effect,
+      "x koffi": Number(r.firstCallMs) / koffi
+    })),
+    ["subject", "runs", "importMs", "firstCallMs", "x effect/Effect", "x koffi", "esmModules", "cjsModules"]
   )
 }

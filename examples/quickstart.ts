@@ -12,7 +12,8 @@
  */
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Option } from "effect"
-import { Doctor, Exec, Installer, Microsandbox, Sandbox, SandboxConfig } from "../src/index.js"
+import { Exec, Microsandbox, Sandbox, SandboxConfig } from "../src/index.js"
+import { Doctor, Installer } from "../src/node/index.js"
 
 const image = process.argv[2] ?? "python:3.12"
 

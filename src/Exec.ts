@@ -209,7 +209,7 @@ export const lines: {
 export interface ExecProcess {
   /** The command's events; consume them once. */
   readonly events: Stream.Stream<ExecEvent, MicrosandboxError>
-  /** Writes to the command's stdin (started with `stdin: "pipe"`). */
+  /** Writes to the command's stdin (spawned with `stdinPipe: true`). */
   readonly write: (data: Uint8Array | string) => Effect.Effect<void, MicrosandboxError>
   /** A sink over stdin: every chunk is written, then EOF. */
   readonly stdin: Sink.Sink<void, Uint8Array, never, MicrosandboxError>

@@ -1,5 +1,5 @@
 /**
- * PID-1 handoff: which init the guest runs (runtime-abi.md §6.1 `init`).
+ * PID-1 handoff: which init the guest runs (docs/runtime-abi.md §6.1 `init`).
  *
  * @since 0.1.0
  */

@@ -1,5 +1,5 @@
 /**
- * Resource metrics of sandboxes (runtime-abi.md §5.0, §5.10).
+ * Resource metrics of sandboxes (docs/runtime-abi.md §5.0, §5.10).
  *
  * @since 0.1.0
  */

@@ -292,7 +292,7 @@ export type MicrosandboxError =
   | BootFailed
 
 /**
- * The runtime's error kinds (runtime-abi.md §1.3) and the class each decodes to.
+ * The runtime's error kinds (docs/runtime-abi.md §1.3) and the class each decodes to.
  * `cancelled` is absent on purpose: it is interruption.
  *
  * @since 0.1.0

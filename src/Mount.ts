@@ -1,5 +1,5 @@
 /**
- * Volumes mounted into the guest, keyed by guest path (runtime-abi.md §6.3).
+ * Volumes mounted into the guest, keyed by guest path (docs/runtime-abi.md §6.3).
  *
  * ```ts
  * SandboxConfig.mounts({
@@ -70,16 +70,19 @@ export const bind = (
   } = {}
 ): MountConfig => ({ _tag: "bind", hostPath, ...options })
 
-/** A named volume (must exist unless `mode` says otherwise). @since 0.1.0 */
+/**
+ * A named volume, by name or as a `Volume` value (must exist unless `mode` says
+ * otherwise). @since 0.1.0
+ */
 export const named = (
-  name: string,
+  volume: string | { readonly name: string },
   options: MountFlags & {
     readonly mode?: "existing" | "create" | "ensure-exists"
     readonly kind?: "dir" | "disk"
     readonly sizeMib?: number
     readonly quotaMib?: number
   } = {}
-): MountConfig => ({ _tag: "named", name, ...options })
+): MountConfig => ({ _tag: "named", name: typeof volume === "string" ? volume : volume.name, ...options })
 
 /** An in-memory filesystem. @since 0.1.0 */
 export const tmpfs = (options: MountFlags & { readonly sizeMib?: number } = {}): MountConfig => ({

@@ -1,6 +1,6 @@
 /**
  * The sandbox's network: egress/ingress policy, DNS filtering, TLS interception,
- * published ports and limits (runtime-abi.md §6.4).
+ * published ports and limits (docs/runtime-abi.md §6.4).
  *
  * ```ts
  * SandboxConfig.network(Network.fromProfiles("public"))

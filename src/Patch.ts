@@ -1,6 +1,6 @@
 /**
  * Rootfs patches: files, directories and links applied to the sandbox's root
- * filesystem before it boots (runtime-abi.md §6.6). Not allowed with a disk-image root.
+ * filesystem before it boots (docs/runtime-abi.md §6.6). Not allowed with a disk-image root.
  *
  * ```ts
  * SandboxConfig.patches(

@@ -1,5 +1,5 @@
 /**
- * Writable root storage for an OCI image (runtime-abi.md §6.2).
+ * Writable root storage for an OCI image (docs/runtime-abi.md §6.2).
  *
  * @since 0.1.0
  */

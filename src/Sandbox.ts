@@ -38,10 +38,12 @@ import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
 import type { Metrics } from "./Metrics.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { ModificationPlan, ModifyError, ModifyOptions, Patch } from "./Modification.js"
 import * as SandboxConfig from "./SandboxConfig.js"
 import type { SandboxFilter } from "./SandboxFilter.js"
 import type { SandboxFs } from "./SandboxFs.js"
 import type { SandboxHandle } from "./SandboxHandle.js"
+import type { SandboxSsh } from "./Ssh.js"
 
 /** @since 0.1.0 */
 export const TypeId: typeof internal.TypeId = internal.TypeId
@@ -111,6 +113,12 @@ export interface Sandbox extends Pipeable {
   readonly touch: Effect.Effect<TouchResult, MicrosandboxError>
   /** The sandbox's record, read now. */
   readonly info: Effect.Effect<SandboxHandle, MicrosandboxError>
+  /**
+   * Plans, and unless `dryRun` applies, a change of resources, env, labels, workdir or
+   * secrets (`policy`: `no_restart` by default, `next_start`, `restart`). See the
+   * Modification module.
+   */
+  readonly modify: (patch: Patch, options?: ModifyOptions) => Effect.Effect<ModificationPlan, ModifyError>
 
   /**
    * Runs a command (no shell) and collects its output. A non-zero exit is a value
@@ -175,6 +183,8 @@ export interface Sandbox extends Pipeable {
   readonly attachShell: Effect.Effect<number, MicrosandboxError>
   /** The guest filesystem. */
   readonly fs: SandboxFs
+  /** SSH into the sandbox: an in-process client (exec, attach, SFTP) or a server endpoint on stdio (see `Ssh`). */
+  readonly ssh: SandboxSsh
 
   /** Persisted output (default sources: stdout, stderr, output), sorted by time. */
   readonly logs: (options?: LogOptions) => Effect.Effect<ReadonlyArray<LogEntry>, MicrosandboxError>
@@ -421,3 +431,21 @@ export const kill: {
   (options?: KillOptions): (self: Sandbox) => Effect.Effect<void, MicrosandboxError>
   (self: Sandbox, options?: KillOptions): Effect.Effect<void, MicrosandboxError>
 } = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: KillOptions) => self.kill(options))
+
+/**
+ * Plans and applies a live modification (data-first or pipeable); see the Modification
+ * module.
+ *
+ * ```ts
+ * const plan = yield* sandbox.pipe(Sandbox.modify({ env: { MODE: "fast" } }, { policy: "next_start" }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const modify: {
+  (patch: Patch, options?: ModifyOptions): (self: Sandbox) => Effect.Effect<ModificationPlan, ModifyError>
+  (self: Sandbox, patch: Patch, options?: ModifyOptions): Effect.Effect<ModificationPlan, ModifyError>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+)

@@ -1,6 +1,6 @@
 /**
  * The configuration of a sandbox: an `effect/Schema` model of every create option
- * (runtime-abi.md §6), option helpers that mirror the seed's `WithX` functions,
+ * (docs/runtime-abi.md §6), option helpers that mirror the seed's `WithX` functions,
  * validation before anything crosses the boundary, and the exact JSON the runtime
  * expects.
  *
@@ -21,17 +21,17 @@
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
-import * as Redacted from "effect/Redacted"
 import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InitConfig } from "./Init.js"
+import { parsePersisted } from "./internal/wire/persistedConfig.js"
 import { InvalidConfig } from "./MicrosandboxError.js"
 import * as Mount from "./Mount.js"
 import * as Network from "./Network.js"
 import * as Patch from "./Patch.js"
 import * as RootDisk from "./RootDisk.js"
 import * as Secret from "./Secret.js"
-import { parsePersisted } from "./internal/wire/persistedConfig.js"
 
 // ------------------------------------------------------------------ enums
 
@@ -493,7 +493,7 @@ export const validate = (name: string, config: SandboxConfig, operation = "Sandb
     : Either.right(config)
 }
 
-// ------------------------------------------------------------------ encoding (runtime-abi.md §6)
+// ------------------------------------------------------------------ encoding (docs/runtime-abi.md §6)
 
 const secsCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d) / 1000)
 const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))

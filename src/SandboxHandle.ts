@@ -16,6 +16,7 @@ import type { HandleTypeId, PingResult, SandboxStatus, StopResult, TouchResult }
 import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
 import type { MetricsLite } from "./Metrics.js"
 import type { Internal, MicrosandboxError } from "./MicrosandboxError.js"
+import type { ModificationPlan, ModifyError, ModifyOptions, Patch } from "./Modification.js"
 import type { Sandbox } from "./Sandbox.js"
 import type { SandboxConfig } from "./SandboxConfig.js"
 
@@ -66,4 +67,6 @@ export interface SandboxHandle extends Pipeable {
   readonly logStream: (options?: LogStreamOptions) => Stream.Stream<LogEntry, MicrosandboxError>
   /** The by-name metrics sample (8 members; `SandboxNotRunning` unless running). */
   readonly metrics: Effect.Effect<MetricsLite, MicrosandboxError>
+  /** Plans and applies a modification by name (a stopped sandbox stays stopped); see the Modification module. */
+  readonly modify: (patch: Patch, options?: ModifyOptions) => Effect.Effect<ModificationPlan, ModifyError>
 }

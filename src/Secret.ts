@@ -1,7 +1,7 @@
 /**
  * Secrets that never enter the VM: the guest sees a placeholder in an environment
  * variable, and the host proxy substitutes the real value only on requests to the
- * allowed hosts (runtime-abi.md §6.5). Values are `Redacted`.
+ * allowed hosts (docs/runtime-abi.md §6.5). Values are `Redacted`.
  *
  * @since 0.1.0
  */

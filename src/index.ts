@@ -1,17 +1,17 @@
 /**
  * effect-microsandbox: the Effect-native SDK for microsandbox.
  *
+ * This core entry holds sandboxes, their configuration, errors and streams, and loads no
+ * Node platform layer. The installer, the host doctor and the Node layers are in
+ * `effect-microsandbox/node`.
+ *
  * @since 0.1.0
  */
 
 /** @since 0.1.0 */
-export * as Doctor from "./Doctor.js"
-/** @since 0.1.0 */
 export * as Exec from "./Exec.js"
 /** @since 0.1.0 */
 export * as Init from "./Init.js"
-/** @since 0.1.0 */
-export * as Installer from "./Installer.js"
 /** @since 0.1.0 */
 export * as Logs from "./Logs.js"
 /** @since 0.1.0 */
@@ -20,6 +20,8 @@ export * as Metrics from "./Metrics.js"
 export * as Microsandbox from "./Microsandbox.js"
 /** @since 0.1.0 */
 export * as MicrosandboxError from "./MicrosandboxError.js"
+/** @since 0.1.0 */
+export * as Modification from "./Modification.js"
 /** @since 0.1.0 */
 export * as Mount from "./Mount.js"
 /** @since 0.1.0 */
@@ -40,3 +42,6 @@ export * as SandboxFs from "./SandboxFs.js"
 export * as SandboxHandle from "./SandboxHandle.js"
 /** @since 0.1.0 */
 export * as Secret from "./Secret.js"
+/** @since 0.1.0 */
+export * as Ssh from "./Ssh.js"
+export * as Volume from "./Volume.js"

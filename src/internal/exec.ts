@@ -189,7 +189,7 @@ const close = (s: Session): Effect.Effect<void> => {
 const decodeBase64 = (s: string): Uint8Array => Buffer.from(s, "base64")
 const opt = <A>(v: A | null | undefined) => Option.fromNullable(v)
 
-/** One event document of `msb_exec_recv` (runtime-abi.md §5.6.3). */
+/** One event document of `msb_exec_recv` (docs/runtime-abi.md §5.6.3). */
 interface EventDocument {
   readonly event: string
   readonly pid: number
@@ -274,7 +274,7 @@ const STDIN_PIECE = 256 * 1024
 
 export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect<void, MicrosandboxError> => {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
-  // A zero-length write would close the guest's stdin (runtime-abi.md §5.6.4): skip it.
+  // A zero-length write would close the guest's stdin (docs/runtime-abi.md §5.6.4): skip it.
   if (bytes.length === 0) return Effect.void
   const pieces: Array<Uint8Array> = []
   for (let i = 0; i < bytes.length; i += STDIN_PIECE) pieces.push(bytes.subarray(i, i + STDIN_PIECE))

@@ -1,5 +1,5 @@
 /**
- * The guest filesystem over the runtime's fs exports (runtime-abi.md §5.8).
+ * The guest filesystem over the runtime's fs exports (docs/runtime-abi.md §5.8).
  *
  * @internal
  */

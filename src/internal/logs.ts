@@ -1,5 +1,5 @@
 /**
- * Log reads and streams over the runtime's log exports (runtime-abi.md §5.9).
+ * Log reads and streams over the runtime's log exports (docs/runtime-abi.md §5.9).
  *
  * @internal
  */

@@ -1,5 +1,5 @@
 /**
- * Metrics samples and streams over the runtime's metrics exports (runtime-abi.md §5.10).
+ * Metrics samples and streams over the runtime's metrics exports (docs/runtime-abi.md §5.10).
  *
  * @internal
  */

@@ -1,5 +1,5 @@
 /**
- * The runtime's metrics documents and their decoding (runtime-abi.md §5.0).
+ * The runtime's metrics documents and their decoding (docs/runtime-abi.md §5.0).
  *
  * @internal
  */

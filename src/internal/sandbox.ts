@@ -13,22 +13,25 @@ import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { classifyBootFailure } from "../Doctor.js"
 import type * as Exec from "../Exec.js"
 import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
+import type * as Modification from "../Modification.js"
 import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
 import type { SandboxHandle } from "../SandboxHandle.js"
+import { classifyBootFailure } from "./bootFailure.js"
 import * as ExecImpl from "./exec.js"
 import type { NativeLibrary } from "./ffi/native.js"
 import * as FsImpl from "./fs.js"
 import * as LogsImpl from "./logs.js"
 import * as MetricsImpl from "./metrics.js"
 import * as MetricsModule from "./metricsCodec.js"
+import * as ModifyImpl from "./modify.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import * as SshImpl from "./ssh.js"
 
 export { type SandboxCore, withHandle } from "./sandboxCore.js"
 
@@ -170,7 +173,7 @@ const bootFailure = <A>(
         ))
   })
 
-// A name clash comes back from the runtime as `internal` (runtime-abi.md §8.1).
+// A name clash comes back from the runtime as `internal` (docs/runtime-abi.md §8, item 1).
 const refineCreateError = (name: string) => (e: MicrosandboxError): MicrosandboxError =>
   e._tag === "Internal" && e.message.startsWith("sandbox already exists")
     ? new Errors.SandboxAlreadyExists({ message: e.message, operation: e.operation, sandbox: name })
@@ -287,9 +290,11 @@ export const register = (scope: Scope.Scope, core: SandboxCore): Effect.Effect<v
 class SandboxImpl implements Sandbox {
   readonly [TypeId]: TypeId = TypeId
   readonly fs: Sandbox["fs"]
+  readonly ssh: Sandbox["ssh"]
   private shellPath: string | undefined
   constructor(readonly core: SandboxCore) {
     this.fs = FsImpl.make(core)
+    this.ssh = SshImpl.make(core)
     this.shellPath = core.config.shell
   }
   /** The configured shell: from the create options, else the persisted config, else /bin/sh. */
@@ -451,7 +456,7 @@ class SandboxImpl implements Sandbox {
   get detach() {
     const core = this.core
     return withHandle(core, "Sandbox.detach", (h) => {
-      // The handle is consumed even when detach fails (runtime-abi.md §3.3).
+      // The handle is consumed even when detach fails (docs/runtime-abi.md §3.3).
       core.state = "detached"
       return core.native.call("msb_sandbox_detach", [h], { operation: "Sandbox.detach", sandbox: core.name })
     }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.detach"))
@@ -465,6 +470,9 @@ class SandboxImpl implements Sandbox {
   }
   get info(): Effect.Effect<SandboxHandle, MicrosandboxError> {
     return lookup(this.core.service, this.core.name, "Sandbox.info")
+  }
+  modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
+    return ModifyImpl.modifyLive(this.core, patch, options)
   }
 }
 
@@ -742,6 +750,9 @@ class HandleImpl implements SandboxHandle {
     ).pipe(
       Effect.map(MetricsModule.liteFromJson)
     )
+  }
+  modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
+    return ModifyImpl.modifyByName(this.native, this.name, patch, options)
   }
 }
 

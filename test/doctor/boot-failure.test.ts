@@ -5,17 +5,17 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { classifyBootFailure } from "../../src/Doctor.js"
 import { Microsandbox } from "../../src/Microsandbox.js"
 import { Internal, InvalidConfig, isMicrosandboxError } from "../../src/MicrosandboxError.js"
+import { classifyBootFailure } from "../../src/node/Doctor.js"
 import { configure, layer } from "../support/double.js"
-
 
 // The runtime's own words (0.6.14), measured: the create's error message and the system log
 // lines of that boot, on this project's machines (a paravirtual KVM) and on a host without
 // /dev/kvm.
 const realPvm = {
-  error: "failed to start \"probe2\": sandbox process exited (exit status: 1) before agent relay became available",
+  error:
+    "failed to start \"probe2\": sandbox process exited (exit status: 1) before agent relay became available",
   log: [
     "INFO microsandbox_runtime::vm: entering VM sandbox=probe2",
     "ERROR msb_krun_vmm::linux::vstate: Received KVM_EXIT_INTERNAL_ERROR signal",
@@ -45,25 +45,37 @@ describe("classifyBootFailure", () => {
   })
 
   it("no /dev/kvm (the real runtime's text): KvmUnavailable, the signal in the middle of the message", () => {
-    const booted = classifyBootFailure(new Internal({ message: realNoKvm.error, operation: "Sandbox.start" }), realNoKvm.log)
+    const booted = classifyBootFailure(
+      new Internal({ message: realNoKvm.error, operation: "Sandbox.start" }),
+      realNoKvm.log
+    )
     expect(booted?.reason).toBe("KvmUnavailable")
     expect(booted?.processExit).toBe("signal: 6 (SIGABRT)")
     expect(booted?.remedy).toContain("/dev/kvm")
   })
 
   it("a boot that failed with no host reason in the log, or whose guest never answered", () => {
-    const exited = classifyBootFailure(new Internal({ message: realNoKvm.error, operation: "Sandbox.make" }), [])
+    const exited = classifyBootFailure(
+      new Internal({ message: realNoKvm.error, operation: "Sandbox.make" }),
+      []
+    )
     expect(exited?.reason).toBe("ExitedBeforeRelay")
     expect(exited?.sandbox).toBeUndefined()
     // the structured boot-error record's own message after the runtime's prefix
     const staged = classifyBootFailure(
-      new Internal({ message: "failed to start \"b\": rootfs mount failed: ENOENT", operation: "Sandbox.make" }),
+      new Internal({
+        message: "failed to start \"b\": rootfs mount failed: ENOENT",
+        operation: "Sandbox.make"
+      }),
       []
     )
     expect(staged?.reason).toBe("ExitedBeforeRelay")
     expect(staged?.processExit).toBeUndefined()
     const timedOut = classifyBootFailure(
-      new Internal({ message: "runtime error: timed out waiting for agent relay: deadline has elapsed", operation: "Sandbox.make" }),
+      new Internal({
+        message: "runtime error: timed out waiting for agent relay: deadline has elapsed",
+        operation: "Sandbox.make"
+      }),
       []
     )
     expect(timedOut?.reason).toBe("RelayTimeout")

@@ -8,8 +8,8 @@ import * as Option from "effect/Option"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as Doctor from "../../src/Doctor.js"
 import { diagnose, gatherFacts, type HostFacts } from "../../src/internal/doctor.js"
+import * as Doctor from "../../src/node/Doctor.js"
 import { libraryPath } from "../support/double.js"
 
 const good: HostFacts = {

@@ -62,7 +62,7 @@ describe("call protocol", () => {
       }))
 
     it("sizes the buffer of every side-effecting export above its largest possible result", () => {
-      // The largest JSON each side-effecting export can write (runtime-abi.md §5): handles are
+      // The largest JSON each side-effecting export can write (docs/runtime-abi.md §5): handles are
       // u64 (20 digits); exec events carry at most one 4 KiB chunk (base64: 5,464 bytes) —
       // the double's chunks are the same size; a fs read-stream chunk is at most 3 MiB raw
       // (4,194,321 bytes of JSON); log entries carry one output chunk; metrics are 14 numbers.
@@ -119,7 +119,7 @@ describe("call protocol", () => {
         )
         expect(Exit.isFailure(exit) && Exit.isInterrupted(exit) === false).toBe(true)
         if (Exit.isFailure(exit)) expect(String(exit.cause)).toContain("did not fit its 8-byte buffer")
-        // The runtime did the work anyway (runtime-abi.md §1.4): clean it up by name.
+        // The runtime did the work anyway (docs/runtime-abi.md §1.4): clean it up by name.
         yield* n.call("msb_sandbox_handle_kill", ["tinybuf", 5000n])
       }))
 

@@ -2,24 +2,11 @@
 // loopback proxy and checksum database.
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { runCliOnTerminal, runCliProcess as runCli } from "../support/cli.js"
 import { buildModule, type Loopback, makeNoteKey, startProxy, startSumDb } from "./fixtures.js"
 import { freshHome, installedPath } from "./support.js"
-
-const root = join(fileURLToPath(import.meta.url), "..", "..", "..")
-const tsx = join(root, "node_modules", ".bin", "tsx")
-const cli = join(root, "src", "bin", "cli.ts")
-
-const runCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.async<{ code: number; stdout: string; stderr: string }>((resume) => {
-    execFile(tsx, [cli, ...args], { env: { ...env, NODE_PATH: "" }, cwd: root }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
-      resume(Effect.succeed({ code, stdout, stderr }))
-    })
-  })
 
 const servers: Array<Loopback> = []
 afterEach(async () => {
@@ -51,9 +38,27 @@ describe("effect-microsandbox CLI", () => {
       const second = yield* runCli(["install", "--skip-download"], env)
       expect(second.code).toBe(0)
       expect(second.stdout).toContain("already there (install)")
+
+      // on a terminal: one progress bar redrawn in place instead of the 5% lines
+      const other = freshHome()
+      const onTerminal = yield* runCliOnTerminal(["install"], {
+        ...env,
+        HOME: other.home,
+        MSB_HOME: other.home
+      })
+      if (onTerminal === undefined) {
+        console.warn("`script` is not installed: the terminal progress bar is not exercised")
+        return
+      }
+      expect(onTerminal.code).toBe(0)
+      expect(onTerminal.stdout).toContain("\r[##############################] 100% 2.0/2.0 MiB")
+      expect(onTerminal.stdout).not.toMatch(/downloading .*\(\d+%\)/)
+      expect(onTerminal.stdout).toContain(
+        `runtime library: ${installedPath(other.home)} — installed from ${proxy.url}`
+      )
     }))
 
-  it.live("install without any source exits 1 with the remedy; unknown arguments exit 2", () =>
+  it.live("install without any source exits 1 with the remedy; invalid arguments exit 2 and install nothing", () =>
     Effect.gen(function*() {
       const { home, emptyPath } = freshHome()
       const env = { PATH: `${emptyPath}:${join(process.execPath, "..")}`, HOME: home, MSB_HOME: home }
@@ -61,7 +66,14 @@ describe("effect-microsandbox CLI", () => {
       expect(none.code).toBe(1)
       expect(none.stderr).toContain("InstallFailed")
       expect(none.stderr).toContain("GOPROXY")
-      expect((yield* runCli(["install", "--bogus"], env)).code).toBe(2)
+      const bogus = yield* runCli(["install", "--bogus"], env)
+      expect(bogus.code).toBe(2)
+      expect(bogus.stderr).toContain("--bogus")
+      // the old parser took `--skip-download` as the library path here
+      const swallowed = yield* runCli(["install", "--library", "--skip-download"], env)
+      expect(swallowed.code).toBe(2)
+      expect(swallowed.stderr).toContain("--library expects a path, got the option '--skip-download'")
+      expect(swallowed.stderr).not.toContain("InstallFailed")
     }))
 
   it.live("doctor prints every check and exits non-zero exactly when one failed", () =>

@@ -9,7 +9,7 @@ import { execFile } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { delimiter, dirname, join } from "node:path"
 import { promisify } from "node:util"
-import * as Installer from "../../src/Installer.js"
+import * as Installer from "../../src/node/Installer.js"
 import {
   buildModule,
   type Loopback,

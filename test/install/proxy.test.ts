@@ -8,9 +8,9 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import * as Installer from "../../src/Installer.js"
-import type { Progress } from "../../src/Installer.js"
 import { inFlightWaiters } from "../../src/internal/install/inflight.js"
+import * as Installer from "../../src/node/Installer.js"
+import type { Progress } from "../../src/node/Installer.js"
 import {
   buildModule,
   type Loopback,

@@ -4,10 +4,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Installer from "../../src/Installer.js"
 import { parseGoProxy, parseGoSumDb } from "../../src/internal/install/goenv.js"
 import { parseVerifierKey } from "../../src/internal/install/note.js"
 import { lookupZipHash, resolveSumDb } from "../../src/internal/install/sumdb.js"
+import * as Installer from "../../src/node/Installer.js"
 import { freshHome, platformLayer, withEnv } from "../install/support.js"
 
 const GOPROXY = "https://proxy.golang.org,direct"

@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import * as Init from "../../src/Init.js"
 import * as Mount from "../../src/Mount.js"
 import * as Network from "../../src/Network.js"
@@ -9,8 +11,6 @@ import * as Patch from "../../src/Patch.js"
 import * as RootDisk from "../../src/RootDisk.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Secret from "../../src/Secret.js"
-import { readFileSync } from "node:fs"
-import { join } from "node:path"
 
 const problem = (name: string, ...options: ReadonlyArray<SandboxConfig.Option>) => {
   const result = SandboxConfig.validate(name, SandboxConfig.make(...options))
@@ -21,7 +21,7 @@ const problem = (name: string, ...options: ReadonlyArray<SandboxConfig.Option>) 
 const img = SandboxConfig.image("alpine")
 
 describe("SandboxConfig", () => {
-  it("encodes the runtime's create options exactly (runtime-abi.md §6.7)", () => {
+  it("encodes the runtime's create options exactly (docs/runtime-abi.md §6.7)", () => {
     const config = SandboxConfig.make(
       SandboxConfig.image("python:3.12"),
       SandboxConfig.memory(1024),
@@ -242,7 +242,9 @@ describe("SandboxConfig", () => {
       logLevel: "debug",
       env: { A: "1", B: "two words" },
       labels: { team: "x" },
-      mounts: { "/data": { _tag: "bind", hostPath: "/tmp", statVirtualization: "strict", hostPermissions: "private" } },
+      mounts: {
+        "/data": { _tag: "bind", hostPath: "/tmp", statVirtualization: "strict", hostPermissions: "private" }
+      },
       ports: { "8080": 80 },
       pullPolicy: "never",
       securityProfile: "default",

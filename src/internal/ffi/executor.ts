@@ -9,7 +9,7 @@
  *   process was started with a larger UV_THREADPOOL_SIZE, the pool threads above 4.
  *   When more calls want to park than there are lanes, cancel-safe receives are
  *   time-sliced: a receive that has waited a full slice while others queue is
- *   cancelled (the runtime loses no item: runtime-abi.md §2.3) and re-issued at the
+ *   cancelled (the runtime loses no item: docs/runtime-abi.md §2.3) and re-issued at the
  *   back of the queue. Long calls may hold at most all lanes but one, so receives
  *   always make progress.
  *

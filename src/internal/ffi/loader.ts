@@ -16,7 +16,7 @@ import { LibraryNotLoaded, type LoadAttempt } from "../../MicrosandboxError.js"
 import { createInvoker, type Invoker, type KoffiModule } from "./invoker.js"
 import { signatures } from "./signatures.js"
 
-/** The runtime version whose ABI this SDK implements (runtime-abi.md §0). */
+/** The runtime version whose ABI this SDK implements (docs/runtime-abi.md §0). */
 export const SDK_RUNTIME_VERSION = "0.6.14"
 
 export const libraryFileName = (platform: NodeJS.Platform = process.platform): string =>

@@ -1,5 +1,5 @@
 /**
- * The call protocol of runtime-abi.md §1–2 as Effects: one function for every
+ * The call protocol of docs/runtime-abi.md §1–2 as Effects: one function for every
  * JSON-shaped export. Cancel ids, buffers, error strings and threads stay below this
  * line; above it there are only decoded values and typed errors.
  *
@@ -40,6 +40,11 @@ export interface CallOptions {
   readonly tryQueuedFirst?: boolean
   /** Retry a read-only call once on `buffer_too_small` (default true). */
   readonly retryOnBufferTooSmall?: boolean
+  /**
+   * This call of an export classified `write` has no side effects (`msb_volume_fs_op`
+   * with `read` or `exists`), so `buffer_too_small` is retried like a read's.
+   */
+  readonly idempotent?: boolean
 }
 
 export interface NativeLibrary {
@@ -144,7 +149,7 @@ export const makeNative = (
             if (doc.kind === "cancelled") return Effect.interrupt
             if (doc.kind === "buffer_too_small") {
               const need = NEED.exec(doc.message)
-              if (spec.effects === "write") {
+              if (spec.effects === "write" && opts.idempotent !== true) {
                 return Effect.die(
                   new Error(
                     `bug: the result of ${name} (side effects done) did not fit its ${bufferSize}-byte buffer: ${doc.message}`

@@ -1,5 +1,5 @@
 /**
- * The 139 exports of the microsandbox runtime C ABI (runtime-abi.md, Appendix A),
+ * The 139 exports of the microsandbox runtime C ABI (docs/runtime-abi.md, Appendix A),
  * with their exact C signatures in koffi notation and the facts the call protocol needs:
  *
  * - `shape`: `json` (error return + JSON written to a caller buffer), `raw` (agent calls,

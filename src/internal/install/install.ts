@@ -14,13 +14,13 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { join } from "node:path"
-import type { Installation, Provenance } from "../../Installer.js"
 import {
   ChecksumMismatch,
   InstallFailed,
   type LoadAttempt,
   VerificationFailed
 } from "../../MicrosandboxError.js"
+import type { Installation, Provenance } from "../../node/Installer.js"
 import { installedLibraryPaths, msbHome, SDK_RUNTIME_VERSION } from "../ffi/loader.js"
 import { hashZip } from "./dirhash.js"
 import { bundleFile, matchesGlobList, MODULE_PATH, parseGoProxy, parseGoSumDb } from "./goenv.js"

@@ -171,7 +171,10 @@ const flagsOf = (options: typeof MountFlags.Type | undefined) => {
 const rootSource = (image: PersistedConfig["image"]): Record<string, unknown> => {
   if ("Bind" in image) return { image: image.Bind.path }
   if ("DiskImage" in image) {
-    return { image: image.DiskImage.path, ...(present(image.DiskImage.fstype) ? { imageFstype: image.DiskImage.fstype } : {}) }
+    return {
+      image: image.DiskImage.path,
+      ...(present(image.DiskImage.fstype) ? { imageFstype: image.DiskImage.fstype } : {})
+    }
   }
   const disk = image.Oci.root_disk
   if (!present(disk)) return { image: image.Oci.reference }
@@ -184,7 +187,12 @@ const rootSource = (image: PersistedConfig["image"]): Record<string, unknown> =>
       ...(present(disk.fstype) ? { fstype: disk.fstype } : {})
     }
     : disk.kind === "flat"
-    ? { _tag: "flat", ...size, ...(present(disk.fstype) ? { fstype: disk.fstype } : {}), ...(disk.clone ? { clone: disk.clone } : {}) }
+    ? {
+      _tag: "flat",
+      ...size,
+      ...(present(disk.fstype) ? { fstype: disk.fstype } : {}),
+      ...(disk.clone ? { clone: disk.clone } : {})
+    }
     : { _tag: disk.kind, ...size }
   return { image: image.Oci.reference, rootDisk }
 }
@@ -228,7 +236,9 @@ const mountOf = (m: PersistedConfig["mounts"][number]): Record<string, unknown> 
 export const toModelFields = (p: PersistedConfig): Record<string, unknown> => {
   const rt = p.runtime
   const r = p.resources
-  const tcp = p.network.ports.filter((port) => (port.protocol ?? "tcp") === "tcp" && port.host_bind === "127.0.0.1")
+  const tcp = p.network.ports.filter((port) =>
+    (port.protocol ?? "tcp") === "tcp" && port.host_bind === "127.0.0.1"
+  )
   const udp = p.network.ports.filter((port) => port.protocol === "udp" && port.host_bind === "127.0.0.1")
   const bound = p.network.ports.filter((port) => port.host_bind !== "127.0.0.1")
   const out: Record<string, unknown> = {
@@ -250,9 +260,15 @@ export const toModelFields = (p: PersistedConfig): Record<string, unknown> => {
     ...(present(rt.log_level) ? { logLevel: rt.log_level } : {}),
     ...(p.env.length > 0 ? { env: Object.fromEntries(p.env.map((e) => [e.key, e.value])) } : {}),
     ...(Object.keys(p.labels).length > 0 ? { labels: p.labels } : {}),
-    ...(p.mounts.length > 0 ? { mounts: Object.fromEntries(p.mounts.map((m) => [m.guest, mountOf(m)])) } : {}),
-    ...(tcp.length > 0 ? { ports: Object.fromEntries(tcp.map((t) => [String(t.host_port), t.guest_port])) } : {}),
-    ...(udp.length > 0 ? { portsUdp: Object.fromEntries(udp.map((t) => [String(t.host_port), t.guest_port])) } : {}),
+    ...(p.mounts.length > 0
+      ? { mounts: Object.fromEntries(p.mounts.map((m) => [m.guest, mountOf(m)])) }
+      : {}),
+    ...(tcp.length > 0
+      ? { ports: Object.fromEntries(tcp.map((t) => [String(t.host_port), t.guest_port])) }
+      : {}),
+    ...(udp.length > 0
+      ? { portsUdp: Object.fromEntries(udp.map((t) => [String(t.host_port), t.guest_port])) }
+      : {}),
     ...(bound.length > 0
       ? {
         portBindings: bound.map((b) => ({
@@ -268,7 +284,9 @@ export const toModelFields = (p: PersistedConfig): Record<string, unknown> => {
         init: {
           cmd: p.init.cmd,
           ...(p.init.args !== undefined && p.init.args.length > 0 ? { args: p.init.args } : {}),
-          ...(p.init.env !== undefined && p.init.env.length > 0 ? { env: Object.fromEntries(p.init.env) } : {})
+          ...(p.init.env !== undefined && p.init.env.length > 0
+            ? { env: Object.fromEntries(p.init.env) }
+            : {})
         }
       }
       : {}),
@@ -276,8 +294,12 @@ export const toModelFields = (p: PersistedConfig): Record<string, unknown> => {
     securityProfile: p.security_profile,
     deploymentProfile: p.deployment_profile === "single_tenant" ? "single-tenant" : "multi-tenant",
     ...(p.lifecycle.ephemeral ? { ephemeral: true } : {}),
-    ...(present(p.lifecycle.max_duration_secs) ? { maxDuration: Duration.seconds(p.lifecycle.max_duration_secs) } : {}),
-    ...(present(p.lifecycle.idle_timeout_secs) ? { idleTimeout: Duration.seconds(p.lifecycle.idle_timeout_secs) } : {})
+    ...(present(p.lifecycle.max_duration_secs)
+      ? { maxDuration: Duration.seconds(p.lifecycle.max_duration_secs) }
+      : {}),
+    ...(present(p.lifecycle.idle_timeout_secs)
+      ? { idleTimeout: Duration.seconds(p.lifecycle.idle_timeout_secs) }
+      : {})
   }
   return out
 }

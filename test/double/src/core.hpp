@@ -19,7 +19,7 @@ typedef uint64_t Handle;
 
 namespace msbd {
 
-// A runtime error with its ABI kind (runtime-abi.md §1.3).
+// A runtime error with its ABI kind (docs/runtime-abi.md §1.3).
 struct MsbError {
   std::string kind;
   std::string message;

@@ -358,7 +358,7 @@ MSB_EXPORT char* msb_exec_wait(uint64_t cid, uint64_t h, unsigned char* buf, uin
 MSB_EXPORT char* msb_exec_id(uint64_t h, unsigned char* buf, uintptr_t len) {
   return run_call("msb_exec_id", CidMode::None, 0, buf, len, [&](Call&) {
     ExecP s = g_execs.get(h);
-    std::lock_guard<std::mutex> g(s->recv_m);  // blocks behind a pending recv (runtime-abi.md §4)
+    std::lock_guard<std::mutex> g(s->recv_m);  // blocks behind a pending recv (docs/runtime-abi.md §4)
     Json r = Json::object();
     r.set("id", std::to_string(s->id));
     return r;
@@ -593,3 +593,52 @@ MSB_EXPORT char* msb_sandbox_attach_shell(uint64_t cid, uint64_t h, unsigned cha
     return attach(call, sb, shell, ExecOpts{}, "ctrl-]");
   });
 }
+
+// ------------------------------------------------------------ the SSH server's exec path (ssh.cpp)
+
+namespace msbd {
+
+// An SSH exec or shell channel runs `<shell> [-c command]` as an exec session of the
+// sandbox (stdin piped and never closed, as the in-process client never sends EOF); a
+// tty channel merges stderr into the data stream. The status is the exit code (negative
+// codes, i.e. signal deaths, become 0 as the runtime's `code.max(0)`); a session that
+// failed to start reports its message on stderr with status 127.
+SshRun ssh_exec_run(Call& call, const SandboxP& sb, const std::string& shell, const std::vector<std::string>& args,
+                    bool tty, const std::string& term) {
+  ExecOpts o;
+  o.args = args;
+  o.tty = tty;
+  o.stdin_pipe = true;
+  if (tty) o.env.set("TERM", term);
+  ExecP s = start_session(call, sb, shell, o);
+  SshRun r;
+  while (true) {
+    Json ev = pop_event(call, *s);
+    std::string kind = ev.find("event")->as_string();
+    if (kind == "stdout") r.out += base64_decode(ev.find("data")->as_string());
+    else if (kind == "stderr") (tty ? r.out : r.err) += base64_decode(ev.find("data")->as_string());
+    else if (kind == "exited") {
+      r.status = std::max<int64_t>(0, ev.find("code")->as_int());
+      return r;
+    } else if (kind == "failed") {
+      auto e = ev.find("error");
+      auto m = e ? e->find("message") : nullptr;
+      (tty ? r.out : r.err) += m && m->is_string() ? m->as_string() : std::string("exec failed");
+      r.status = 127;
+      return r;
+    } else if (kind == "done") {
+      return r;  // the channel closed without an exit status: 0
+    }
+  }
+}
+
+// An interactive SSH shell on this process's terminal (the attach path of §5.7).
+int64_t ssh_attach_run(Call& call, const SandboxP& sb, const std::string& shell, const std::string& term,
+                       const std::string& detach_keys) {
+  ExecOpts o;
+  o.env.set("TERM", term);
+  Json r = attach(call, sb, shell, o, detach_keys);
+  return std::max<int64_t>(0, r.find("exit_code")->as_int());
+}
+
+}  // namespace msbd

@@ -22,6 +22,11 @@ namespace {
                          std::to_string(err) + ")");
 }
 
+}  // namespace
+
+// Shared with ssh.cpp (declared in sandbox.hpp).
+namespace msbd {
+
 // The live sandbox's root folder (throws as the agent would when the VM is gone).
 std::string guest_root(const SandboxP& s) {
   auto rec = lookup(s->name);
@@ -47,6 +52,10 @@ std::string host_path(const std::string& root, const std::string& guest) {
   for (auto& p : parts) out += "/" + p;
   return out;
 }
+
+}  // namespace msbd
+
+namespace {
 
 std::string kind_of(mode_t m) {
   if (S_ISREG(m)) return "file";

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "sandbox.hpp"
+#include "volume.hpp"
 
 using namespace msbd;
 
@@ -118,11 +119,9 @@ void check_volumes(const Json& vols) {
     if (member(m, "quota_mib") && !member(m, "bind") && !member(m, "named"))
       fail("invalid_argument", "quota_mib is only valid for bind or named volume mounts");
     if (member(m, "named")) {
-      // Named volumes are not provided by the runtime double.
+      // Existence and provisioning are checked by ensure_named_volumes (volume.cpp).
       expect_enum(m, "named_mode", {"", "existing", "create", "ensure-exists", "ensure_exists"});
-      std::string mode = member(m, "named_mode") ? m.find("named_mode")->as_string() : "";
-      if (mode == "" || mode == "existing")
-        fail("volume_not_found", "volume not found: " + m.find("named")->as_string());
+      expect_enum(m, "named_kind", {"", "dir", "directory", "disk"});
     }
   }
 }
@@ -160,7 +159,7 @@ void check_patches(const Json& arr) {
 
 void check_create_options(const std::string& name, const Json& opts) {
   if (!opts.is_object()) fail("invalid_argument", "invalid opts JSON: invalid type, expected struct CreateOptions");
-  // Enum strings first (runtime-abi.md §6).
+  // Enum strings first (docs/runtime-abi.md §6).
   expect_enum(opts, "pull_policy", {"always", "if-missing", "if_missing", "never"});
   expect_enum(opts, "log_level", {"trace", "debug", "info", "warn", "error"}, true);
   expect_enum(opts, "security_profile", {"", "default", "restricted"});
@@ -656,6 +655,12 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
     bool detached = member(opts, "detached") && opts.find("detached")->as_bool();
     bool ephemeral = member(opts, "ephemeral") && opts.find("ephemeral")->as_bool();
     if (replace) replace_existing(call, name, grace);
+    // Named volumes are provisioned before the record exists; a failed create that
+    // provisioned some removes them and its record (the runtime's rollback).
+    std::vector<std::string> provisioned =
+        member(opts, "volumes") ? ensure_named_volumes(*opts.find("volumes")) : std::vector<std::string>{};
+    bool inserted = false;
+    try {
     Json rec = Json::object();
     {
       StoreLock lock;
@@ -678,11 +683,24 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
       if (member(opts, "image_bind")) rec.set("root", *opts.find("image_bind"));
       else if (is_local_path(img) && !is_disk_image(img) && !member(opts, "image_fstype")) rec.set("root", img);
       save_record(rec);
+      inserted = true;
     }
     std::string root = sandbox_root_fs(rec);
     mkdirs(root);
     if (!rec.find("root"))
       for (auto d : {"/tmp", "/root", "/home", "/etc", "/var", "/app"}) mkdirs(root + d);
+    // A directory volume shows at its guest path: a link from the root folder to the volume.
+    if (auto vols = member(opts, "volumes"))
+      for (auto& kv : vols->as_object())
+        if (auto n = member(kv.second, "named")) {
+          std::string at = root + kv.first;
+          struct stat st;
+          if (lstat(at.c_str(), &st) == 0) continue;
+          auto slash = at.rfind('/');
+          if (slash != std::string::npos && slash > 0) mkdirs(at.substr(0, slash));
+          if (symlink(volume_path(n->as_string()).c_str(), at.c_str()) != 0) {
+          }
+        }
     try {
       if (auto p = member(opts, "patches")) apply_patches(root, *p);
     } catch (const MsbError&) {
@@ -697,6 +715,16 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
     SandboxP obj = boot_and_verify(call, rec, detached);
     uint64_t h = g_sandboxes.insert(obj);
     return handle_result(h);
+    } catch (...) {
+      if (!provisioned.empty()) {
+        rollback_named_volumes(provisioned);
+        if (inserted) {
+          StoreLock lock;
+          delete_sandbox_state(name);
+        }
+      }
+      throw;
+    }
   });
 }
 

@@ -165,7 +165,7 @@ struct MetricsStream : ItemStream {};
 Registry<MetricsStream>& g_metrics = *new Registry<MetricsStream>("metrics");
 
 void run_sampler(std::shared_ptr<MetricsStream> s, SandboxP pinned, uint64_t interval_ms) {
-  // The task holds the sandbox (the "pin" of runtime-abi.md §3.3) until it notices the
+  // The task holds the sandbox (the "pin" of docs/runtime-abi.md §3.3) until it notices the
   // stream was closed on its next tick.
   while (!s->closed.load()) {
     std::pair<bool, Json> item;

@@ -137,3 +137,19 @@ int connect_abstract(const std::string& addr);
 int listen_abstract(const std::string& addr);
 
 }  // namespace msbd
+
+// ------------------------------------------------------------ SSH (exec.cpp, fs.cpp → ssh.cpp)
+namespace msbd {
+struct SshRun {
+  std::string out, err;
+  int64_t status = 0;
+};
+SshRun ssh_exec_run(Call& call, const SandboxP& sb, const std::string& shell, const std::vector<std::string>& args,
+                    bool tty, const std::string& term);
+int64_t ssh_attach_run(Call& call, const SandboxP& sb, const std::string& shell, const std::string& term,
+                       const std::string& detach_keys);
+// The live sandbox's root folder (internal "agent client error" when its VM is gone).
+std::string guest_root(const SandboxP& s);
+// A guest path lexically normalized and mapped into root (never above it).
+std::string host_path(const std::string& root, const std::string& guest);
+}  // namespace msbd

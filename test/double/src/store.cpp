@@ -548,7 +548,7 @@ SandboxP boot_sandbox(Call& call, Json rec, bool detached) {
     sleep_ms(call.token, config_int("boot_delay_ms", 0));
   } catch (const Cancelled&) {
     // Dropping the future mid-boot leaves the record "running" with no VM: the next
-    // read reconciles it (runtime-abi.md §2.3).
+    // read reconciles it (docs/runtime-abi.md §2.3).
     StoreLock lock;
     auto cur = load_record(name);
     if (cur && cur->find("boot_id")->as_uint() == boot_id) {

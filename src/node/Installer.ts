@@ -22,7 +22,7 @@
  * ```ts
  * import { NodeContext, NodeHttpClient } from "@effect/platform-node"
  * import { Effect, Layer } from "effect"
- * import { Installer } from "effect-microsandbox"
+ * import { Installer } from "effect-microsandbox/node"
  *
  * const program = Effect.gen(function*() {
  *   const installation = yield* Installer.ensureInstalled()
@@ -46,16 +46,16 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { SDK_RUNTIME_VERSION } from "./internal/ffi/loader.js"
-import * as internal from "./internal/install/install.js"
-import * as Microsandbox from "./Microsandbox.js"
+import { SDK_RUNTIME_VERSION } from "../internal/ffi/loader.js"
+import * as internal from "../internal/install/install.js"
+import * as Microsandbox from "../Microsandbox.js"
 import type {
   ChecksumMismatch,
   InstallFailed,
   LibraryNotLoaded,
   MicrosandboxError,
   VerificationFailed
-} from "./MicrosandboxError.js"
+} from "../MicrosandboxError.js"
 
 /**
  * Progress of the module download.

@@ -1,0 +1,294 @@
+/**
+ * Live modification of a sandbox: `sandbox.modify(patch, options)` on a live sandbox, or
+ * `handle.modify(patch, options)` by name (`msb_sandbox_modify`,
+ * `msb_sandbox_handle_modify`; runtime-abi.md §5.4.1).
+ *
+ * The runtime first plans the change: each entry of the plan says whether it applies
+ * `live`, at the `next start`, `requires restart`, or is `unsupported` in the sandbox's
+ * current status. A `dryRun` returns the plan without changing anything. Otherwise the
+ * `policy` decides:
+ *
+ * - `no_restart` (default): apply only what needs no restart; if any change requires
+ *   one, nothing is applied and the call fails (`Internal`, "cannot apply modification").
+ * - `next_start`: persist everything for the next boot; a running VM is left alone.
+ * - `restart`: persist, and if a change requires it, stop the sandbox and start it again
+ *   (detached: the restarted VM outlives this process until stopped).
+ *
+ * Conflicts in the plan (a zero CPU count, a shrinking root disk, a key both set and
+ * removed…) make a non-dry run fail the same way.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Modification, type Sandbox } from "effect-microsandbox"
+ *
+ * const grow = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const plan = yield* sandbox.modify({ memoryMib: 2048, env: { MODE: "fast" } }, { dryRun: true })
+ *     if (Modification.requiresRestart(plan)) {
+ *       yield* sandbox.modify({ memoryMib: 2048, env: { MODE: "fast" } }, { policy: "next_start" })
+ *     }
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Errors from "./MicrosandboxError.js"
+
+// ------------------------------------------------------------------ the patch
+
+const u8 = Schema.Int.pipe(Schema.between(1, 255))
+const u32 = Schema.Int.pipe(Schema.between(1, 4294967295))
+const EnvKey = Schema.String.pipe(Schema.pattern(/^[^=\0]+$/))
+
+/**
+ * A secret to add, rotate, re-scope or re-placeholder. Exactly one of `value`,
+ * `fromEnv` (a host environment variable read by the runtime) or `fromStore` may carry
+ * the material; none keeps the current one (hosts or placeholder only). An empty
+ * `allowedHosts` keeps the current hosts of an existing secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SecretPatch = Schema.Struct({
+  name: Schema.String.pipe(Schema.minLength(1)),
+  value: Schema.optional(Schema.RedactedFromSelf(Schema.String)),
+  fromEnv: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+  fromStore: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+  placeholder: Schema.optional(Schema.String),
+  allowedHosts: Schema.optional(Schema.Array(Schema.String))
+}).pipe(
+  Schema.filter((s) =>
+    [s.value, s.fromEnv, s.fromStore].filter((x) => x !== undefined).length <= 1 ||
+    `secret ${s.name}: at most one of value, fromEnv and fromStore`
+  )
+)
+/** @since 0.1.0 @category models */
+export type SecretPatch = typeof SecretPatch.Type
+
+/**
+ * What to change. Every member is optional; sizes are MiB, counts are positive
+ * integers (validated before anything crosses the boundary: `InvalidConfig` names the
+ * member).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Patch = Schema.Struct({
+  /** Effective vCPUs. */
+  cpus: Schema.optional(u8),
+  /** Boot-time maximum vCPUs. */
+  maxCpus: Schema.optional(u8),
+  /** Effective memory, MiB. */
+  memoryMib: Schema.optional(u32),
+  /** Maximum hot-pluggable memory, MiB. */
+  maxMemoryMib: Schema.optional(u32),
+  /** Root disk size, MiB (managed disks grow only). */
+  rootDiskSizeMib: Schema.optional(u32),
+  /** Environment of future execs: set. */
+  env: Schema.optional(Schema.Record({ key: EnvKey, value: Schema.String })),
+  /** Environment of future execs: remove. */
+  envRemove: Schema.optional(Schema.Array(Schema.String)),
+  /** Labels: set. */
+  labels: Schema.optional(
+    Schema.Record({ key: Schema.String.pipe(Schema.minLength(1)), value: Schema.String })
+  ),
+  /** Labels: remove. */
+  labelsRemove: Schema.optional(Schema.Array(Schema.String)),
+  /** Working directory of future execs. */
+  workdir: Schema.optional(Schema.String.pipe(Schema.startsWith("/"))),
+  /** Secrets: add or change. */
+  secrets: Schema.optional(Schema.Array(SecretPatch)),
+  /** Secrets: remove by name. */
+  secretsRemove: Schema.optional(Schema.Array(Schema.String))
+})
+/** @since 0.1.0 @category models */
+export interface Patch extends Schema.Schema.Type<typeof Patch> {}
+
+/**
+ * A secret patch with its material from a value (kept `Redacted`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const secret = (
+  name: string,
+  options: {
+    readonly value?: string | Redacted.Redacted<string>
+    readonly fromEnv?: string
+    readonly fromStore?: string
+    readonly placeholder?: string
+    readonly allowedHosts?: ReadonlyArray<string>
+  } = {}
+): SecretPatch => {
+  const { value, ...rest } = options
+  return value === undefined
+    ? { name, ...rest }
+    : { name, ...rest, value: Redacted.isRedacted(value) ? value : Redacted.make(value) }
+}
+
+/**
+ * `no_restart` (default), `next_start` or `restart` (see the module docs).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Policy = Schema.Literal("no_restart", "next_start", "restart")
+/** @since 0.1.0 @category models */
+export type Policy = typeof Policy.Type
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ModifyOptions {
+  /** What applying does when a change needs a restart (default `no_restart`). */
+  readonly policy?: Policy | undefined
+  /** Plan only: nothing changes. */
+  readonly dryRun?: boolean | undefined
+}
+
+/**
+ * What a modification can fail with: `InvalidConfig` (the patch or policy, before any
+ * call), `InvalidHandle` (a closed sandbox), `SandboxNotFound`, `Internal` (the runtime
+ * refused to apply the plan: a conflict, an unsupported change, a restart the policy does
+ * not allow), and the runtime's `InvalidArgument`, `SandboxStillRunning`,
+ * `UnsupportedOperation`, `Io`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ModifyError =
+  | Errors.InvalidConfig
+  | Errors.InvalidArgument
+  | Errors.InvalidHandle
+  | Errors.SandboxNotFound
+  | Errors.SandboxStillRunning
+  | Errors.UnsupportedOperation
+  | Errors.Internal
+  | Errors.Io
+
+// ------------------------------------------------------------------ the plan
+
+/** When a change takes effect. @since 0.1.0 @category models */
+export const Disposition = Schema.Literal("live", "next start", "requires restart", "unsupported")
+/** @since 0.1.0 @category models */
+export type Disposition = typeof Disposition.Type
+
+const optionalString = Schema.optionalWith(Schema.String, { as: "Option" })
+
+/**
+ * A planned change of a configuration field (`cpus`, `max_cpus`, `memory`,
+ * `max_memory`, `root_disk_size`, `env`, `label`, `workdir`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ConfigChange
+  extends Schema.Class<ConfigChange>("effect-microsandbox/Modification/ConfigChange")({
+    kind: Schema.Literal("config"),
+    field: Schema.String,
+    change: Schema.Literal("added", "updated", "removed"),
+    before: optionalString,
+    after: optionalString,
+    disposition: Disposition,
+    reason: optionalString
+  })
+{}
+
+/**
+ * A planned change of a secret (`before`/`after` are the guest-visible placeholders).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SecretChange
+  extends Schema.Class<SecretChange>("effect-microsandbox/Modification/SecretChange")({
+    kind: Schema.Literal("secret"),
+    field: Schema.String,
+    name: Schema.String,
+    change: Schema.Literal("added", "rotated", "removed", "renamed", "hosts updated", "placeholder updated"),
+    beforeRef: optionalString.pipe(Schema.fromKey("before_ref")),
+    afterRef: optionalString.pipe(Schema.fromKey("after_ref")),
+    disposition: Disposition,
+    allowHosts: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).pipe(
+      Schema.fromKey("allow_hosts")
+    ),
+    reason: optionalString
+  })
+{}
+
+/** @since 0.1.0 @category models */
+export const PlannedChange = Schema.Union(ConfigChange, SecretChange)
+/** @since 0.1.0 @category models */
+export type PlannedChange = typeof PlannedChange.Type
+
+/** A conflict (the plan cannot be applied) or a warning. @since 0.1.0 @category models */
+export class Note extends Schema.Class<Note>("effect-microsandbox/Modification/Note")({
+  field: Schema.String,
+  message: Schema.String
+}) {}
+
+/** Live CPU/memory resize progress. @since 0.1.0 @category models */
+export class ResizeStatus
+  extends Schema.Class<ResizeStatus>("effect-microsandbox/Modification/ResizeStatus")({
+    resource: Schema.Literal("cpus", "memory"),
+    requested: Schema.String,
+    actual: Schema.String,
+    enforced: Schema.String,
+    state: Schema.Literal("accepted", "converging", "applied", "guest-refused", "failed")
+  })
+{}
+
+/**
+ * The runtime's modification plan (`applied` is false for a dry run).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ModificationPlan extends Schema.Class<ModificationPlan>("effect-microsandbox/ModificationPlan")({
+  sandbox: Schema.String,
+  /** The sandbox status the plan was classified for. */
+  status: Schema.String,
+  applied: Schema.Boolean,
+  policy: Policy,
+  changes: Schema.Array(PlannedChange),
+  conflicts: Schema.Array(Note),
+  warnings: Schema.Array(Note),
+  resizeStatus: Schema.optionalWith(Schema.Array(ResizeStatus), { default: () => [] }).pipe(
+    Schema.fromKey("resize_status")
+  )
+}) {}
+
+/**
+ * Whether applying the plan needs a restart of the running sandbox.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const requiresRestart = (plan: ModificationPlan): boolean =>
+  plan.changes.some((c) => c.disposition === "requires restart")
+
+/**
+ * Whether a non-dry run of this plan under its policy would be refused (a conflict, an
+ * unsupported change, or a restart the policy does not allow).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isRefused = (plan: ModificationPlan): boolean =>
+  plan.conflicts.length > 0 ||
+  plan.changes.some((c) =>
+    c.disposition === "unsupported" || (c.disposition === "requires restart" && plan.policy !== "restart")
+  )
+
+/**
+ * The change of a field, if the plan has one.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const change = (plan: ModificationPlan, field: string): Option.Option<PlannedChange> =>
+  Option.fromNullable(plan.changes.find((c) => c.field === field))

@@ -1,0 +1,400 @@
+/**
+ * SSH into a running sandbox, without sockets or keys to manage (`sandbox.ssh`, the
+ * seed's `Sandbox.SSH()`).
+ *
+ * - `openClient` starts the runtime's in-process SSH client: its server side runs in
+ *   this process and reaches the guest through the sandbox's agent. The client is owned
+ *   by the Scope (closed exactly once, on every exit); on it: `exec` (collected output),
+ *   `attach` (an interactive shell on this process's terminal) and `sftp` (a session,
+ *   itself owned by a Scope).
+ * - `prepareServer` prepares an SSH server endpoint (host key, authorized keys) that
+ *   serves one SSH connection over **this process's stdin and stdout** (`serve`), for
+ *   use as an `ssh -o ProxyCommand=...` target.
+ *
+ * Every call on one client, server or SFTP session is serialised by the runtime (a call
+ * waits for the previous one). The runtime reports every SFTP failure as `internal`
+ * with the step in the message (`SFTP read: No such file: No such file`); this library turns the
+ * missing-path case into `PathNotFound`.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sandbox, SandboxConfig, Ssh } from "effect-microsandbox"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const sandbox = yield* Sandbox.make("ssh-demo", SandboxConfig.image("alpine"))
+ *     const client = yield* sandbox.ssh.openClient()
+ *     const out = yield* client.exec("uname -a")
+ *     const sftp = yield* client.sftp
+ *     yield* sftp.write("/tmp/hello.txt", "hi")
+ *     return out.stdoutText
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type { Pipeable } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type { MicrosandboxError } from "./MicrosandboxError.js"
+import { isSandbox, type Sandbox } from "./Sandbox.js"
+
+/** @since 0.1.0 */
+export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Ssh")
+/** @since 0.1.0 */
+export type TypeId = typeof TypeId
+
+// ------------------------------------------------------------------ options
+
+/**
+ * Options of `openClient` (the runtime's defaults: user `root`, the `TERM` of this
+ * process or `xterm`, SFTP enabled, the runtime's configured inactivity timeout).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface ClientOptions {
+  /** The guest user commands run as. */
+  readonly user?: string
+  /** The terminal name requested for `exec` with `tty` (and `TERM` in the guest). */
+  readonly term?: string
+  /** Enables the SFTP subsystem (default true); with `false`, `client.sftp` fails. */
+  readonly sftp?: boolean
+  /** Idle time after which the internal server closes the session; zero disables it. Rounded up to whole seconds. */
+  readonly inactivityTimeout?: Duration.DurationInput
+}
+
+/**
+ * Options of `prepareServer`. Without paths the runtime uses its own files: the
+ * authorized keys in `<MSB home>/ssh/authorized_keys` and a host key it creates under
+ * the sandbox's state folder. A missing host key file is created (with its folders).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface ServerOptions {
+  readonly hostKeyPath?: string
+  readonly authorizedKeysPath?: string
+  /** The guest user commands run as (default: the user the SSH client logs in as). */
+  readonly user?: string
+  readonly sftp?: boolean
+  readonly inactivityTimeout?: Duration.DurationInput
+}
+
+/** Options of `exec`. @since 0.1.0 @category options */
+export interface ExecOptions {
+  /** Runs the command under a pseudo-terminal (80×24); its stderr then arrives on stdout. */
+  readonly tty?: boolean
+}
+
+/** Options of `attach`. @since 0.1.0 @category options */
+export interface AttachOptions {
+  /** The terminal name of the shell (default: this process's `TERM`, or `xterm`). */
+  readonly term?: string
+  /** The key sequence that leaves the session (default `ctrl-]`; Docker syntax, e.g. `ctrl-p,ctrl-q`). */
+  readonly detachKeys?: string
+}
+
+// ------------------------------------------------------------------ documents
+
+const NoNul = Schema.String.pipe(
+  Schema.filter((s) => !s.includes("\u0000") || "must not contain NUL bytes")
+)
+const Text = NoNul.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+const Seconds = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
+
+/**
+ * The runtime's SSH client option document (`msb_sandbox_ssh_connect`).
+ *
+ * @since 0.1.0
+ * @category documents
+ */
+export const ClientOptionsDocument = Schema.Struct({
+  user: Schema.optional(Text),
+  term: Schema.optional(Text),
+  sftp: Schema.optional(Schema.Boolean),
+  inactivityTimeoutSecs: Schema.optional(Seconds).pipe(Schema.fromKey("inactivity_timeout_secs"))
+})
+
+/**
+ * The runtime's SSH server option document (`msb_sandbox_ssh_server`).
+ *
+ * @since 0.1.0
+ * @category documents
+ */
+export const ServerOptionsDocument = Schema.Struct({
+  hostKeyPath: Schema.optional(Text).pipe(Schema.fromKey("host_key_path")),
+  authorizedKeysPath: Schema.optional(Text).pipe(Schema.fromKey("authorized_keys_path")),
+  user: Schema.optional(Text),
+  sftp: Schema.optional(Schema.Boolean),
+  inactivityTimeoutSecs: Schema.optional(Seconds).pipe(Schema.fromKey("inactivity_timeout_secs"))
+})
+
+/** `msb_ssh_client_exec`'s option document. @since 0.1.0 @category documents */
+export const ExecOptionsDocument = Schema.Struct({ tty: Schema.optional(Schema.Boolean) })
+
+/** `msb_ssh_client_attach`'s option document. @since 0.1.0 @category documents */
+export const AttachOptionsDocument = Schema.Struct({
+  term: Schema.optional(Text),
+  detachKeys: Schema.optional(Text).pipe(Schema.fromKey("detach_keys"))
+})
+
+/**
+ * What an SSH `exec` returns: the exit status (a command killed by a signal reports 0,
+ * as the runtime's server sends `max(code, 0)`; one that could not start reports 127)
+ * and its output as bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SshOutput extends Schema.Class<SshOutput>("effect-microsandbox/SshOutput")({
+  status: Schema.Int,
+  stdout: Schema.Uint8ArrayFromSelf,
+  stderr: Schema.Uint8ArrayFromSelf
+}) {
+  /** The status is 0. */
+  get success(): boolean {
+    return this.status === 0
+  }
+  /** stdout as UTF-8 text. */
+  get stdoutText(): string {
+    return new TextDecoder().decode(this.stdout)
+  }
+  /** stderr as UTF-8 text. */
+  get stderrText(): string {
+    return new TextDecoder().decode(this.stderr)
+  }
+}
+
+/**
+ * `msb_ssh_client_exec`'s result document (`stdout`/`stderr` in base64) decoded to an
+ * `SshOutput`.
+ *
+ * @since 0.1.0
+ * @category documents
+ */
+export const SshOutputFromDocument: Schema.Schema<
+  SshOutput,
+  { readonly status: number; readonly stdout: string; readonly stderr: string }
+> = Schema.transform(
+  Schema.Struct({
+    status: Schema.Int,
+    stdout: Schema.Uint8ArrayFromBase64,
+    stderr: Schema.Uint8ArrayFromBase64
+  }),
+  Schema.typeSchema(SshOutput),
+  { strict: true, decode: (doc) => new SshOutput(doc), encode: (out) => ({ ...out }) }
+)
+
+// ------------------------------------------------------------------ models
+
+/**
+ * An SFTP session over an SSH client, owned by the Scope it was opened in. Paths are
+ * guest paths; relative ones resolve against the sandbox's working directory (`/`
+ * when none is configured). The runtime moves whole files (no streaming).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sftp extends Pipeable {
+  readonly [TypeId]: TypeId
+  /** The whole file (`PathNotFound` when it does not exist). */
+  readonly read: (path: string) => Effect.Effect<Uint8Array, MicrosandboxError>
+  /** The whole file as UTF-8 text. */
+  readonly readString: (path: string) => Effect.Effect<string, MicrosandboxError>
+  /** Creates or truncates the file with this content. */
+  readonly write: (path: string, data: Uint8Array | string) => Effect.Effect<void, MicrosandboxError>
+  /** Creates a directory, and its missing parents (the guest agent creates them). */
+  readonly mkdir: (path: string) => Effect.Effect<void, MicrosandboxError>
+  /** Removes a file (not a directory). */
+  readonly removeFile: (path: string) => Effect.Effect<void, MicrosandboxError>
+  /** Removes an empty directory. */
+  readonly removeDir: (path: string) => Effect.Effect<void, MicrosandboxError>
+  readonly rename: (from: string, to: string) => Effect.Effect<void, MicrosandboxError>
+  /** The canonical absolute path (symlinks resolved; a missing last component is kept). */
+  readonly realPath: (path: string) => Effect.Effect<string, MicrosandboxError>
+  /** A symlink's target, as stored. */
+  readonly readLink: (path: string) => Effect.Effect<string, MicrosandboxError>
+  /** Creates `linkPath` pointing to `target`. */
+  readonly symlink: (target: string, linkPath: string) => Effect.Effect<void, MicrosandboxError>
+  /** Closes the session now; its Scope then leaves it alone. Later calls fail `InvalidHandle`. */
+  readonly close: Effect.Effect<void, MicrosandboxError>
+}
+
+/**
+ * An in-process SSH client connected to a sandbox, owned by the Scope it was opened in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SshClient extends Pipeable {
+  readonly [TypeId]: TypeId
+  /** The sandbox it is connected to. */
+  readonly sandbox: string
+  /**
+   * Runs `command` through the sandbox's shell (`<shell> -c command`) and collects its
+   * status and output. The command's stdin stays open and empty: a command that reads
+   * stdin waits (interrupt the fiber to abandon it).
+   */
+  readonly exec: (command: string, options?: ExecOptions) => Effect.Effect<SshOutput, MicrosandboxError>
+  /**
+   * An interactive shell on this process's terminal (raw mode while it runs) until it
+   * exits or the detach keys are typed; its exit status (0 after a detach).
+   * `NotATerminal` when stdin or stdout is not a TTY.
+   */
+  readonly attach: (options?: AttachOptions) => Effect.Effect<number, MicrosandboxError>
+  /** Opens an SFTP session owned by the current Scope (`Internal` when SFTP is disabled). */
+  readonly sftp: Effect.Effect<Sftp, MicrosandboxError, Scope.Scope>
+  /** Disconnects now; the Scope then leaves it alone. Later calls fail `InvalidHandle`. */
+  readonly close: Effect.Effect<void, MicrosandboxError>
+}
+
+/**
+ * A prepared SSH server endpoint, owned by the Scope it was prepared in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SshServer extends Pipeable {
+  readonly [TypeId]: TypeId
+  readonly sandbox: string
+  /**
+   * Serves **one** SSH connection over this process's stdin and stdout and returns when
+   * it ends. For its duration stdout carries the SSH byte stream and stdin is read by
+   * the runtime: anything else written to stdout (`console.log`, Effect's default
+   * logger) corrupts the connection, so send logs to stderr; do not read stdin
+   * elsewhere. Interrupting it cancels the connection.
+   */
+  readonly serve: Effect.Effect<void, MicrosandboxError>
+  /** Releases the endpoint now; the Scope then leaves it alone. */
+  readonly close: Effect.Effect<void, MicrosandboxError>
+}
+
+/**
+ * `sandbox.ssh`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SandboxSsh {
+  /** Opens an in-process SSH client owned by the current Scope. */
+  readonly openClient: (options?: ClientOptions) => Effect.Effect<SshClient, MicrosandboxError, Scope.Scope>
+  /**
+   * Prepares an SSH server endpoint owned by the current Scope (`Internal` when the
+   * authorized keys file is missing or holds no key).
+   */
+  readonly prepareServer: (
+    options?: ServerOptions
+  ) => Effect.Effect<SshServer, MicrosandboxError, Scope.Scope>
+}
+
+/** @since 0.1.0 @category guards */
+export const isSshClient = (u: unknown): u is SshClient =>
+  Predicate.hasProperty(u, TypeId) && Predicate.hasProperty(u, "exec") && Predicate.hasProperty(u, "sftp")
+
+/** @since 0.1.0 @category guards */
+export const isSftp = (u: unknown): u is Sftp =>
+  Predicate.hasProperty(u, TypeId) && Predicate.hasProperty(u, "readLink")
+
+// ------------------------------------------------------------------ functions
+
+/**
+ * Opens an in-process SSH client to a sandbox, owned by the current Scope
+ * (data-first or pipeable).
+ *
+ * ```ts
+ * const client = yield* sandbox.pipe(Ssh.openClient({ user: "root" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const openClient: {
+  (options?: ClientOptions): (self: Sandbox) => Effect.Effect<SshClient, MicrosandboxError, Scope.Scope>
+  (self: Sandbox, options?: ClientOptions): Effect.Effect<SshClient, MicrosandboxError, Scope.Scope>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, options?: ClientOptions) => self.ssh.openClient(options)
+)
+
+/**
+ * Prepares an SSH server endpoint of a sandbox, owned by the current Scope
+ * (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const prepareServer: {
+  (options?: ServerOptions): (self: Sandbox) => Effect.Effect<SshServer, MicrosandboxError, Scope.Scope>
+  (self: Sandbox, options?: ServerOptions): Effect.Effect<SshServer, MicrosandboxError, Scope.Scope>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, options?: ServerOptions) => self.ssh.prepareServer(options)
+)
+
+/**
+ * Runs a command over an SSH client (data-first or pipeable).
+ *
+ * ```ts
+ * const out = yield* client.pipe(Ssh.exec("id -u"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const exec: {
+  (command: string, options?: ExecOptions): (self: SshClient) => Effect.Effect<SshOutput, MicrosandboxError>
+  (self: SshClient, command: string, options?: ExecOptions): Effect.Effect<SshOutput, MicrosandboxError>
+} = dual(
+  (args) => isSshClient(args[0]),
+  (self: SshClient, command: string, options?: ExecOptions) => self.exec(command, options)
+)
+
+/**
+ * An interactive shell over an SSH client on this process's terminal (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const attach: {
+  (options?: AttachOptions): (self: SshClient) => Effect.Effect<number, MicrosandboxError>
+  (self: SshClient, options?: AttachOptions): Effect.Effect<number, MicrosandboxError>
+} = dual(
+  (args) => isSshClient(args[0]),
+  (self: SshClient, options?: AttachOptions) => self.attach(options)
+)
+
+/**
+ * Opens an SFTP session over an SSH client, owned by the current Scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const sftp = (self: SshClient): Effect.Effect<Sftp, MicrosandboxError, Scope.Scope> => self.sftp
+
+/**
+ * Reads a whole file over SFTP (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const read: {
+  (path: string): (self: Sftp) => Effect.Effect<Uint8Array, MicrosandboxError>
+  (self: Sftp, path: string): Effect.Effect<Uint8Array, MicrosandboxError>
+} = dual(2, (self: Sftp, path: string) => self.read(path))
+
+/**
+ * Creates or truncates a file over SFTP (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const write: {
+  (path: string, data: Uint8Array | string): (self: Sftp) => Effect.Effect<void, MicrosandboxError>
+  (self: Sftp, path: string, data: Uint8Array | string): Effect.Effect<void, MicrosandboxError>
+} = dual(3, (self: Sftp, path: string, data: Uint8Array | string) => self.write(path, data))

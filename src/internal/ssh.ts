@@ -1,0 +1,416 @@
+/**
+ * SSH clients, server endpoints and SFTP sessions over the runtime's `msb_sandbox_ssh_*`,
+ * `msb_ssh_*` and `msb_sftp_*` exports (runtime-abi.md §5.14). Each native handle is
+ * owned by a Scope and closed exactly once: by the explicit `close`, else by the Scope.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import { pipeArguments } from "effect/Pipeable"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Errors from "../MicrosandboxError.js"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import {
+  type AttachOptions,
+  AttachOptionsDocument,
+  type ClientOptions,
+  ClientOptionsDocument,
+  type ExecOptions,
+  ExecOptionsDocument,
+  type SandboxSsh,
+  type ServerOptions,
+  ServerOptionsDocument,
+  type Sftp,
+  type SshClient,
+  SshOutputFromDocument,
+  type SshServer,
+  TypeId
+} from "../Ssh.js"
+import type { CallOptions } from "./ffi/native.js"
+import type { FunctionName } from "./ffi/signatures.js"
+import { type SandboxCore, withHandle } from "./sandboxCore.js"
+
+// Decoders and encoders, compiled once.
+type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
+const clientJson = Schema.decodeUnknown(
+  Schema.parseJson(Schema.Struct({ client_handle: Schema.BigIntFromNumber }))
+)
+const serverJson = Schema.decodeUnknown(
+  Schema.parseJson(Schema.Struct({ server_handle: Schema.BigIntFromNumber }))
+)
+const sftpJson = Schema.decodeUnknown(
+  Schema.parseJson(Schema.Struct({ sftp_handle: Schema.BigIntFromNumber }))
+)
+const decodeClient: HandleDecoder = (u) => Effect.map(clientJson(u), (r) => r.client_handle)
+const decodeServer: HandleDecoder = (u) => Effect.map(serverJson(u), (r) => r.server_handle)
+const decodeSftp: HandleDecoder = (u) => Effect.map(sftpJson(u), (r) => r.sftp_handle)
+const decodeOk = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
+const decodeOutput = Schema.decodeUnknown(Schema.parseJson(SshOutputFromDocument))
+const decodeStatus = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ status: Schema.Int })))
+const decodeData = Schema.decodeUnknown(
+  Schema.parseJson(Schema.Struct({ data: Schema.Uint8ArrayFromBase64 }))
+)
+const decodePath = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ path: Schema.String })))
+const decodeTarget = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ target: Schema.String })))
+const encodeClient = Schema.encode(Schema.parseJson(ClientOptionsDocument))
+const encodeServer = Schema.encode(Schema.parseJson(ServerOptionsDocument))
+const encodeExec = Schema.encode(Schema.parseJson(ExecOptionsDocument))
+const encodeAttach = Schema.encode(Schema.parseJson(AttachOptionsDocument))
+const NoNulText = Schema.String.pipe(
+  Schema.filter((s) => !s.includes("\u0000") || "must not contain NUL bytes")
+)
+const checkText = Schema.validate(NoNulText)
+
+/** A collected SSH exec's result is held in one buffer (the runtime cannot resend it). */
+const EXEC_BUFFER = 8 * 1024 * 1024
+
+type Kind = "SSH client" | "SSH server" | "SFTP session"
+
+/** One native object: its handle and whether it was closed. */
+interface Owned {
+  readonly kind: Kind
+  readonly handle: bigint
+  readonly closeFn: FunctionName
+  closed: boolean
+}
+
+const ctxOf = (core: SandboxCore, operation: string) => ({ operation, sandbox: core.name })
+
+const unexpected = (core: SandboxCore, operation: string, fn: string) => (e: ParseResult.ParseError) =>
+  new Errors.Internal({
+    message: `unexpected result from ${fn}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
+    ...ctxOf(core, operation)
+  })
+
+const invalid = (core: SandboxCore, operation: string, what: string) => (e: ParseResult.ParseError) =>
+  new Errors.InvalidArgument({
+    message: `invalid ${what}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
+    ...ctxOf(core, operation)
+  })
+
+const secondsOf = (
+  core: SandboxCore,
+  operation: string,
+  input: Duration.DurationInput | undefined
+): Effect.Effect<number | undefined, Errors.InvalidArgument> => {
+  if (input === undefined) return Effect.succeed(undefined)
+  // Duration clamps a negative input to zero, which would disable the timeout: refuse it (as Go does).
+  const negative = typeof input === "number"
+    ? !(input >= 0)
+    : typeof input === "bigint"
+    ? input < 0n
+    : typeof input === "string"
+    ? /^\s*-/.test(input)
+    : Array.isArray(input)
+    ? input[0] < 0 || input[1] < 0
+    : false
+  const d = Duration.decodeUnknown(input)
+  if (negative || Option.isNone(d) || !Duration.isFinite(d.value)) {
+    return Effect.fail(
+      new Errors.InvalidArgument({
+        message: "inactivityTimeout must be a finite, non-negative duration",
+        ...ctxOf(core, operation)
+      })
+    )
+  }
+  return Effect.succeed(Math.ceil(Duration.toMillis(d.value) / 1000))
+}
+
+/** Calls an export and decodes its result with a compiled decoder. */
+const callWith = <A>(
+  core: SandboxCore,
+  operation: string,
+  fn: FunctionName,
+  args: ReadonlyArray<string | bigint>,
+  decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>,
+  options: Omit<CallOptions, "operation" | "sandbox"> = {}
+): Effect.Effect<A, MicrosandboxError> =>
+  core.native.call(fn, args, { ...ctxOf(core, operation), ...options }).pipe(
+    Effect.flatMap((json) => Effect.mapError(decode(json), unexpected(core, operation, fn)))
+  )
+
+const closedError = (core: SandboxCore, operation: string, o: Owned) =>
+  new Errors.InvalidHandle({ message: `${o.kind} handle already closed`, ...ctxOf(core, operation) })
+
+/** Runs `f` with the handle of an object still open (else InvalidHandle, without a native call). */
+const live = <A>(
+  core: SandboxCore,
+  operation: string,
+  o: Owned,
+  f: (handle: bigint) => Effect.Effect<A, MicrosandboxError>
+): Effect.Effect<A, MicrosandboxError> =>
+  Effect.suspend(() => (o.closed ? Effect.fail(closedError(core, operation, o)) : f(o.handle)))
+
+/** Closes the native object once; a second close is InvalidHandle (as the Go SDK answers). */
+const closeOnce = (core: SandboxCore, operation: string, o: Owned): Effect.Effect<void, MicrosandboxError> =>
+  Effect.suspend(() => {
+    if (o.closed) return Effect.fail(closedError(core, operation, o))
+    o.closed = true
+    return callWith(core, operation, o.closeFn, [o.handle], decodeOk).pipe(Effect.asVoid)
+  }).pipe(Effect.uninterruptible)
+
+/** The Scope's release: closes what is still open; its failure is logged, never raised. */
+const release = (core: SandboxCore, o: Owned): Effect.Effect<void> =>
+  Effect.suspend(() =>
+    o.closed
+      ? Effect.void
+      : closeOnce(core, "Ssh.release", o).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.logWarning(`closing the ${o.kind} of ${core.name} failed`, cause)
+        )
+      )
+  )
+
+/**
+ * Acquires a native object in the current Scope: the opening call is interruptible, and
+ * a handle it produced after all (the interrupt came too late) is closed.
+ */
+const acquire = <A>(
+  core: SandboxCore,
+  operation: string,
+  kind: Kind,
+  spec: {
+    readonly fn: FunctionName
+    readonly args: ReadonlyArray<string>
+    readonly decode: HandleDecoder
+    readonly closeFn: FunctionName
+  },
+  withParent: (
+    f: (handle: bigint) => Effect.Effect<bigint, MicrosandboxError>
+  ) => Effect.Effect<bigint, MicrosandboxError>,
+  make: (o: Owned) => A
+): Effect.Effect<A, MicrosandboxError, Scope.Scope> => {
+  const onOrphan = (json: string) =>
+    Effect.flatMap(
+      spec.decode(json),
+      (h) => core.native.call(spec.closeFn, [h], ctxOf(core, `${operation}.orphan`))
+    )
+  return Effect.acquireRelease(
+    Effect.interruptible(
+      withParent((parent) =>
+        callWith(core, operation, spec.fn, [parent, ...spec.args], spec.decode, { onOrphan })
+      )
+    ).pipe(Effect.map((handle): Owned => ({ kind, handle, closeFn: spec.closeFn, closed: false }))),
+    (o) => release(core, o)
+  ).pipe(Effect.map(make))
+}
+
+const NO_SUCH_FILE = /No such file/i
+
+/** SFTP failures arrive as `internal` (runtime-abi.md §5.14); a missing path is PathNotFound. */
+const refine = (path: string) => (e: MicrosandboxError): MicrosandboxError =>
+  e._tag === "Internal" && e.message.startsWith("SFTP ") && NO_SUCH_FILE.test(e.message)
+    ? new Errors.PathNotFound({
+      message: e.message,
+      operation: e.operation,
+      path,
+      ...(e.sandbox ? { sandbox: e.sandbox } : {})
+    })
+    : e
+
+const checkPaths = (core: SandboxCore, operation: string, paths: ReadonlyArray<string>) =>
+  Effect.forEach(paths, (p) => Effect.mapError(checkText(p), invalid(core, operation, "path")), {
+    discard: true
+  })
+
+const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
+  /** One SFTP call: every string argument checked, `subject` names the path in errors and spans. */
+  const op = <A>(
+    name: string,
+    fn: FunctionName,
+    args: ReadonlyArray<string>,
+    subject: string,
+    decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>
+  ): Effect.Effect<A, MicrosandboxError> => {
+    const operation = `Sftp.${name}`
+    return checkPaths(core, operation, args).pipe(
+      Effect.zipRight(live(core, operation, o, (h) => callWith(core, operation, fn, [h, ...args], decode))),
+      Effect.mapError(refine(subject)),
+      Effect.withSpan(operation, {
+        attributes: { "msb.sandbox": core.name, "msb.sftp": String(o.handle), "msb.path": subject }
+      })
+    )
+  }
+  const read = (path: string) =>
+    op("read", "msb_sftp_read", [path], path, decodeData).pipe(Effect.map((r) => r.data))
+  return {
+    [TypeId]: TypeId,
+    pipe() {
+      return pipeArguments(this, arguments)
+    },
+    read,
+    readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
+    write: (path, data) =>
+      Effect.suspend(() =>
+        op(
+          "write",
+          "msb_sftp_write",
+          [
+            path,
+            Buffer.from(typeof data === "string" ? new TextEncoder().encode(data) : data).toString("base64")
+          ],
+          path,
+          decodeOk
+        )
+      ).pipe(Effect.asVoid),
+    mkdir: (path) => op("mkdir", "msb_sftp_mkdir", [path], path, decodeOk).pipe(Effect.asVoid),
+    removeFile: (path) =>
+      op("removeFile", "msb_sftp_remove_file", [path], path, decodeOk).pipe(Effect.asVoid),
+    removeDir: (path) => op("removeDir", "msb_sftp_remove_dir", [path], path, decodeOk).pipe(Effect.asVoid),
+    rename: (from, to) => op("rename", "msb_sftp_rename", [from, to], from, decodeOk).pipe(Effect.asVoid),
+    realPath: (path) =>
+      op("realPath", "msb_sftp_real_path", [path], path, decodePath).pipe(Effect.map((r) => r.path)),
+    readLink: (path) =>
+      op("readLink", "msb_sftp_read_link", [path], path, decodeTarget).pipe(Effect.map((r) => r.target)),
+    symlink: (target, linkPath) =>
+      op("symlink", "msb_sftp_symlink", [target, linkPath], linkPath, decodeOk).pipe(Effect.asVoid),
+    close: closeOnce(core, "Sftp.close", o).pipe(
+      Effect.withSpan("Sftp.close", { attributes: { "msb.sandbox": core.name } })
+    )
+  }
+}
+
+const notATerminal = (core: SandboxCore, operation: string) =>
+  new Errors.NotATerminal({
+    message: `${operation} needs an interactive terminal: stdin ${
+      process.stdin.isTTY ? "is" : "is not"
+    } a TTY, stdout ${process.stdout.isTTY ? "is" : "is not"} a TTY`,
+    ...ctxOf(core, operation)
+  })
+
+/** A result too large for the exec buffer is reported, not a defect: the command did run. */
+const outputTooLarge = (core: SandboxCore, operation: string) =>
+  Effect.catchSomeDefect((defect) =>
+    defect instanceof Error && defect.message.includes("did not fit")
+      ? Option.some(
+        Effect.fail(
+          new Errors.Internal({
+            message: `the output of the SSH command exceeds ${
+              EXEC_BUFFER * 3 / 4
+            } bytes (stream large outputs with sandbox.execStream)`,
+            ...ctxOf(core, operation)
+          })
+        )
+      )
+      : Option.none()
+  )
+
+const makeClient = (core: SandboxCore, o: Owned): SshClient => ({
+  [TypeId]: TypeId,
+  pipe() {
+    return pipeArguments(this, arguments)
+  },
+  sandbox: core.name,
+  exec: (command: string, options: ExecOptions = {}) =>
+    Effect.gen(function*() {
+      const operation = "Ssh.exec"
+      yield* Effect.mapError(checkText(command), invalid(core, operation, "command"))
+      const opts = yield* Effect.mapError(encodeExec(options), invalid(core, operation, "exec options"))
+      return yield* live(core, operation, o, (h) =>
+        callWith(core, operation, "msb_ssh_client_exec", [h, command, opts], decodeOutput, {
+          bufferSize: EXEC_BUFFER
+        })).pipe(outputTooLarge(core, operation))
+    }).pipe(
+      Effect.withSpan("Ssh.exec", {
+        attributes: { "msb.sandbox": core.name, "msb.ssh.client": String(o.handle), "msb.command": command }
+      })
+    ),
+  attach: (options: AttachOptions = {}) =>
+    Effect.gen(function*() {
+      const operation = "Ssh.attach"
+      if (!process.stdin.isTTY || !process.stdout.isTTY) return yield* notATerminal(core, operation)
+      const opts = yield* Effect.mapError(encodeAttach(options), invalid(core, operation, "attach options"))
+      const r = yield* live(core, operation, o, (h) =>
+        callWith(core, operation, "msb_ssh_client_attach", [h, opts], decodeStatus))
+      return r.status
+    }).pipe(
+      Effect.withSpan("Ssh.attach", {
+        attributes: { "msb.sandbox": core.name, "msb.ssh.client": String(o.handle) }
+      })
+    ),
+  sftp: Effect.suspend(() =>
+    acquire(
+      core,
+      "Ssh.sftp",
+      "SFTP session",
+      { fn: "msb_ssh_client_sftp", args: [], decode: decodeSftp, closeFn: "msb_sftp_close" },
+      (f) => live(core, "Ssh.sftp", o, f),
+      (s) => makeSftp(core, s)
+    )
+  ).pipe(
+    Effect.withSpan("Ssh.sftp", {
+      attributes: { "msb.sandbox": core.name, "msb.ssh.client": String(o.handle) }
+    })
+  ),
+  close: closeOnce(core, "Ssh.close", o).pipe(
+    Effect.withSpan("Ssh.close", { attributes: { "msb.sandbox": core.name } })
+  )
+})
+
+const makeServer = (core: SandboxCore, o: Owned): SshServer => ({
+  [TypeId]: TypeId,
+  pipe() {
+    return pipeArguments(this, arguments)
+  },
+  sandbox: core.name,
+  serve: live(
+    core,
+    "SshServer.serve",
+    o,
+    (h) => callWith(core, "SshServer.serve", "msb_ssh_server_serve_connection", [h], decodeOk)
+  ).pipe(
+    Effect.asVoid,
+    Effect.withSpan("SshServer.serve", { attributes: { "msb.sandbox": core.name } })
+  ),
+  close: closeOnce(core, "SshServer.close", o).pipe(
+    Effect.withSpan("SshServer.close", { attributes: { "msb.sandbox": core.name } })
+  )
+})
+
+export const make = (core: SandboxCore): SandboxSsh => ({
+  openClient: (options: ClientOptions = {}) =>
+    Effect.gen(function*() {
+      const operation = "Ssh.openClient"
+      const secs = yield* secondsOf(core, operation, options.inactivityTimeout)
+      const { inactivityTimeout: _, ...rest } = options
+      const opts = yield* Effect.mapError(
+        encodeClient({ ...rest, ...(secs === undefined ? {} : { inactivityTimeoutSecs: secs }) }),
+        invalid(core, operation, "SSH client options")
+      )
+      return yield* acquire(
+        core,
+        operation,
+        "SSH client",
+        {
+          fn: "msb_sandbox_ssh_connect",
+          args: [opts],
+          decode: decodeClient,
+          closeFn: "msb_ssh_client_close"
+        },
+        (f) => withHandle(core, operation, f),
+        (c) => makeClient(core, c)
+      )
+    }).pipe(Effect.withSpan("Ssh.openClient", { attributes: { "msb.sandbox": core.name } })),
+  prepareServer: (options: ServerOptions = {}) =>
+    Effect.gen(function*() {
+      const operation = "Ssh.prepareServer"
+      const secs = yield* secondsOf(core, operation, options.inactivityTimeout)
+      const { inactivityTimeout: _, ...rest } = options
+      const opts = yield* Effect.mapError(
+        encodeServer({ ...rest, ...(secs === undefined ? {} : { inactivityTimeoutSecs: secs }) }),
+        invalid(core, operation, "SSH server options")
+      )
+      return yield* acquire(
+        core,
+        operation,
+        "SSH server",
+        { fn: "msb_sandbox_ssh_server", args: [opts], decode: decodeServer, closeFn: "msb_ssh_server_close" },
+        (f) => withHandle(core, operation, f),
+        (s) => makeServer(core, s)
+      )
+    }).pipe(Effect.withSpan("Ssh.prepareServer", { attributes: { "msb.sandbox": core.name } }))
+})
