@@ -225,14 +225,19 @@ export class DoctorCheckFailed extends Schema.TaggedError<DoctorCheckFailed>()("
 }) {}
 
 /**
- * A sandbox did not boot for a host reason: the sandbox process exited before the agent
- * relay became available, or the kernel log shows `KVM_EXIT_INTERNAL_ERROR`.
- * `systemLog` carries the runtime's system log lines of that boot.
+ * A sandbox did not boot. The runtime reports it as `internal` with a message
+ * `failed to start "<name>": …` (for example `sandbox process exited (signal: 6 (SIGABRT))
+ * before agent relay became available`); the library names the reason it can read from
+ * this boot's system log: the host's KVM failed the guest (`KVM_EXIT_INTERNAL_ERROR`),
+ * KVM could not be opened at all (`Error creating the Kvm object`), or the process
+ * exited for another reason. `systemLog` carries the runtime's system log lines of that
+ * boot; `processExit` the exit status or signal the runtime saw, when it said.
  * @since 0.1.0
  */
 export class BootFailed extends Schema.TaggedError<BootFailed>()("BootFailed", {
   ...common,
-  reason: Schema.Literal("KvmInternalError", "ExitedBeforeRelay"),
+  reason: Schema.Literal("KvmInternalError", "KvmUnavailable", "ExitedBeforeRelay", "RelayTimeout"),
+  processExit: Schema.optional(Schema.String),
   systemLog: Schema.Array(Schema.String),
   remedy: Schema.String
 }) {}

@@ -21,9 +21,11 @@
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
+import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InitConfig } from "./Init.js"
+import { parsePersisted } from "./internal/wire/persistedConfig.js"
 import { InvalidConfig } from "./MicrosandboxError.js"
 import * as Mount from "./Mount.js"
 import * as Network from "./Network.js"
@@ -598,141 +600,18 @@ export const encode = (c: SandboxConfig): Record<string, unknown> => {
 
 // ------------------------------------------------------------------ the persisted form
 
-const Persisted = Schema.Struct({
-  image: Schema.optional(Schema.Unknown),
-  image_fstype: Schema.optional(Schema.NullOr(Schema.String)),
-  resources: Schema.optional(Schema.NullOr(Schema.Struct({
-    cpus: Schema.optional(Schema.NullOr(Schema.Number)),
-    memory_mib: Schema.optional(Schema.NullOr(Schema.Number)),
-    max_cpus: Schema.optional(Schema.NullOr(Schema.Number)),
-    max_memory_mib: Schema.optional(Schema.NullOr(Schema.Number)),
-    cpu_placement: Schema.optional(Schema.NullOr(CpuPlacement)),
-    placement_profile: Schema.optional(Schema.NullOr(Schema.String)),
-    thp: Schema.optional(Schema.NullOr(ThpPolicy))
-  }))),
-  memory_mib: Schema.optional(Schema.NullOr(Schema.Number)),
-  cpus: Schema.optional(Schema.NullOr(Schema.Number)),
-  runtime: Schema.optional(Schema.NullOr(Schema.Struct({
-    workdir: Schema.optional(Schema.NullOr(Schema.String)),
-    shell: Schema.optional(Schema.NullOr(Schema.String)),
-    scripts: Schema.optional(Schema.NullOr(StringMap)),
-    entrypoint: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))),
-    cmd: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))),
-    hostname: Schema.optional(Schema.NullOr(Schema.String)),
-    user: Schema.optional(Schema.NullOr(Schema.String)),
-    log_level: Schema.optional(Schema.NullOr(Schema.String))
-  }))),
-  workdir: Schema.optional(Schema.NullOr(Schema.String)),
-  shell: Schema.optional(Schema.NullOr(Schema.String)),
-  hostname: Schema.optional(Schema.NullOr(Schema.String)),
-  user: Schema.optional(Schema.NullOr(Schema.String)),
-  lifecycle: Schema.optional(Schema.NullOr(Schema.Struct({
-    ephemeral: Schema.optional(Schema.NullOr(Schema.Boolean)),
-    max_duration_secs: Schema.optional(Schema.NullOr(Schema.Number)),
-    idle_timeout_secs: Schema.optional(Schema.NullOr(Schema.Number))
-  }))),
-  labels: Schema.optional(Schema.NullOr(StringMap)),
-  env: Schema.optional(Schema.NullOr(Schema.Unknown)),
-  detached: Schema.optional(Schema.NullOr(Schema.Boolean)),
-  replace: Schema.optional(Schema.NullOr(Schema.Boolean)),
-  security_profile: Schema.optional(Schema.NullOr(Schema.String)),
-  deployment_profile: Schema.optional(Schema.NullOr(Schema.String)),
-  quiet_logs: Schema.optional(Schema.NullOr(Schema.Boolean)),
-  pull_policy: Schema.optional(Schema.NullOr(Schema.String)),
-  init: Schema.optional(Schema.NullOr(Schema.Struct({
-    cmd: Schema.String,
-    args: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))),
-    env: Schema.optional(Schema.NullOr(Schema.Array(Schema.Tuple(Schema.String, Schema.String))))
-  })))
-})
-
-const rootSource = (image: unknown): SandboxConfig => {
-  if (typeof image === "string") return { image }
-  if (typeof image !== "object" || image === null) return {}
-  const tagged = image as Record<string, unknown>
-  const oci = tagged.Oci as { reference?: string; root_disk?: Record<string, unknown> | null } | undefined
-  if (oci?.reference) {
-    const rd = oci.root_disk
-    const disk: RootDisk.RootDiskConfig | undefined = rd?.kind === "managed"
-      ? RootDisk.managed(typeof rd.size_mib === "number" ? rd.size_mib : undefined)
-      : undefined
-    return { image: oci.reference, ...(disk ? { rootDisk: disk } : {}) }
-  }
-  if (typeof tagged.Bind === "string") return { image: tagged.Bind }
-  const di = tagged.DiskImage as { path?: string; fstype?: string | null } | undefined
-  if (di?.path) return { image: di.path, ...(di.fstype ? { imageFstype: di.fstype } : {}) }
-  return {}
-}
-
-const def = <A>(v: A | null | undefined): A | undefined => (v === null ? undefined : v)
-const pick = <A>(...vs: ReadonlyArray<A | null | undefined>): A | undefined =>
-  vs.map(def).find((v) => v !== undefined)
+const decodeModel = Schema.decodeUnknownEither(SandboxConfig)
 
 /**
- * Parses the runtime's persisted configuration (`config_json` of a sandbox record)
- * into a `SandboxConfig`. Fields the runtime does not persist (secrets, network) are
- * absent.
+ * Parses the runtime's persisted configuration (`config_json` of a sandbox record, in
+ * the form the real runtime writes: see docs/real-runtime.md) into a `SandboxConfig`.
+ * Fields the runtime does not persist (secrets, registry credentials, replace, detached)
+ * are absent; the runtime's defaults (cpus, memory, pull policy, profiles) are present.
  *
  * @since 0.1.0
  */
-export const fromPersisted = (configJson: string): Either.Either<SandboxConfig, string> => {
-  let raw: unknown
-  try {
-    raw = JSON.parse(configJson)
-  } catch (e) {
-    return Either.left(`config_json is not JSON: ${String(e)}`)
-  }
-  return Schema.decodeUnknownEither(Persisted)(raw).pipe(
-    Either.mapLeft((e) => String(e)),
-    Either.map((p) => {
-      const r = p.resources ?? undefined
-      const rt = p.runtime ?? undefined
-      const lc = p.lifecycle ?? undefined
-      const envEntries = Array.isArray(p.env)
-        ? (p.env as Array<[string, string]>)
-        : Object.entries(p.env ?? {})
-      const entries: Array<[keyof SandboxConfig, unknown]> = [
-        ["memoryMib", pick(r?.memory_mib, p.memory_mib)],
-        ["cpus", pick(r?.cpus, p.cpus)],
-        ["maxMemoryMib", def(r?.max_memory_mib)],
-        ["maxCpus", def(r?.max_cpus)],
-        ["cpuPlacement", def(r?.cpu_placement)],
-        ["placementProfile", def(r?.placement_profile)],
-        ["thp", def(r?.thp)],
-        ["workdir", pick(rt?.workdir, p.workdir)],
-        ["shell", pick(rt?.shell, p.shell)],
-        ["scripts", def(rt?.scripts)],
-        ["entrypoint", def(rt?.entrypoint)],
-        ["cmd", def(rt?.cmd)],
-        ["hostname", pick(rt?.hostname, p.hostname)],
-        ["user", pick(rt?.user, p.user)],
-        ["logLevel", def(rt?.log_level)],
-        ["labels", def(p.labels)],
-        ["env", envEntries.length ? Object.fromEntries(envEntries) : undefined],
-        ["detached", def(p.detached)],
-        ["replace", def(p.replace)],
-        ["ephemeral", def(lc?.ephemeral)],
-        ["maxDuration", lc?.max_duration_secs ? Duration.seconds(lc.max_duration_secs) : undefined],
-        ["idleTimeout", lc?.idle_timeout_secs ? Duration.seconds(lc.idle_timeout_secs) : undefined],
-        ["securityProfile", def(p.security_profile)],
-        ["deploymentProfile", def(p.deployment_profile)],
-        ["quietLogs", def(p.quiet_logs)],
-        ["pullPolicy", def(p.pull_policy)],
-        [
-          "init",
-          p.init
-            ? {
-              cmd: p.init.cmd,
-              ...(p.init.args ? { args: p.init.args } : {}),
-              ...(p.init.env ? { env: Object.fromEntries(p.init.env) } : {})
-            }
-            : undefined
-        ]
-      ]
-      const out: Record<string, unknown> = { ...rootSource(p.image) }
-      if (p.image_fstype) out.imageFstype = p.image_fstype
-      for (const [k, v] of entries) if (v !== undefined) out[k] = v
-      return out as SandboxConfig
-    })
+export const fromPersisted = (configJson: string): Either.Either<SandboxConfig, string> =>
+  Either.flatMap(
+    parsePersisted(configJson),
+    (fields) => Either.mapLeft(decodeModel(fields), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
   )
-}

@@ -131,11 +131,13 @@ export const format = (report: Report): string =>
   ].join("\n")
 
 /**
- * Recognizes a boot that failed for host reasons: an `Internal` error from a create or
- * start whose message says the sandbox process exited before the agent relay became
- * available, or whose system log shows `KVM_EXIT_INTERNAL_ERROR`. Returns the
- * `BootFailed` to fail with instead (carrying the system log lines), or `undefined`
- * when the error is something else. (`Sandbox.make` and `start` already apply it.)
+ * Recognizes a failed boot in an `Internal` error from a create or start (the runtime's
+ * `failed to start "<name>": …`), and names its reason from the boot's system log lines:
+ * `KvmInternalError` (the host's KVM could not run the guest, typically a paravirtual or
+ * nested KVM), `KvmUnavailable` (`/dev/kvm` could not be opened), `ExitedBeforeRelay`
+ * (the sandbox process died for another reason), `RelayTimeout` (the guest never
+ * answered). Returns the `BootFailed` to fail with instead (carrying the log lines), or
+ * `undefined` when the error is something else. (`Sandbox.make` and `start` apply it.)
  *
  * @since 0.1.0
  */

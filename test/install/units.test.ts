@@ -90,6 +90,16 @@ describe("GOSUMDB and verifier keys", () => {
     expect(parseGoSumDb("off")).toEqual({ off: true })
     expect(parseGoSumDb("sum.example")).toHaveProperty("error")
   })
+  it("knows sum.golang.org's key, as the Go tool does (what `go env GOSUMDB` prints by default)", () => {
+    const parsed = parseGoSumDb("sum.golang.org")
+    if (!("config" in parsed)) throw new Error(JSON.stringify(parsed))
+    expect(parsed.config.name).toBe("sum.golang.org")
+    expect(parsed.config.url).toBe("https://sum.golang.org")
+    expect(parseVerifierKey(parsed.config.key)).toMatchObject({ name: "sum.golang.org", hash: 0x033de0ae })
+    const cn = parseGoSumDb("sum.golang.google.cn")
+    if (!("config" in cn)) throw new Error(JSON.stringify(cn))
+    expect(cn.config).toMatchObject({ name: "sum.golang.org", url: "https://sum.golang.google.cn" })
+  })
   it("accepts the Go vector key and refuses a wrong hash or algorithm", () => {
     expect(parseVerifierKey(GO_VKEY)).toMatchObject({ name: "vectors.example", hash: 0x25475b07 })
     expect(typeof parseVerifierKey(GO_VKEY.replace("25475b07", "25475b08"))).toBe("string")

@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import * as Init from "../../src/Init.js"
 import * as Mount from "../../src/Mount.js"
 import * as Network from "../../src/Network.js"
@@ -218,44 +220,60 @@ describe("SandboxConfig", () => {
     })
   })
 
-  it("parses the runtime's persisted config back", () => {
-    const persisted = JSON.stringify({
-      name: "x",
-      image: { Oci: { reference: "python:3.12", root_disk: { kind: "managed", size_mib: 2048 } } },
-      resources: {
-        cpus: 2,
-        memory_mib: 1024,
-        max_cpus: 2,
-        max_memory_mib: 1024,
-        cpu_placement: "inherit",
-        thp: "madvise"
-      },
-      runtime: {
-        workdir: "/app",
-        shell: "/bin/bash",
-        scripts: { s: "echo" },
-        entrypoint: null,
-        cmd: ["run"]
-      },
-      lifecycle: { ephemeral: true, max_duration_secs: 30, idle_timeout_secs: 0 },
-      labels: { tenant: "acme" },
-      init: { cmd: "/sbin/init", env: [["X", "1"]] }
-    })
-    const config = Either.getOrThrow(SandboxConfig.fromPersisted(persisted))
-    expect(config).toMatchObject({
-      image: "python:3.12",
-      rootDisk: { _tag: "managed", sizeMib: 2048 },
+  // Documents the real runtime (0.6.14) persisted, kept verbatim in test/fixtures/real.
+  const realDocument = (name: string) =>
+    readFileSync(join(__dirname, "..", "fixtures", "real", `config-${name}.json`), "utf8")
+
+  it("parses the real runtime's persisted config: every option the runtime keeps", () => {
+    const config = Either.getOrThrow(SandboxConfig.fromPersisted(realDocument("rich1")))
+    expect(config).toEqual({
+      image: "/tmp/rootfs",
       cpus: 2,
       memoryMib: 1024,
+      maxCpus: 2,
+      maxMemoryMib: 1024,
       workdir: "/app",
-      shell: "/bin/bash",
-      cmd: ["run"],
-      ephemeral: true,
-      labels: { tenant: "acme" },
-      init: { cmd: "/sbin/init", env: { X: "1" } }
+      shell: "/bin/ash",
+      scripts: { setup: "echo setup" },
+      entrypoint: ["/bin/sh", "-c"],
+      cmd: ["echo hi"],
+      hostname: "box",
+      user: "nobody",
+      logLevel: "debug",
+      env: { A: "1", B: "two words" },
+      labels: { team: "x" },
+      mounts: {
+        "/data": { _tag: "bind", hostPath: "/tmp", statVirtualization: "strict", hostPermissions: "private" }
+      },
+      ports: { "8080": 80 },
+      pullPolicy: "never",
+      securityProfile: "default",
+      deploymentProfile: "single-tenant",
+      maxDuration: Duration.seconds(3600),
+      idleTimeout: Duration.seconds(600)
     })
-    expect(Duration.toSeconds(config.maxDuration!)).toBe(30)
+  })
+
+  it("parses the real runtime's defaults: unset limits are null, not zero", () => {
+    const config = Either.getOrThrow(SandboxConfig.fromPersisted(realDocument("probe2")))
+    expect(config.image).toBe("/tmp/rootfs")
+    expect(config.maxDuration).toBeUndefined()
     expect(config.idleTimeout).toBeUndefined()
+    expect(config.pullPolicy).toBe("if-missing")
+    expect(config.deploymentProfile).toBe("single-tenant")
+    expect(config.env).toBeUndefined()
+  })
+
+  it("refuses what the runtime does not write, with the decoder's reason", () => {
     expect(Either.isLeft(SandboxConfig.fromPersisted("not json"))).toBe(true)
+    const rich = JSON.parse(realDocument("rich1"))
+    const wrong = (patch: Record<string, unknown>) =>
+      SandboxConfig.fromPersisted(JSON.stringify({ ...rich, ...patch }))
+    // the double's old shapes
+    expect(Either.isLeft(wrong({ env: { A: "1" } }))).toBe(true)
+    expect(Either.isLeft(wrong({ pull_policy: "if-missing" }))).toBe(true)
+    expect(Either.isLeft(wrong({ image: { Bind: "/tmp/rootfs" } }))).toBe(true)
+    const left = wrong({ deployment_profile: "single-tenant" })
+    expect(Either.isLeft(left) && left.left).toContain("deployment_profile")
   })
 })

@@ -255,7 +255,9 @@ describe("Sandbox lifecycle", () => {
           expect(error.reason).toBe("KvmInternalError")
           expect(error.systemLog).toContain("kvm: KVM_EXIT_INTERNAL_ERROR (emulation failure)")
           expect(error.systemLog).toContain("guest kernel did not start")
-          expect(error.message).toContain("sandbox process exited before agent relay became available")
+          expect(error.message).toMatch(
+            /^the sandbox did not boot: .*failed to start "[^"]+": sandbox process exited \(exit status: 1\) before agent relay became available$/
+          )
         }
         expect(yield* Double.status("bootfail")).toBe("stopped")
         // Starting it again fails the same way, classified by what this boot logged.

@@ -75,10 +75,21 @@ export interface SumDbConfig {
 }
 
 /**
+ * The checksum databases whose verifier keys the Go tool itself knows, so that
+ * `GOSUMDB=sum.golang.org` (what `go env GOSUMDB` prints by default) works without the
+ * key spelled out. The key is public data, published by the database's operator.
+ */
+const knownSumDbKeys: Readonly<Record<string, string>> = {
+  "sum.golang.org": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+  // the same database under another name (served from mainland China)
+  "sum.golang.google.cn": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
+}
+
+/**
  * Parses `GOSUMDB` (`<name>+<hash>+<keydata> [<url>]`). `off` disables checksum
- * verification. A bare name (no key) is refused: this library carries no built-in
- * keys, so the value must carry the verifier key. Without a URL the database is at
- * `https://<name>`.
+ * verification. A bare name is accepted only for the databases the Go tool knows
+ * (`sum.golang.org`, `sum.golang.google.cn`); any other must carry its verifier key.
+ * Without a URL the database is at `https://<name>` (the name as written).
  */
 export const parseGoSumDb = (value: string): { readonly off: true } | { readonly config: SumDbConfig } | {
   readonly error: string
@@ -87,16 +98,18 @@ export const parseGoSumDb = (value: string): { readonly off: true } | { readonly
   if (fields.length === 0) return { error: "GOSUMDB is empty" }
   if (fields.length === 1 && fields[0] === "off") return { off: true }
   if (fields.length > 2) return { error: `GOSUMDB has too many fields: "${value}"` }
-  const key = fields[0]!
+  const written = fields[0]!
+  const known = knownSumDbKeys[written]
+  const key = known ?? written
   const plus = key.indexOf("+")
   if (plus < 0 || key.indexOf("+", plus + 1) < 0) {
     return {
       error:
-        `GOSUMDB "${key}" names a checksum database without its verifier key; set it as <name>+<hash>+<key> [<url>] (the value \`go env GOSUMDB\` prints carries the key only for databases the Go tool knows; write the full key)`
+        `GOSUMDB "${key}" names a checksum database without its verifier key; set it as <name>+<hash>+<key> [<url>] (only sum.golang.org's key is built in, as in the Go tool)`
     }
   }
   const name = key.slice(0, plus)
-  const url = fields[1] ?? `https://${name}`
+  const url = fields[1] ?? `https://${known !== undefined ? written : name}`
   if (!/^https?:\/\//.test(url)) return { error: `GOSUMDB URL "${url}" must be http or https` }
   return { config: { name, key, url: url.replace(/\/+$/, "") } }
 }

@@ -29,7 +29,7 @@ import { shared } from "./inflight.js"
 import { msbFileName, resolveNpmRuntime } from "./msb.js"
 import { parseVerifierKey } from "./note.js"
 import { type DownloadProgress, downloadZip } from "./proxy.js"
-import { lookupZipHash } from "./sumdb.js"
+import { lookupZipHash, resolveSumDb } from "./sumdb.js"
 import { type ReadAt, readCentralDirectory, readEntry, type ZipEntry, ZipError } from "./zip.js"
 
 const OPERATION = "Installer.ensureInstalled"
@@ -315,7 +315,8 @@ const install = (
             remedy: "set GOSUMDB to <name>+<hash>+<key> [<url>] exactly as the checksum database publishes it"
           })
         }
-        expected = Option.some(yield* lookupZipHash(verifier.value, key, MODULE_PATH, MODULE_VERSION))
+        const db = yield* resolveSumDb(parsed.entries, verifier.value)
+        expected = Option.some(yield* lookupZipHash(db, key, MODULE_PATH, MODULE_VERSION))
       }
       const zipPath = join(work, "module.zip")
       const url = yield* downloadZip(

@@ -8,7 +8,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import { VerificationFailed } from "../../MicrosandboxError.js"
-import { escapeModulePath, type SumDbConfig } from "./goenv.js"
+import { escapeModulePath, type ProxyEntry, type SumDbConfig } from "./goenv.js"
 import { openNote, parseTreeNote, type VerifierKey } from "./note.js"
 import { makeHashReader, recordHash, verifyInclusion } from "./tlog.js"
 
@@ -25,6 +25,37 @@ const get = (url: string) =>
           ? Effect.map(response.arrayBuffer, (b) => ({ status: 200, body: new Uint8Array(b) }))
           : Effect.succeed({ status: response.status, body: new Uint8Array(0) }))
     ))
+
+/**
+ * Where to reach the checksum database, as the Go tool decides it: the first module
+ * proxy in `GOPROXY` that answers `<proxy>/sumdb/<name>/supported` with 200 serves the
+ * database (`<proxy>/sumdb/<name>`); a proxy answering 404/410 (or any error after a
+ * `|`) passes to the next; `direct`, `off` or the end of the list mean the database's
+ * own URL.
+ */
+export const resolveSumDb = (
+  entries: ReadonlyArray<ProxyEntry>,
+  db: SumDbConfig
+): Effect.Effect<SumDbConfig, VerificationFailed, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    for (const entry of entries) {
+      if (entry.kind !== "url") break
+      const base = `${entry.url.replace(/\/+$/, "")}/sumdb/${db.name}`
+      const answer = yield* Effect.either(get(`${base}/supported`))
+      if (answer._tag === "Right" && answer.right.status === 200) return { ...db, url: base }
+      const notFound = answer._tag === "Right" && (answer.right.status === 404 || answer.right.status === 410)
+      if (!notFound && entry.fallThrough === "notFound") {
+        return yield* failure(
+          "LookupFailed",
+          `module proxy ${entry.url} failed to say whether it serves the checksum database ${db.name}: ${
+            answer._tag === "Left" ? answer.left.message : `HTTP ${answer.right.status}`
+          }`,
+          "check GOPROXY and the network; a proxy that cannot be reached stops the lookup unless it is followed by `|`"
+        )
+      }
+    }
+    return db
+  })
 
 /** Looks up `module@version` and returns the verified `h1:` hash of its zip. */
 export const lookupZipHash = (

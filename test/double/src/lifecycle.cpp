@@ -269,40 +269,65 @@ void check_create_options(const std::string& name, const Json& opts) {
 
 // ------------------------------------------------------------ persisted config
 
+// The record's config_json, in the shape the real runtime (0.6.14) persists: the serde form
+// of its sandbox spec (measured; see test/fixtures/real/config-*.json). Unset options are
+// null, maps that the runtime keeps as lists are lists, enums are the runtime's spellings.
+// Secrets, registry credentials, replace, detached and quiet_logs are not persisted.
+static Json or_null(const Json& opts, const char* key) {
+  auto v = member(opts, key);
+  return v ? *v : Json();
+}
+
+static std::string rust_disk_format(const std::string& f) {
+  if (f == "qcow2") return "Qcow2";
+  if (f == "vmdk") return "Vmdk";
+  return "Raw";
+}
+
+static Json mount_options(const Json& m) {
+  Json o = Json::object();
+  for (auto k : {"readonly", "noexec", "nosuid", "nodev"}) o.set(k, member(m, k) ? *m.find(k) : Json(false));
+  return o;
+}
+
 Json persisted_config(const std::string& name, const Json& opts) {
   Json c = Json::object();
   c.set("name", name);
-  Json image;
-  if (auto i = member(opts, "image")) {
-    std::string img = i->as_string();
-    if (member(opts, "image_fstype") || (is_local_path(img) && is_disk_image(img))) {
-      Json d = Json::object();
-      d.set("path", img);
-      d.set("fstype", member(opts, "image_fstype") ? *opts.find("image_fstype") : Json());
-      image = Json::object();
-      image.set("DiskImage", d);
-    } else if (is_local_path(img)) {
-      image = Json::object();
-      image.set("Bind", img);
-    } else {
-      Json o = Json::object();
-      o.set("reference", img);
-      Json rd;
-      if (auto r = member(opts, "root_disk")) rd = *r;
-      else if (auto u = member(opts, "oci_upper_size_mib")) {
-        rd = Json::object();
-        rd.set("kind", "managed");
-        rd.set("size_mib", *u);
+  Json image = Json::object();
+  std::string img = member(opts, "image") ? opts.find("image")->as_string()
+                    : member(opts, "image_bind") ? opts.find("image_bind")->as_string()
+                                                 : std::string();
+  if (member(opts, "image_fstype") || (member(opts, "image") && is_local_path(img) && is_disk_image(img))) {
+    Json d = Json::object();
+    d.set("path", img);
+    d.set("format", "Raw");
+    d.set("fstype", or_null(opts, "image_fstype"));
+    image.set("DiskImage", d);
+  } else if (member(opts, "image_bind") || is_local_path(img)) {
+    Json b = Json::object();
+    b.set("path", img);
+    b.set("follow_root_symlinks", false);
+    image.set("Bind", b);
+  } else if (!img.empty()) {
+    Json o = Json::object();
+    o.set("reference", img);
+    if (auto r = member(opts, "root_disk")) {
+      Json rd = Json::object();
+      for (auto& kv : r->as_object()) {
+        if (kv.first == "format") rd.set("format", rust_disk_format(kv.second.as_string()));
+        else if (!kv.second.is_null()) rd.set(kv.first, kv.second);
       }
       o.set("root_disk", rd);
-      image = Json::object();
-      image.set("Oci", o);
+    } else if (auto u = member(opts, "oci_upper_size_mib")) {
+      Json rd = Json::object();
+      rd.set("kind", "managed");
+      rd.set("size_mib", *u);
+      o.set("root_disk", rd);
     }
-  } else if (auto b = member(opts, "image_bind")) {
-    image = Json::object();
-    image.set("Bind", *b);
+    image.set("Oci", o);
   }
   c.set("image", image);
+
   Json res = Json::object();
   uint64_t mem = member(opts, "memory_mib") ? opts.find("memory_mib")->as_uint() : 512;
   uint64_t cpus = member(opts, "cpus") ? opts.find("cpus")->as_uint() : 1;
@@ -310,43 +335,140 @@ Json persisted_config(const std::string& name, const Json& opts) {
   res.set("memory_mib", mem);
   res.set("max_cpus", member(opts, "max_cpus") ? *opts.find("max_cpus") : Json(cpus));
   res.set("max_memory_mib", member(opts, "max_memory_mib") ? *opts.find("max_memory_mib") : Json(mem));
-  res.set("cpu_placement", member(opts, "cpu_placement") ? *opts.find("cpu_placement") : Json("inherit"));
-  res.set("placement_profile", member(opts, "placement_profile") ? *opts.find("placement_profile") : Json());
-  res.set("thp", member(opts, "thp") ? *opts.find("thp") : Json("madvise"));
+  // skipped by the runtime when they hold their defaults
+  if (auto v = member(opts, "cpu_placement"))
+    if (v->as_string() != "inherit") res.set("cpu_placement", *v);
+  if (auto v = member(opts, "placement_profile")) res.set("placement_profile", *v);
+  if (auto v = member(opts, "thp"))
+    if (v->as_string() != "madvise") res.set("thp", *v);
   c.set("resources", res);
+
   Json rt = Json::object();
-  rt.set("workdir", member(opts, "workdir") ? *opts.find("workdir") : Json());
+  rt.set("workdir", or_null(opts, "workdir"));
   rt.set("shell", member(opts, "shell") ? *opts.find("shell") : Json("/bin/sh"));
   rt.set("scripts", member(opts, "scripts") ? *opts.find("scripts") : Json::object());
-  rt.set("entrypoint", member(opts, "entrypoint") ? *opts.find("entrypoint") : Json());
-  rt.set("cmd", member(opts, "cmd") ? *opts.find("cmd") : Json());
-  rt.set("hostname", member(opts, "hostname") ? *opts.find("hostname") : Json());
-  rt.set("user", member(opts, "user") ? *opts.find("user") : Json());
-  rt.set("log_level", member(opts, "log_level") ? *opts.find("log_level") : Json());
+  rt.set("entrypoint", or_null(opts, "entrypoint"));
+  rt.set("cmd", or_null(opts, "cmd"));
+  rt.set("hostname", or_null(opts, "hostname"));
+  rt.set("user", or_null(opts, "user"));
+  rt.set("log_level", or_null(opts, "log_level"));
+  rt.set("metrics_sample_interval_ms", 1000);
+  rt.set("disable_metrics_sample", false);
   c.set("runtime", rt);
+
+  Json env = Json::array();
+  if (auto e = member(opts, "env"))
+    for (auto& kv : e->as_object()) {
+      Json v = Json::object();
+      v.set("key", kv.first);
+      v.set("value", kv.second);
+      env.push(v);
+    }
+  c.set("env", env);
+  c.set("labels", member(opts, "labels") ? *opts.find("labels") : Json::object());
+  c.set("rlimits", Json::array());
+
+  Json mounts = Json::array();
+  if (auto vs = member(opts, "volumes"))
+    for (auto& kv : vs->as_object()) {
+      const Json& m = kv.second;
+      Json o = Json::object();
+      if (auto b = member(m, "bind")) {
+        o.set("type", "Bind");
+        o.set("host", *b);
+        o.set("guest", kv.first);
+        o.set("options", mount_options(m));
+        o.set("stat_virtualization", member(m, "stat_virtualization") ? *m.find("stat_virtualization") : Json("strict"));
+        o.set("host_permissions", member(m, "host_permissions") ? *m.find("host_permissions") : Json("private"));
+        o.set("follow_root_symlinks", false);
+        o.set("quota_mib", or_null(m, "quota_mib"));
+      } else if (auto n = member(m, "named")) {
+        o.set("type", "Named");
+        o.set("name", *n);
+        o.set("guest", kv.first);
+        o.set("options", mount_options(m));
+        o.set("stat_virtualization", member(m, "stat_virtualization") ? *m.find("stat_virtualization") : Json("strict"));
+        o.set("host_permissions", member(m, "host_permissions") ? *m.find("host_permissions") : Json("private"));
+        o.set("follow_root_symlinks", false);
+      } else if (auto d = member(m, "disk")) {
+        o.set("type", "DiskImage");
+        o.set("host", *d);
+        o.set("guest", kv.first);
+        o.set("format", rust_disk_format(member(m, "format") ? m.find("format")->as_string() : "raw"));
+        o.set("fstype", or_null(m, "fstype"));
+        o.set("options", mount_options(m));
+      } else {
+        o.set("type", "Tmpfs");
+        o.set("guest", kv.first);
+        o.set("size_mib", or_null(m, "size_mib"));
+        o.set("options", mount_options(m));
+      }
+      mounts.push(o);
+    }
+  c.set("mounts", mounts);
+  c.set("patches", Json::array());
+
+  Json net = Json::object();
+  bool enabled = true;
+  if (auto n = member(opts, "network"))
+    if (auto e = member(*n, "enabled")) enabled = e->as_bool();
+  net.set("enabled", enabled);
+  Json ports = Json::array();
+  auto add_port = [&](uint64_t host, uint64_t guest, const char* protocol, const std::string& bind) {
+    Json p = Json::object();
+    p.set("host_port", host);
+    p.set("guest_port", guest);
+    p.set("protocol", protocol);
+    p.set("host_bind", bind);
+    ports.push(p);
+  };
+  for (auto key : {"ports", "ports_udp"})
+    if (auto pm = member(opts, key))
+      for (auto& kv : pm->as_object())
+        add_port(std::stoull(kv.first), kv.second.as_uint(), std::string(key) == "ports" ? "tcp" : "udp", "127.0.0.1");
+  if (auto pb = member(opts, "port_bindings"))
+    for (auto& b : pb->as_array())
+      add_port(b.find("host_port")->as_uint(), b.find("guest_port")->as_uint(),
+               member(b, "protocol") && b.find("protocol")->as_string() == "udp" ? "udp" : "tcp",
+               member(b, "bind") ? b.find("bind")->as_string() : "127.0.0.1");
+  net.set("ports", ports);
+  net.set("max_connections", Json());
+  net.set("trust_host_cas", false);
+  c.set("network", net);
+
+  if (auto i = member(opts, "init")) {
+    Json init = Json::object();
+    init.set("cmd", *i->find("cmd"));
+    init.set("args", member(*i, "args") ? *i->find("args") : Json::array());
+    Json ienv = Json::array();
+    if (auto e = member(*i, "env"))
+      for (auto& kv : e->as_object()) {
+        Json pair = Json::array();
+        pair.push(Json(kv.first));
+        pair.push(kv.second);
+        ienv.push(pair);
+      }
+    init.set("env", ienv);
+    c.set("init", init);
+  } else {
+    c.set("init", Json());
+  }
+  std::string pull = member(opts, "pull_policy") ? opts.find("pull_policy")->as_string() : "if-missing";
+  c.set("pull_policy", pull == "always" ? "Always" : pull == "never" ? "Never" : "IfMissing");
+  c.set("security_profile", member(opts, "security_profile") ? *opts.find("security_profile") : Json("default"));
+  std::string deployment = member(opts, "deployment_profile") ? opts.find("deployment_profile")->as_string() : "";
+  c.set("deployment_profile", deployment == "multi-tenant" || deployment == "multi_tenant" ? "multi_tenant"
+                                                                                             : "single_tenant");
   Json lc = Json::object();
   lc.set("ephemeral", member(opts, "ephemeral") ? *opts.find("ephemeral") : Json(false));
-  lc.set("max_duration_secs", member(opts, "max_duration_secs") ? *opts.find("max_duration_secs") : Json(0));
-  lc.set("idle_timeout_secs", member(opts, "idle_timeout_secs") ? *opts.find("idle_timeout_secs") : Json(0));
+  auto positive = [&](const char* key) {
+    auto v = member(opts, key);
+    return v && v->as_uint() > 0 ? *v : Json();
+  };
+  lc.set("max_duration_secs", positive("max_duration_secs"));
+  lc.set("idle_timeout_secs", positive("idle_timeout_secs"));
   c.set("lifecycle", lc);
-  c.set("security_profile", member(opts, "security_profile") ? *opts.find("security_profile") : Json("default"));
-  c.set("deployment_profile",
-        member(opts, "deployment_profile") ? *opts.find("deployment_profile") : Json("single-tenant"));
-  c.set("replace", member(opts, "replace") ? *opts.find("replace") : Json(false));
-  c.set("labels", member(opts, "labels") ? *opts.find("labels") : Json::object());
-  c.set("env", member(opts, "env") ? *opts.find("env") : Json::object());
-  c.set("detached", member(opts, "detached") ? *opts.find("detached") : Json(false));
-  c.set("init", member(opts, "init") ? *opts.find("init") : Json());
-  c.set("quiet_logs", member(opts, "quiet_logs") ? *opts.find("quiet_logs") : Json(false));
-  c.set("pull_policy", member(opts, "pull_policy") ? *opts.find("pull_policy") : Json("if-missing"));
-  c.set("ports", member(opts, "ports") ? *opts.find("ports") : Json::object());
-  c.set("volumes", member(opts, "volumes") ? *opts.find("volumes") : Json::object());
-  c.set("patches", member(opts, "patches") ? *opts.find("patches") : Json::array());
-  // Secret values never leave the host process in the real runtime; keep only names.
-  Json secrets = Json::array();
-  if (auto s = member(opts, "secrets"))
-    for (auto& e : s->as_array()) secrets.push(*e.find("env_var"));
-  c.set("secrets", secrets);
+  c.set("manifest_digest", Json());
   return c;
 }
 
@@ -982,7 +1104,7 @@ MSB_EXPORT char* msb_sandbox_handle_wait_until_stopped(uint64_t cid, const char*
 MSB_EXPORT char* msb_sandbox_handle_ping(uint64_t cid, const char* name_p, unsigned char* buf, uintptr_t len) {
   return run_call("msb_sandbox_handle_ping", CidMode::Use, cid, buf, len, [&](Call& call) {
     std::string name = arg_str(name_p);
-    std::string addr = agent_address(must_lookup(name));
+    std::string addr = agent_address(must_lookup(name), "ping");
     auto t0 = std::chrono::steady_clock::now();
     Json req = Json::object();
     req.set("op", "ping");
@@ -998,7 +1120,7 @@ MSB_EXPORT char* msb_sandbox_handle_ping(uint64_t cid, const char* name_p, unsig
 MSB_EXPORT char* msb_sandbox_handle_touch(uint64_t cid, const char* name_p, unsigned char* buf, uintptr_t len) {
   return run_call("msb_sandbox_handle_touch", CidMode::Use, cid, buf, len, [&](Call& call) {
     std::string name = arg_str(name_p);
-    std::string addr = agent_address(must_lookup(name));
+    std::string addr = agent_address(must_lookup(name), "touch");
     Json req = Json::object();
     req.set("op", "touch");
     Json r = agent_request(addr, req, call.token, 10000);

@@ -120,7 +120,7 @@ Json sample(const Json& rec, bool lite) {
     fail("metrics_disabled", "metrics are disabled for sandbox " + rec.find("name")->as_string());
   std::string st = rec.find("status")->as_string();
   if ((st != "running" && st != "draining") || !vm_alive(rec))
-    fail("internal", "sandbox '" + rec.find("name")->as_string() + "' is not running; metrics are unavailable");
+    fail("sandbox_not_running", "sandbox '" + rec.find("name")->as_string() + "' is not running (status: " + rust_status(st) + ")");
   long hz = sysconf(_SC_CLK_TCK);
   ProcTotals t = totals(rec);
   uint64_t boot = rec.find("boot_id")->as_uint();
@@ -214,7 +214,8 @@ MSB_EXPORT char* msb_sandbox_handle_metrics(uint64_t cid, const char* name_p, un
     std::string name = arg_str(name_p);
     Json rec = lookup_running(name);
     std::string st = rec.find("status")->as_string();
-    if (st != "running" && st != "draining") fail("sandbox_not_running", "sandbox not running: " + name);
+    if (st != "running" && st != "draining")
+      fail("sandbox_not_running", "sandbox '" + name + "' is not running (status: " + rust_status(st) + ")");
     return sample(rec, true);
   });
 }

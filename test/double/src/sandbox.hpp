@@ -126,7 +126,8 @@ class AgentConn {
 // One request/response round trip over a fresh connection.
 Json agent_request(const std::string& addr, const Json& req, Token* tok, int64_t timeout_ms);
 // The live agent address of a running sandbox (throws as the runtime would).
-std::string agent_address(const Json& rec);
+std::string agent_address(const Json& rec, const char* operation = nullptr);
+std::string rust_status(const std::string& status);
 
 // Frame helpers shared with the VM program.
 bool write_frame(int fd, const std::string& payload);

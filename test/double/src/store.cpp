@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -420,10 +421,18 @@ Json agent_request(const std::string& addr, const Json& req, Token* tok, int64_t
   return *r;
 }
 
-std::string agent_address(const Json& rec) {
+// The runtime's status names (Rust Debug of its enum): "stopped" → "Stopped".
+std::string rust_status(const std::string& status) {
+  std::string out = status;
+  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+std::string agent_address(const Json& rec, const char* operation) {
   std::string st = rec_status(rec);
   if (st != "running" && st != "draining")
-    fail("sandbox_not_running", "sandbox not running: " + rec.find("name")->as_string());
+    fail("sandbox_not_running", "sandbox '" + rec.find("name")->as_string() + "' is not running (status: " +
+                                    rust_status(st) + ")" + (operation ? std::string("; cannot ") + operation : ""));
   auto a = rec.find("agent");
   if (!a || !a->is_string() || !vm_alive(rec))
     fail("internal", "agent client error: the sandbox agent relay is not available");
@@ -634,10 +643,18 @@ SandboxP boot_sandbox(Call& call, Json rec, bool detached) {
       wait_on(lk, proc->w, nullptr, 5000, [&] { return proc->exited; });
     }
     int st = proc->status;
-    std::string how = WIFEXITED(st) ? "exit status " + std::to_string(WEXITSTATUS(st))
-                                    : "signal " + std::to_string(WTERMSIG(st));
-    append_system_log(name, "sandbox process exited before agent relay became available (" + how + ")");
-    boot_failed("internal", "runtime error: sandbox process exited before agent relay became available (" + how + ")");
+    // The runtime's words (0.6.14): Rust's ExitStatus display inside the message, the
+    // system log ends with the runtime's "sandbox stopped" marker.
+    std::string how;
+    if (WIFEXITED(st)) {
+      how = "exit status: " + std::to_string(WEXITSTATUS(st));
+    } else {
+      const char* abbrev = sigabbrev_np(WTERMSIG(st));
+      how = "signal: " + std::to_string(WTERMSIG(st)) + (abbrev ? std::string(" (SIG") + abbrev + ")" : "");
+    }
+    append_system_log(name, "--- sandbox stopped ---");
+    boot_failed("internal",
+                "failed to start \"" + name + "\": sandbox process exited (" + how + ") before agent relay became available");
   }
   {
     StoreLock lock;

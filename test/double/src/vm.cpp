@@ -269,8 +269,8 @@ void run_exec(int conn, const Json& req) {
   env["HOSTNAME"] = host.empty() ? g_name : host;
   if (auto cfg = g_rec.find("config"))
     if (auto e = cfg->find("env"))
-      if (e->is_object())
-        for (auto& kv : e->as_object()) env[kv.first] = kv.second.as_string();
+      if (e->is_array())  // the runtime's persisted form: [{"key":…,"value":…}]
+        for (auto& kv : e->as_array()) env[kv.find("key")->as_string()] = kv.find("value")->as_string();
   if (auto e = req.find("env"))
     for (auto& kv : e->as_object()) env[kv.first] = kv.second.as_string();
   if (tty && !env.count("TERM")) env["TERM"] = "xterm";
