@@ -12,11 +12,14 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
+import * as Tracer from "effect/Tracer"
 import type { LoadAttempt, MicrosandboxError } from "../../MicrosandboxError.js"
 import { fromDocument, internal, parseErrorDocument } from "../errors.js"
+import { compiledDecoder } from "./decode.js"
 import { Executor, type ExecutorOptions, type Outcome } from "./executor.js"
 import type { Invoker, NativeArg } from "./invoker.js"
 import { type FunctionName, type Signature, signatureByName } from "./signatures.js"
@@ -161,26 +164,32 @@ export const makeNative = (
       })
     // Receives and other per-item calls run thousands of times a second: a span each
     // would cost more than the call (an Effect span is tens of µs here). Their stream
-    // or public operation carries the span instead.
+    // or public operation carries the span instead. A call made inside the span of its
+    // own public operation adds its attributes to that span rather than a second one.
     const effect = attempt(opts.bufferSize ?? spec.buffer, false)
-    return spec.mode === "recv" || spec.mode === "instant" || opts.span === false
-      ? effect
-      : effect.pipe(
-        Effect.withSpan(`msb.${name}`, {
-          kind: "client",
-          captureStackTrace: false,
-          attributes: {
-            "msb.operation": ctx.operation,
-            "msb.library": loaded.path,
-            "msb.runtime_version": runtimeVersion,
-            ...(ctx.sandbox ? { "msb.sandbox": ctx.sandbox } : {})
-          }
-        })
-      )
+    if (spec.mode === "recv" || spec.mode === "instant" || opts.span === false) return effect
+    return Effect.contextWithEffect((context: Context.Context<never>) => {
+      const parent = Context.getOption(context, Tracer.ParentSpan)
+      if (parent._tag === "Some" && parent.value._tag === "Span" && parent.value.name === ctx.operation) {
+        parent.value.attribute("msb.library", loaded.path)
+        parent.value.attribute("msb.runtime_version", runtimeVersion)
+        return effect
+      }
+      return Effect.withSpan(effect, `msb.${name}`, {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: {
+          "msb.operation": ctx.operation,
+          "msb.library": loaded.path,
+          "msb.runtime_version": runtimeVersion,
+          ...(ctx.sandbox ? { "msb.sandbox": ctx.sandbox } : {})
+        }
+      })
+    })
   }
 
   const callDecode: NativeLibrary["callDecode"] = (name, args, schema, opts = {}) => {
-    const decode = Schema.decodeUnknown(Schema.parseJson(schema))
+    const decode = compiledDecoder(schema)
     return Effect.flatMap(call(name, args, opts), (json) =>
       decode(json).pipe(
         Effect.mapError((e) =>
