@@ -54,7 +54,9 @@ const report = (phase: string, fn: string, ms: number, extra: Record<string, unk
 if (mode === "raw") {
   const alloc = lib.func("uint64_t msb_cancel_alloc()")
   const unregister = lib.func("void msb_cancel_unregister(uint64_t)")
-  const create = lib.func("void * msb_sandbox_create(uint64_t, const char *, const char *, uint8_t *, uintptr_t)")
+  const create = lib.func(
+    "void * msb_sandbox_create(uint64_t, const char *, const char *, uint8_t *, uintptr_t)"
+  )
   const stop = lib.func("void * msb_sandbox_stop(uint64_t, uint64_t, uint64_t, uint8_t *, uintptr_t)")
   const close = lib.func("void * msb_sandbox_close(uint64_t, uint64_t, uint8_t *, uintptr_t)")
   const call = (f: ReturnType<typeof lib.func>, ...args: Array<unknown>) =>
@@ -73,48 +75,53 @@ if (mode === "raw") {
       })
     })
   for (const round of ["cold", "warm"]) {
-  const names = Array.from({ length: n }, (_, i) => `${prefix}-${round}-${i}`)
-  control({ op: "reset_max_in_flight" })
-  cpu = process.cpuUsage()
-  let t = performance.now()
-  const handles = await Promise.all(
-    names.map((name) => call(create, name, JSON.stringify({ image: "alpine" })).then((r) => BigInt(r.handle as number)))
-  )
-  report(`create (${round})`, "msb_sandbox_create", performance.now() - t)
-  control({ op: "reset_max_in_flight" })
-  t = performance.now()
-  await Promise.all(handles.map((h) => call(stop, h, 10_000n)))
-  report(`stop (${round})`, "msb_sandbox_stop", performance.now() - t)
-  await Promise.all(handles.map((h) => call(close, h)))
-}
+    const names = Array.from({ length: n }, (_, i) => `${prefix}-${round}-${i}`)
+    control({ op: "reset_max_in_flight" })
+    cpu = process.cpuUsage()
+    let t = performance.now()
+    const handles = await Promise.all(
+      names.map((name) =>
+        call(create, name, JSON.stringify({ image: "alpine" })).then((r) => BigInt(r.handle as number))
+      )
+    )
+    report(`create (${round})`, "msb_sandbox_create", performance.now() - t)
+    control({ op: "reset_max_in_flight" })
+    t = performance.now()
+    await Promise.all(handles.map((h) => call(stop, h, 10_000n)))
+    report(`stop (${round})`, "msb_sandbox_stop", performance.now() - t)
+    await Promise.all(handles.map((h) => call(close, h)))
+  }
 } else {
   const warnings: Array<string> = []
   const logger = Logger.make(({ logLevel, message }) => {
     if (logLevel._tag === "Warning") warnings.push(String(message))
   })
   const program = Effect.gen(function*() {
-    const run = (round: string) => Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      control({ op: "reset_max_in_flight" })
-      cpu = process.cpuUsage()
-      let t = performance.now()
-      const sandboxes = yield* Effect.forEach(
-        Array.from({ length: n }, (_, i) => `${prefix}-${round}-${i}`),
-        (name) => Sandbox.make(name, SandboxConfig.image("alpine")).pipe(Scope.extend(scope)),
-        { concurrency: "unbounded" }
-      )
-      const m = yield* Microsandbox.Microsandbox
-      report(`create (${round})`, "msb_sandbox_create", performance.now() - t, { lanes: m.native.executor.stats().workers })
-      control({ op: "reset_max_in_flight" })
-      t = performance.now()
-      yield* Effect.forEach(sandboxes, (s) => s.stop(), { concurrency: "unbounded", discard: true })
-      report(`stop (${round})`, "msb_sandbox_stop", performance.now() - t, {
-        lanes: m.native.executor.stats().workers,
-        warnings: warnings.length
+    const run = (round: string) =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        control({ op: "reset_max_in_flight" })
+        cpu = process.cpuUsage()
+        let t = performance.now()
+        const sandboxes = yield* Effect.forEach(
+          Array.from({ length: n }, (_, i) => `${prefix}-${round}-${i}`),
+          (name) => Sandbox.make(name, SandboxConfig.image("alpine")).pipe(Scope.extend(scope)),
+          { concurrency: "unbounded" }
+        )
+        const m = yield* Microsandbox.Microsandbox
+        report(`create (${round})`, "msb_sandbox_create", performance.now() - t, {
+          lanes: m.native.executor.stats().workers
+        })
+        control({ op: "reset_max_in_flight" })
+        t = performance.now()
+        yield* Effect.forEach(sandboxes, (s) => s.stop(), { concurrency: "unbounded", discard: true })
+        report(`stop (${round})`, "msb_sandbox_stop", performance.now() - t, {
+          lanes: m.native.executor.stats().workers,
+          warnings: warnings.length
+        })
+        for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
+        yield* Scope.close(scope, Exit.void)
       })
-      for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
-      yield* Scope.close(scope, Exit.void)
-    })
     // Cold: no lane started yet; warm: the lanes of the first round are still up.
     yield* run("cold")
     yield* run("warm")

@@ -17,7 +17,9 @@ const cache = new WeakMap<Schema.Schema.Any, JsonDecoder<unknown>>()
 export const compiledDecoder = <A, I>(schema: Schema.Schema<A, I>): JsonDecoder<A> => {
   let decoder = cache.get(schema as Schema.Schema.Any)
   if (decoder === undefined) {
-    decoder = Schema.decodeUnknown(Schema.parseJson(schema as Schema.Schema<unknown, unknown>)) as JsonDecoder<
+    decoder = Schema.decodeUnknown(
+      Schema.parseJson(schema as Schema.Schema<unknown, unknown>)
+    ) as JsonDecoder<
       unknown
     >
     cache.set(schema as Schema.Schema.Any, decoder)

@@ -286,7 +286,10 @@ export class Executor {
     const waited = job.startedAt - job.enqueuedAt
     this.maxQueueWaitMs = Math.max(this.maxQueueWaitMs, waited)
     const starved = job.spec.mode === "short" || job.blockedByBudget
-    if (waited > 1000 && starved && job.spec.mode !== "recv" && !this.saturationReported && this.saturationListener) {
+    if (
+      waited > 1000 && starved && job.spec.mode !== "recv" && !this.saturationReported &&
+      this.saturationListener
+    ) {
       this.saturationReported = true
       this.saturationListener(
         `a native ${job.spec.mode} call (${job.spec.name}) waited ${Math.round(waited)} ms for a thread: ` +
@@ -501,7 +504,8 @@ export class Executor {
     const waitingLong = this.parkQueue.length - waitingRecv
     // A receive only waits for a turn when receives are at their cap or no lane can start.
     const canGrow = this.lanes.length + this.spawning < this.options.maxWorkers
-    const waiting = (this.runningRecv >= this.recvCap() || !canGrow ? waitingRecv : 0) + (canGrow ? 0 : waitingLong)
+    const waiting = (this.runningRecv >= this.recvCap() || !canGrow ? waitingRecv : 0) +
+      (canGrow ? 0 : waitingLong)
     if (running.length === 0 || waiting === 0) return
     // A waiting long call (real work) that no new lane can host preempts receives at
     // once; receives take turns by slice.
