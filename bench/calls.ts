@@ -103,6 +103,22 @@ const program = Effect.scoped(Effect.gen(function*() {
   const cases: Array<Case> = [
     { operation: "Sandbox.get", raw: () => rawAsync(lookup, name), lib: Sandbox.get(name) },
     {
+      // The floor under every public call: the library's call protocol without the
+      // operation's span, its Schema decode and its result type.
+      operation: "(internal native.call, no span)",
+      raw: () => rawAsync(lookup, name),
+      lib: Effect.flatMap(
+        Microsandbox.Microsandbox,
+        (m) => m.native.call("msb_sandbox_lookup", [name], { span: false })
+      )
+    },
+    {
+      // What one Effect span costs here, without any native call.
+      operation: "(an Effect span alone, vs the raw lookup)",
+      raw: () => rawAsync(lookup, name),
+      lib: Effect.withSpan(Effect.void, "bench.span", { attributes: { "msb.sandbox": name } })
+    },
+    {
       operation: "Sandbox.list",
       raw: () => rawAsync(list, JSON.stringify({ limit: 100 })),
       lib: Sandbox.list

@@ -94,6 +94,8 @@ export interface NativeJob {
   interrupt(): Promise<Outcome>
 }
 
+const pending: Promise<Outcome> = new Promise<Outcome>(() => {})
+
 const isCancelled = (o: RawOutcome) => o.t === "err" && o.text.startsWith("{\"kind\":\"cancelled\"")
 
 export class Executor {
@@ -165,7 +167,16 @@ export class Executor {
     }
   }
 
-  submit(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): NativeJob {
+  /**
+   * Queues a call. With `onDone` the outcome goes to it (no Promise is made: the common
+   * path of every call); `result` then never settles.
+   */
+  submit(
+    spec: Signature,
+    args: ReadonlyArray<NativeArg>,
+    bufferSize: number,
+    onDone?: (outcome: Outcome) => void
+  ): NativeJob {
     const job: Job = {
       spec,
       args,
@@ -182,7 +193,13 @@ export class Executor {
       blockedByBudget: false,
       waiters: []
     }
-    const result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
+    let result: Promise<Outcome>
+    if (onDone) {
+      job.waiters.push(onDone)
+      result = pending
+    } else {
+      result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
+    }
     if (this.closed) {
       this.finish(job, { t: "fault", message: "the native executor is shut down" })
     } else {

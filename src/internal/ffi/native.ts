@@ -95,8 +95,7 @@ export const makeNative = (
     onOrphan: CallOptions["onOrphan"]
   ): Effect.Effect<Outcome> =>
     Effect.async<Outcome>((resume) => {
-      const job = executor.submit(spec, args, bufferSize)
-      job.result.then((outcome) => resume(Effect.succeed(outcome)))
+      const job = executor.submit(spec, args, bufferSize, (outcome) => resume(Effect.succeed(outcome)))
       return Effect.promise(() => job.interrupt()).pipe(
         Effect.flatMap((outcome) =>
           outcome.t === "ok" && onOrphan
