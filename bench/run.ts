@@ -49,7 +49,9 @@ const runScenario = (script: string, env: Record<string, string>): Array<Row> =>
   }
 }
 
-const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(v < 10 ? 2 : 0) : String(v))
+const fmt = (
+  v: unknown
+) => (v === undefined ? "" : typeof v === "number" ? v.toFixed(Math.abs(v) < 10 ? 2 : 0) : String(v))
 
 const table = (rows: Array<Row>, columns: Array<string>) => {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)))
