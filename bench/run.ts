@@ -4,10 +4,10 @@
  * Each scenario runs in its own process (UV_THREADPOOL_SIZE only counts at start-up).
  *
  *   npm run bench                 # all
- *   npm run bench -- threads      # one subject: threads, exec, calls, concurrency, pool, memory
+ *   npm run bench -- threads      # one subject: threads, exec, calls, lanes, concurrency, pool, memory
  */
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -131,6 +131,13 @@ if (!only || only === "calls") {
   record("calls", rows)
 }
 
+if (!only || only === "lanes") {
+  console.log("\n# lanes: what one park lane costs (a worker thread with koffi and the library loaded)\n")
+  const rows = runScenario("lanes.ts", { NODE_OPTIONS: "--expose-gc" })
+  table(rows, ["how", "lanes", "rssPerLaneMiB", "cpuMsPerLane", "wallMsPerLane", "wallMsAll"])
+  record("lanes", rows)
+}
+
 if (!only || only === "concurrency") {
   const n = process.env.SANDBOXES ?? "100"
   console.log(
@@ -182,5 +189,15 @@ if (!only || only === "memory") {
 }
 
 const out = process.env.BENCH_OUT ?? join(root, "bench", "results.json")
+// One subject updates its entry (with its own date) and keeps the others' figures.
+if (only && existsSync(out)) {
+  const previous = JSON.parse(readFileSync(out, "utf8")) as { subjects?: Record<string, unknown> }
+  const fresh = (results.subjects as Record<string, unknown>)[only]
+  results.subjects = {
+    ...previous.subjects,
+    [only]: { measuredAt: results.date, loadAverageAtStart: results.loadAverageAtStart, rows: fresh }
+  }
+  Object.assign(results, { ...previous, subjects: results.subjects })
+}
 writeFileSync(out, JSON.stringify(results, null, 2) + "\n")
 console.log(`\nfigures written to ${out}`)
