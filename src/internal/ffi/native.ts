@@ -20,7 +20,7 @@ import * as Tracer from "effect/Tracer"
 import type { LoadAttempt, MicrosandboxError } from "../../MicrosandboxError.js"
 import { fromDocument, internal, parseErrorDocument } from "../errors.js"
 import { compiledDecoder } from "./decode.js"
-import { Executor, type ExecutorOptions, type Outcome } from "./executor.js"
+import { Executor, type ExecutorOptions, type NativeJob, type Outcome } from "./executor.js"
 import type { Invoker, NativeArg } from "./invoker.js"
 import { type FunctionName, type Signature, signatureByName } from "./signatures.js"
 
@@ -70,6 +70,21 @@ export interface NativeLibrary {
 
 const NEED = /need (\d+), have (\d+)/
 
+/** Interrupts a submitted call, waits for it, and releases what it produced anyway. */
+const cancel = (
+  spec: Signature,
+  job: NativeJob,
+  onOrphan: CallOptions["onOrphan"]
+): Effect.Effect<void> =>
+  Effect.flatMap(Effect.promise(() => job.interrupt()), (outcome) =>
+    outcome.t === "ok" && onOrphan
+      ? onOrphan(outcome.json).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.logWarning(`releasing the orphaned result of ${spec.name} failed`, cause)
+        )
+      )
+      : Effect.void)
+
 export const makeNative = (
   loaded: { readonly path: string; readonly source: LoadAttempt["source"]; readonly invoker: Invoker },
   prototypes: ReadonlyArray<readonly [string, string]>,
@@ -96,17 +111,8 @@ export const makeNative = (
   ): Effect.Effect<Outcome> =>
     Effect.async<Outcome>((resume) => {
       const job = executor.submit(spec, args, bufferSize, (outcome) => resume(Effect.succeed(outcome)))
-      return Effect.promise(() => job.interrupt()).pipe(
-        Effect.flatMap((outcome) =>
-          outcome.t === "ok" && onOrphan
-            ? onOrphan(outcome.json).pipe(
-              Effect.catchAllCause((cause) =>
-                Effect.logWarning(`releasing the orphaned result of ${spec.name} failed`, cause)
-              )
-            )
-            : Effect.void
-        )
-      )
+      // Built only when the fiber is interrupted (most calls never are).
+      return Effect.suspend(() => cancel(spec, job, onOrphan))
     })
 
   const run = (
