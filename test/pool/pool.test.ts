@@ -177,6 +177,29 @@ describe("SandboxPool", () => {
         expect(resources()).toEqual(baseline)
       }))
 
+    it.effect("interrupting a borrower that holds a sandbox gives it back: destroyed and replaced", () =>
+      Effect.gen(function*() {
+        const baseline = resources()
+        yield* Effect.scoped(Effect.gen(function*() {
+          const pool = yield* SandboxPool.make({ size: 1, config, namePrefix: "warm-e" })
+          const got = yield* Deferred.make<string>()
+          const holder = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+            const sandbox = yield* pool.get
+            yield* Deferred.succeed(got, sandbox.name)
+            return yield* Effect.never
+          })))
+          const held = yield* Deferred.await(got)
+          yield* Fiber.interrupt(holder)
+          expect(yield* Double.status(held)).toBe("gone")
+          expect(yield* eventuallyE(Effect.map(pool.stats, (st) => st.live === 1 && st.idle === 1))).toBe(
+            true
+          )
+          expect(yield* pool.stats).toMatchObject({ created: 2, destroyed: 1, borrowed: 0 })
+          expect(yield* borrowName(pool)).not.toBe(held)
+        }))
+        expect(resources()).toEqual(baseline)
+      }))
+
     it.effect("bad options fail with InvalidConfig before anything boots", () =>
       Effect.gen(function*() {
         const before = Double.counters().calls.msb_sandbox_create ?? 0
