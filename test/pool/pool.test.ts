@@ -200,6 +200,43 @@ describe("SandboxPool", () => {
         expect(resources()).toEqual(baseline)
       }))
 
+    it.effect("with maxSize above size, borrowers beyond size get sandboxes booted on demand", () =>
+      Effect.gen(function*() {
+        const baseline = resources()
+        yield* Effect.scoped(Effect.gen(function*() {
+          const pool = yield* SandboxPool.make({
+            size: 1,
+            maxSize: 3,
+            timeToLive: "200 millis",
+            config,
+            namePrefix: "warm-f",
+            reset: () => Effect.void
+          })
+          yield* pool.ready
+          const hold = yield* Deferred.make<void>()
+          const names: Array<string> = []
+          const borrowers = yield* Effect.forEach(
+            [1, 2, 3],
+            () =>
+              Effect.fork(
+                borrowName(pool, (sandbox) =>
+                  Effect.sync(() =>
+                    names.push(sandbox.name)
+                  ).pipe(Effect.zipRight(Deferred.await(hold))))
+              ),
+            { concurrency: "unbounded" }
+          )
+          expect(yield* eventuallyE(Effect.sync(() => names.length === 3))).toBe(true)
+          expect(new Set(names).size).toBe(3)
+          expect((yield* pool.stats).borrowed).toBe(3)
+          yield* Deferred.succeed(hold, undefined)
+          yield* Effect.forEach(borrowers, Fiber.join, { discard: true })
+          // Reset, then the two above `size` stop once idle for their time to live.
+          expect(yield* eventuallyE(Effect.map(pool.stats, (st) => st.live === 1))).toBe(true)
+        }))
+        expect(resources()).toEqual(baseline)
+      }))
+
     it.effect("bad options fail with InvalidConfig before anything boots", () =>
       Effect.gen(function*() {
         const before = Double.counters().calls.msb_sandbox_create ?? 0
