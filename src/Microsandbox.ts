@@ -23,6 +23,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
+import { availableParallelism, totalmem } from "node:os"
+import { LANE_COST_MIB } from "./internal/ffi/executor.js"
 import { koffiMaxAsyncCalls, loadLibrary, prototypes, SDK_RUNTIME_VERSION } from "./internal/ffi/loader.js"
 import { makeNative, type NativeLibrary } from "./internal/ffi/native.js"
 import { resolveNpmRuntime } from "./internal/install/msb.js"
@@ -34,6 +36,22 @@ import type { LibraryNotLoaded, LoadAttempt, MicrosandboxError } from "./Microsa
  * @since 0.1.0
  */
 export const sdkVersion: string = SDK_RUNTIME_VERSION
+
+/**
+ * Resident memory of one lane (a worker thread hosting blocking native calls), in MiB.
+ *
+ * @since 0.1.0
+ */
+export const laneCostMiB: number = LANE_COST_MIB
+
+/**
+ * The default memory budget of the lanes, in MiB: an eighth of the machine's memory, at
+ * most 1024 (113 lanes), at least 72 (8 lanes).
+ *
+ * @since 0.1.0
+ */
+export const defaultLaneBudgetMiB = (): number =>
+  Math.max(8 * LANE_COST_MIB, Math.min(1024, Math.floor(totalmem() / 1048576 / 8)))
 
 /**
  * Which backend the runtime talks to, and why.
@@ -67,12 +85,25 @@ export interface Options {
    * the one in the npm package `@superradcompany/microsandbox-<platform>` when installed.
    */
   readonly msbPath?: string | undefined
-  /** Threads for blocking native calls (docs/internals.md). */
+  /**
+   * Threads for blocking native calls (docs/internals.md). Each blocking call (a create,
+   * a stop, a parked receive) holds one "lane", a worker thread started on demand and
+   * stopped when idle, at about 9 MiB each (`laneCostMiB`).
+   */
   readonly threads?: {
-    /** Worker threads that host blocking calls (default 8, or MICROSANDBOX_FFI_THREADS). */
+    /**
+     * Memory the lanes may use together, in MiB (default: an eighth of the machine's
+     * memory, at most 1024; or MICROSANDBOX_FFI_MEMORY_MIB). Lanes = budget / 9 MiB.
+     */
+    readonly memoryBudgetMiB?: number | undefined
+    /** A hard cap on lanes, below what the budget allows (or MICROSANDBOX_FFI_THREADS). */
     readonly maxWorkers?: number | undefined
-    /** Time slice of parked receives when more are waiting than there are threads (default 50 ms). */
+    /** Lanes that parked stream receives may hold at once; more take turns (default 8). */
+    readonly receiveLanes?: number | undefined
+    /** Time slice of parked receives when more are waiting than they may hold (default 50 ms). */
     readonly sliceMs?: number | undefined
+    /** Lanes idle this long are stopped, all but one (default 10,000 ms). */
+    readonly idleMs?: number | undefined
   } | undefined
 }
 
@@ -124,12 +155,18 @@ export const make = (
   Effect.gen(function*() {
     const loaded = yield* loadLibrary(options.libraryPath)
     const envThreads = yield* positiveInt("MICROSANDBOX_FFI_THREADS")
+    const envBudget = yield* positiveInt("MICROSANDBOX_FFI_MEMORY_MIB")
+    const budgetMiB = options.threads?.memoryBudgetMiB ?? Option.getOrElse(envBudget, defaultLaneBudgetMiB)
+    const byBudget = Math.max(2, Math.floor(budgetMiB / LANE_COST_MIB))
+    const cap = options.threads?.maxWorkers ?? Option.getOrUndefined(envThreads)
     const uvPoolSize = Number(process.env.UV_THREADPOOL_SIZE ?? "4") || 4
     const native = makeNative(loaded, prototypes, {
-      maxWorkers: options.threads?.maxWorkers ?? Option.getOrElse(envThreads, () => 8),
+      maxWorkers: Math.max(1, cap === undefined ? byBudget : Math.min(cap, byBudget)),
+      recvLanes: Math.max(1, options.threads?.receiveLanes ?? 8),
+      spawnConcurrency: Math.max(2, availableParallelism()),
       sliceMs: options.threads?.sliceMs ?? 50,
       uvPoolSize,
-      workerIdleMs: 30_000,
+      workerIdleMs: options.threads?.idleMs ?? 10_000,
       maxAsyncCalls: koffiMaxAsyncCalls()
     })
     yield* Effect.addFinalizer(() => Effect.promise(() => native.executor.shutdown()))

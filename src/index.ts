@@ -43,6 +43,8 @@ export * as SandboxFilter from "./SandboxFilter.js"
 /** @since 0.1.0 */
 export * as SandboxFs from "./SandboxFs.js"
 /** @since 0.1.0 */
+export * as SandboxPool from "./SandboxPool.js"
+/** @since 0.1.0 */
 export * as SandboxHandle from "./SandboxHandle.js"
 /** @since 0.1.0 */
 export * as Secret from "./Secret.js"

@@ -7,11 +7,14 @@
  * - `long` and `recv` calls never touch libuv's default threads: they run on "park
  *   lanes" — worker threads that each block in one synchronous call — plus, when the
  *   process was started with a larger UV_THREADPOOL_SIZE, the pool threads above 4.
- *   When more calls want to park than there are lanes, cancel-safe receives are
- *   time-sliced: a receive that has waited a full slice while others queue is
- *   cancelled (the runtime loses no item: docs/runtime-abi.md §2.3) and re-issued at the
- *   back of the queue. Long calls may hold at most all lanes but one, so receives
- *   always make progress.
+ *   Lanes are started on demand, up to `maxWorkers` (derived from a memory budget at
+ *   about `LANE_COST_MIB` each), and stopped after `workerIdleMs` idle (one stays).
+ *   Long calls (real work: creates, stops…) get a lane each, up to all lanes but one,
+ *   so receives always make progress. Receives park on at most `recvLanes` lanes; when
+ *   more want to park, cancel-safe receives are time-sliced: a receive that has waited
+ *   a full slice while others queue is cancelled (the runtime loses no item:
+ *   docs/runtime-abi.md §2.3) and re-issued at the back of the queue. A long call that finds
+ *   no lane and no room to start one preempts a receive at once.
  *
  * Cancel ids are owned here: a fresh id per attempt, unregistered after it returns.
  *
@@ -24,9 +27,20 @@ import { spawnWorker, type WorkerReply } from "./worker.js"
 
 export type Outcome = RawOutcome | { readonly t: "interrupted" }
 
+/**
+ * Resident memory of one park lane (a worker thread with koffi and the library's
+ * functions loaded), measured with `npm run bench -- lanes`: 8.3–8.7 MiB here; the
+ * budget counts 9.
+ */
+export const LANE_COST_MIB = 9
+
 export interface ExecutorOptions {
   /** Upper bound on worker threads used as park lanes. */
   readonly maxWorkers: number
+  /** Worker lanes that parked receives may hold at once (more take turns by slice). */
+  readonly recvLanes: number
+  /** Lanes started at once at most (starting one costs tens of ms of CPU). */
+  readonly spawnConcurrency: number
   /** Time slice for parked cancel-safe receives when lanes are contended (ms). */
   readonly sliceMs: number
   /** libuv pool size of this process (UV_THREADPOOL_SIZE at start-up, default 4). */
@@ -43,6 +57,8 @@ export interface ExecutorStats {
   readonly runningShort: number
   readonly runningPark: number
   readonly workers: number
+  readonly maxWorkers: number
+  readonly spawning: number
   readonly uvParkLanes: number
   readonly preemptions: number
   readonly maxQueueWaitMs: number
@@ -61,6 +77,8 @@ interface Job {
   lane: WorkerLane | "uv-short" | "uv-park" | null
   buffer: Uint8Array | null
   outcome: Outcome | null
+  /** Waited while every lane the budget allows was busy (worth a warning if long). */
+  blockedByBudget: boolean
   readonly waiters: Array<(o: Outcome) => void>
 }
 
@@ -76,6 +94,8 @@ export interface NativeJob {
   interrupt(): Promise<Outcome>
 }
 
+const pending: Promise<Outcome> = new Promise<Outcome>(() => {})
+
 const isCancelled = (o: RawOutcome) => o.t === "err" && o.text.startsWith("{\"kind\":\"cancelled\"")
 
 export class Executor {
@@ -88,11 +108,16 @@ export class Executor {
   private runningShort = 0
   private runningUvPark = 0
   private runningLong = 0
+  private runningRecv = 0
   private spawning = 0
   private nextRequest = 1
   private preemptions = 0
   private maxQueueWaitMs = 0
   private sliceTimer: ReturnType<typeof setTimeout> | null = null
+  private growthTimer: ReturnType<typeof setTimeout> | null = null
+  /** Moving averages: how long a lane takes to start, how long a long call runs (ms). */
+  private laneStartMs = 30
+  private longCallMs = 0
   private idleTimer: ReturnType<typeof setInterval> | null = null
   private closed = false
   private saturationListener: ((message: string) => void) | null = null
@@ -142,7 +167,16 @@ export class Executor {
     }
   }
 
-  submit(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): NativeJob {
+  /**
+   * Queues a call. With `onDone` the outcome goes to it (no Promise is made: the common
+   * path of every call); `result` then never settles.
+   */
+  submit(
+    spec: Signature,
+    args: ReadonlyArray<NativeArg>,
+    bufferSize: number,
+    onDone?: (outcome: Outcome) => void
+  ): NativeJob {
     const job: Job = {
       spec,
       args,
@@ -156,9 +190,16 @@ export class Executor {
       lane: null,
       buffer: null,
       outcome: null,
+      blockedByBudget: false,
       waiters: []
     }
-    const result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
+    let result: Promise<Outcome>
+    if (onDone) {
+      job.waiters.push(onDone)
+      result = pending
+    } else {
+      result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
+    }
     if (this.closed) {
       this.finish(job, { t: "fault", message: "the native executor is shut down" })
     } else {
@@ -184,6 +225,8 @@ export class Executor {
       runningShort: this.runningShort,
       runningPark: [...this.running].filter((j) => j.lane !== "uv-short").length,
       workers: this.lanes.length,
+      maxWorkers: this.options.maxWorkers,
+      spawning: this.spawning,
       uvParkLanes: this.uvParkLanes,
       preemptions: this.preemptions,
       maxQueueWaitMs: this.maxQueueWaitMs
@@ -198,6 +241,7 @@ export class Executor {
     for (const job of this.running) pending.push(this.interrupt(job))
     await Promise.all(pending)
     if (this.sliceTimer) clearTimeout(this.sliceTimer)
+    if (this.growthTimer) clearTimeout(this.growthTimer)
     if (this.idleTimer) clearInterval(this.idleTimer)
     await Promise.all(this.lanes.map((l) => l.worker.terminate()))
     this.lanes.length = 0
@@ -258,16 +302,21 @@ export class Executor {
     job.startedAt = performance.now()
     const waited = job.startedAt - job.enqueuedAt
     this.maxQueueWaitMs = Math.max(this.maxQueueWaitMs, waited)
-    if (waited > 1000 && job.spec.mode !== "recv" && !this.saturationReported && this.saturationListener) {
+    const starved = job.spec.mode === "short" || job.blockedByBudget
+    if (
+      waited > 1000 && starved && job.spec.mode !== "recv" && !this.saturationReported &&
+      this.saturationListener
+    ) {
       this.saturationReported = true
       this.saturationListener(
         `a native ${job.spec.mode} call (${job.spec.name}) waited ${Math.round(waited)} ms for a thread: ` +
           (job.spec.mode === "short"
             ? `libuv's pool (UV_THREADPOOL_SIZE=${this.options.uvPoolSize}) is saturated; start the process with a larger UV_THREADPOOL_SIZE`
-            : `all ${this.parkCapacity()} park lanes are busy; raise threads.maxWorkers (MICROSANDBOX_FFI_THREADS) or UV_THREADPOOL_SIZE`)
+            : `all ${this.parkCapacity()} park lanes the memory budget allows are busy; raise threads.memoryBudgetMiB (MICROSANDBOX_FFI_MEMORY_MIB), threads.maxWorkers (MICROSANDBOX_FFI_THREADS) or UV_THREADPOOL_SIZE`)
       )
     }
     if (job.spec.mode === "long") this.runningLong++
+    else if (job.spec.mode === "recv") this.runningRecv++
     this.running.add(job)
     const args = this.argsFor(job)
     if (lane === "uv-short" || lane === "uv-park") {
@@ -299,7 +348,10 @@ export class Executor {
       this.giveBuffer(job.buffer)
       job.buffer = null
     }
-    if (job.spec.mode === "long") this.runningLong--
+    if (job.spec.mode === "long") {
+      this.runningLong--
+      this.longCallMs = 0.8 * this.longCallMs + 0.2 * (performance.now() - job.startedAt)
+    } else if (job.spec.mode === "recv") this.runningRecv--
     if (job.cid !== null) {
       this.invoker.callScalar("msb_cancel_unregister", [job.cid])
       job.cid = null
@@ -333,8 +385,20 @@ export class Executor {
     return this.uvParkLanes + this.options.maxWorkers
   }
 
+  /** Long calls may hold every lane but one. */
+  private longCap(): number {
+    return Math.max(1, this.parkCapacity() - 1)
+  }
+  /** Receives park on the pool's park lanes and at most `recvLanes` workers. */
+  private recvCap(): number {
+    return this.uvParkLanes + Math.max(1, Math.min(this.options.recvLanes, this.options.maxWorkers))
+  }
+  private capped(job: Job): boolean {
+    return job.spec.mode === "long" ? this.runningLong >= this.longCap() : this.runningRecv >= this.recvCap()
+  }
+
   private takeLane(job: Job): WorkerLane | "uv-park" | null {
-    if (job.spec.mode === "long" && this.runningLong >= Math.max(1, this.parkCapacity() - 1)) return null
+    if (this.capped(job)) return null
     if (this.runningUvPark < this.uvParkLanes) return "uv-park"
     return this.lanes.find((l) => l.job === null) ?? null
   }
@@ -364,17 +428,49 @@ export class Executor {
     return this.runningUvPark < this.uvParkLanes || this.lanes.some((l) => l.job === null)
   }
 
+  /** Starts as many lanes as queued calls could use now, within the budget. */
   private growWorkers(): void {
     if (this.closed) return
-    const wanted = Math.min(
-      this.parkQueue.length,
-      this.options.maxWorkers - this.lanes.length - this.spawning
-    )
+    let queuedLong = 0
+    let queuedRecv = 0
+    for (const job of this.parkQueue) {
+      if (job.spec.mode === "long") queuedLong++
+      else queuedRecv++
+    }
+    const longRunnable = Math.min(queuedLong, Math.max(0, this.longCap() - this.runningLong))
+    const recvRunnable = Math.min(queuedRecv, Math.max(0, this.recvCap() - this.runningRecv))
+    const free = this.uvParkLanes - this.runningUvPark + this.lanes.filter((l) => l.job === null).length
+    const room = this.options.maxWorkers - this.lanes.length - this.spawning
+    if (longRunnable + recvRunnable - free - this.spawning > room) {
+      for (const job of this.parkQueue) if (job.spec.mode === "long") job.blockedByBudget = true
+    }
+    // A lane is worth starting for a long call only if that call would otherwise wait
+    // longer than a lane takes to start: with calls of about `d` ms queued `q` deep, the
+    // last one waits about `q·d / lanes`. Short calls (the double's creates take ~20 ms)
+    // drain through a few lanes; slow ones (a VM boot takes seconds) get one lane each.
+    const now = performance.now()
+    let oldest = 0
+    for (const job of this.running) {
+      if (job.spec.mode === "long") oldest = Math.max(oldest, now - job.startedAt)
+    }
+    const duration = Math.max(this.longCallMs, oldest)
+    const longLanes = this.runningLong + this.spawning + free
+    const worthIt = longLanes === 0
+      ? Math.min(1, longRunnable)
+      : Math.ceil((longRunnable * duration) / Math.max(1, this.laneStartMs)) - (longLanes - this.runningLong)
+    const longNeed = Math.max(0, Math.min(longRunnable - free - this.spawning, worthIt))
+    const recvNeed = Math.max(0, recvRunnable - Math.max(0, free - longRunnable) - this.spawning)
+    // Starting a lane costs tens of ms of CPU: a few at a time, so that a burst of calls
+    // is not starved of CPU by its own lanes starting; each start re-evaluates demand.
+    const wanted = Math.min(longNeed + recvNeed, room, this.options.spawnConcurrency - this.spawning)
+    if (wanted <= 0 && longRunnable > free + this.spawning && room > 0) this.scheduleGrowth()
     for (let k = 0; k < wanted; k++) {
       this.spawning++
+      const startedAt = performance.now()
       spawnWorker(this.libraryPath, this.prototypes).then(
         (worker) => {
           this.spawning--
+          this.laneStartMs = 0.7 * this.laneStartMs + 0.3 * (performance.now() - startedAt)
           worker.unref()
           const lane: WorkerLane = { worker, job: null, idleSince: performance.now() }
           worker.on("message", (reply: WorkerReply) => {
@@ -407,16 +503,31 @@ export class Executor {
     }
   }
 
+  /** Re-evaluates growth while long calls queue (their running time is evidence too). */
+  private scheduleGrowth(): void {
+    if (this.growthTimer !== null || this.closed) return
+    this.growthTimer = setTimeout(() => {
+      this.growthTimer = null
+      if (this.parkQueue.length > 0) this.pump()
+    }, Math.max(5, this.laneStartMs / 4))
+    this.growthTimer.unref()
+  }
+
   private schedulePreemption(): void {
     if (this.sliceTimer !== null || this.closed) return
     const now = performance.now()
-    const waiting = this.parkQueue.length
     const running = [...this.running].filter((j) => j.spec.mode === "recv" && j.lane !== "uv-short")
+    const waitingRecv = this.parkQueue.filter((j) => j.spec.mode === "recv").length
+    const waitingLong = this.parkQueue.length - waitingRecv
+    // A receive only waits for a turn when receives are at their cap or no lane can start.
+    const canGrow = this.lanes.length + this.spawning < this.options.maxWorkers
+    const waiting = (this.runningRecv >= this.recvCap() || !canGrow ? waitingRecv : 0) +
+      (canGrow ? 0 : waitingLong)
     if (running.length === 0 || waiting === 0) return
-    // A waiting long call (real work) preempts receives at once; receives take turns by slice.
-    const waitingLong = this.parkQueue.filter((j) => j.spec.mode === "long").length
-    const longSlots = Math.max(0, Math.max(1, this.parkCapacity() - 1) - this.runningLong)
-    const urgent = Math.min(waitingLong, longSlots)
+    // A waiting long call (real work) that no new lane can host preempts receives at
+    // once; receives take turns by slice.
+    const longSlots = Math.max(0, this.longCap() - this.runningLong)
+    const urgent = canGrow ? 0 : Math.min(waitingLong, longSlots)
     const candidates = running.filter((j) => !j.preempted && !j.interrupted).sort((a, b) =>
       a.startedAt - b.startedAt
     )

@@ -82,9 +82,10 @@ export function createInvoker(
     if (free) free(ptr)
     return text
   }
+  const utf8 = new TextDecoder()
   const readJson = (buffer: Uint8Array): string => {
     const end = buffer.indexOf(0)
-    return new TextDecoder().decode(buffer.subarray(0, end < 0 ? buffer.length : end))
+    return utf8.decode(buffer.subarray(0, end < 0 ? buffer.length : end))
   }
   const settle = (ptr: unknown, buffer: Uint8Array): RawOutcome => {
     const text = takeError(ptr)

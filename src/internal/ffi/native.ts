@@ -12,12 +12,15 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
+import * as Tracer from "effect/Tracer"
 import type { LoadAttempt, MicrosandboxError } from "../../MicrosandboxError.js"
 import { fromDocument, internal, parseErrorDocument } from "../errors.js"
-import { Executor, type ExecutorOptions, type Outcome } from "./executor.js"
+import { compiledDecoder } from "./decode.js"
+import { Executor, type ExecutorOptions, type NativeJob, type Outcome } from "./executor.js"
 import type { Invoker, NativeArg } from "./invoker.js"
 import { type FunctionName, type Signature, signatureByName } from "./signatures.js"
 
@@ -72,6 +75,21 @@ export interface NativeLibrary {
 
 const NEED = /need (\d+), have (\d+)/
 
+/** Interrupts a submitted call, waits for it, and releases what it produced anyway. */
+const cancel = (
+  spec: Signature,
+  job: NativeJob,
+  onOrphan: CallOptions["onOrphan"]
+): Effect.Effect<void> =>
+  Effect.flatMap(Effect.promise(() => job.interrupt()), (outcome) =>
+    outcome.t === "ok" && onOrphan
+      ? onOrphan(outcome.json).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.logWarning(`releasing the orphaned result of ${spec.name} failed`, cause)
+        )
+      )
+      : Effect.void)
+
 export const makeNative = (
   loaded: { readonly path: string; readonly source: LoadAttempt["source"]; readonly invoker: Invoker },
   prototypes: ReadonlyArray<readonly [string, string]>,
@@ -97,19 +115,9 @@ export const makeNative = (
     onOrphan: CallOptions["onOrphan"]
   ): Effect.Effect<Outcome> =>
     Effect.async<Outcome>((resume) => {
-      const job = executor.submit(spec, args, bufferSize)
-      job.result.then((outcome) => resume(Effect.succeed(outcome)))
-      return Effect.promise(() => job.interrupt()).pipe(
-        Effect.flatMap((outcome) =>
-          outcome.t === "ok" && onOrphan
-            ? onOrphan(outcome.json).pipe(
-              Effect.catchAllCause((cause) =>
-                Effect.logWarning(`releasing the orphaned result of ${spec.name} failed`, cause)
-              )
-            )
-            : Effect.void
-        )
-      )
+      const job = executor.submit(spec, args, bufferSize, (outcome) => resume(Effect.succeed(outcome)))
+      // Built only when the fiber is interrupted (most calls never are).
+      return Effect.suspend(() => cancel(spec, job, onOrphan))
     })
 
   const run = (
@@ -166,26 +174,32 @@ export const makeNative = (
       })
     // Receives and other per-item calls run thousands of times a second: a span each
     // would cost more than the call (an Effect span is tens of µs here). Their stream
-    // or public operation carries the span instead.
+    // or public operation carries the span instead. A call made inside the span of its
+    // own public operation adds its attributes to that span rather than a second one.
     const effect = attempt(opts.bufferSize ?? spec.buffer, false)
-    return spec.mode === "recv" || spec.mode === "instant" || opts.span === false
-      ? effect
-      : effect.pipe(
-        Effect.withSpan(`msb.${name}`, {
-          kind: "client",
-          captureStackTrace: false,
-          attributes: {
-            "msb.operation": ctx.operation,
-            "msb.library": loaded.path,
-            "msb.runtime_version": runtimeVersion,
-            ...(ctx.sandbox ? { "msb.sandbox": ctx.sandbox } : {})
-          }
-        })
-      )
+    if (spec.mode === "recv" || spec.mode === "instant" || opts.span === false) return effect
+    return Effect.contextWithEffect((context: Context.Context<never>) => {
+      const parent = Context.getOption(context, Tracer.ParentSpan)
+      if (parent._tag === "Some" && parent.value._tag === "Span" && parent.value.name === ctx.operation) {
+        parent.value.attribute("msb.library", loaded.path)
+        parent.value.attribute("msb.runtime_version", runtimeVersion)
+        return effect
+      }
+      return Effect.withSpan(effect, `msb.${name}`, {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: {
+          "msb.operation": ctx.operation,
+          "msb.library": loaded.path,
+          "msb.runtime_version": runtimeVersion,
+          ...(ctx.sandbox ? { "msb.sandbox": ctx.sandbox } : {})
+        }
+      })
+    })
   }
 
   const callDecode: NativeLibrary["callDecode"] = (name, args, schema, opts = {}) => {
-    const decode = Schema.decodeUnknown(Schema.parseJson(schema))
+    const decode = compiledDecoder(schema)
     return Effect.flatMap(call(name, args, opts), (json) =>
       decode(json).pipe(
         Effect.mapError((e) =>
