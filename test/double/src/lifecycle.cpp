@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "archive.hpp"
 #include "sandbox.hpp"
 
 using namespace msbd;
@@ -265,7 +266,7 @@ void check_create_options(const std::string& name, const Json& opts) {
   if (member(opts, "oci_upper_size_mib") && (disk_root || has_bind || !has_image))
     fail("invalid_config", "invalid config: oci_upper_size_mib requires an OCI image");
   if (auto v = member(opts, "volumes")) check_volumes(*v);
-  if (has_snap) fail("snapshot_not_found", "snapshot not found: " + opts.find("snapshot")->as_string());
+  if (has_snap) snapshot_boot_source(opts.find("snapshot")->as_string());  // opened as msb_snapshot_open does
 }
 
 // ------------------------------------------------------------ persisted config
@@ -302,8 +303,22 @@ Json persisted_config(const std::string& name, const Json& opts) {
   } else if (auto b = member(opts, "image_bind")) {
     image = Json::object();
     image.set("Bind", *b);
+  } else if (auto sn = member(opts, "snapshot")) {
+    // Booting from a snapshot pins the snapshot's image (snapshot.cpp).
+    SnapshotBoot boot = snapshot_boot_source(sn->as_string());
+    Json o = Json::object();
+    o.set("reference", boot.image_ref);
+    o.set("root_disk", Json());
+    image = Json::object();
+    image.set("Oci", o);
+    c.set("manifest_digest", boot.manifest_digest);
   }
   c.set("image", image);
+  // The manifest digest an OCI create pins (the real runtime's resolved image; image.cpp).
+  if (!c.find("manifest_digest")) {
+    const Json* oci = image.is_object() ? image.find("Oci") : nullptr;
+    c.set("manifest_digest", oci ? Json(image_pin_digest(oci->find("reference")->as_string())) : Json());
+  }
   Json res = Json::object();
   uint64_t mem = member(opts, "memory_mib") ? opts.find("memory_mib")->as_uint() : 512;
   uint64_t cpus = member(opts, "cpus") ? opts.find("cpus")->as_uint() : 1;
@@ -559,7 +574,9 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
     }
     std::string root = sandbox_root_fs(rec);
     mkdirs(root);
-    if (!rec.find("root"))
+    if (auto sn = member(opts, "snapshot"))
+      snapshot_restore_upper(snapshot_boot_source(sn->as_string()).upper_path, root);
+    else if (!rec.find("root"))
       for (auto d : {"/tmp", "/root", "/home", "/etc", "/var", "/app"}) mkdirs(root + d);
     try {
       if (auto p = member(opts, "patches")) apply_patches(root, *p);
