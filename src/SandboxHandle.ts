@@ -18,6 +18,7 @@ import type { MetricsLite } from "./Metrics.js"
 import type { Internal, MicrosandboxError } from "./MicrosandboxError.js"
 import type { Sandbox } from "./Sandbox.js"
 import type { SandboxConfig } from "./SandboxConfig.js"
+import type { SnapshotArtifact } from "./Snapshot.js"
 
 /**
  * @since 0.1.0
@@ -66,4 +67,11 @@ export interface SandboxHandle extends Pipeable {
   readonly logStream: (options?: LogStreamOptions) => Stream.Stream<LogEntry, MicrosandboxError>
   /** The by-name metrics sample (8 members; `SandboxNotRunning` unless running). */
   readonly metrics: Effect.Effect<MetricsLite, MicrosandboxError>
+  /**
+   * Snapshots the stopped or crashed sandbox under a bare name in the runtime's snapshots
+   * directory (`SnapshotSandboxRunning` while it runs; see the `Snapshot` module).
+   */
+  readonly snapshot: (name: string) => Effect.Effect<SnapshotArtifact, MicrosandboxError>
+  /** Snapshots the stopped or crashed sandbox into the artefact directory `path`. */
+  readonly snapshotTo: (path: string) => Effect.Effect<SnapshotArtifact, MicrosandboxError>
 }

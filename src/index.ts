@@ -9,6 +9,8 @@ export * as Doctor from "./Doctor.js"
 /** @since 0.1.0 */
 export * as Exec from "./Exec.js"
 /** @since 0.1.0 */
+export * as Image from "./Image.js"
+/** @since 0.1.0 */
 export * as Init from "./Init.js"
 /** @since 0.1.0 */
 export * as Installer from "./Installer.js"
@@ -40,3 +42,5 @@ export * as SandboxFs from "./SandboxFs.js"
 export * as SandboxHandle from "./SandboxHandle.js"
 /** @since 0.1.0 */
 export * as Secret from "./Secret.js"
+/** @since 0.1.0 */
+export * as Snapshot from "./Snapshot.js"

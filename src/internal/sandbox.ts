@@ -29,6 +29,7 @@ import * as LogsImpl from "./logs.js"
 import * as MetricsImpl from "./metrics.js"
 import * as MetricsModule from "./metricsCodec.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import * as SnapshotImpl from "./snapshot.js"
 
 export { type SandboxCore, withHandle } from "./sandboxCore.js"
 
@@ -742,6 +743,12 @@ class HandleImpl implements SandboxHandle {
     ).pipe(
       Effect.map(MetricsModule.liteFromJson)
     )
+  }
+  snapshot(name: string) {
+    return SnapshotImpl.ofSandbox(this.service, this.name, name)
+  }
+  snapshotTo(path: string) {
+    return SnapshotImpl.ofSandboxTo(this.service, this.name, path)
   }
 }
 
