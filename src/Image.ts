@@ -123,7 +123,9 @@ export const list: Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError, Mi
  * @since 0.1.0
  * @category getters
  */
-export const inspect = (image: string | ImageInfo): Effect.Effect<ImageDetail, MicrosandboxError, Microsandbox> =>
+export const inspect = (
+  image: string | ImageInfo
+): Effect.Effect<ImageDetail, MicrosandboxError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.inspect(svc, internal.referenceOf(image)))
 
 /**
@@ -150,12 +152,17 @@ export interface RemoveOptions {
  * @category destructors
  */
 export const remove: {
-  (options?: RemoveOptions): (image: string | ImageInfo) => Effect.Effect<void, MicrosandboxError, Microsandbox>
+  (
+    options?: RemoveOptions
+  ): (image: string | ImageInfo) => Effect.Effect<void, MicrosandboxError, Microsandbox>
   (image: string | ImageInfo, options?: RemoveOptions): Effect.Effect<void, MicrosandboxError, Microsandbox>
 } = dual(
   (args) => typeof args[0] === "string" || isImageInfo(args[0]),
   (image: string | ImageInfo, options?: RemoveOptions) =>
-    Effect.flatMap(Microsandbox, (svc) => internal.remove(svc, internal.referenceOf(image), options?.force ?? false))
+    Effect.flatMap(
+      Microsandbox,
+      (svc) => internal.remove(svc, internal.referenceOf(image), options?.force ?? false)
+    )
 )
 
 /**

@@ -119,7 +119,9 @@ export interface CreateOptions {
 export const create: {
   (
     options: CreateOptions
-  ): (sandbox: string | { readonly name: string }) => Effect.Effect<SnapshotArtifact, MicrosandboxError, Microsandbox>
+  ): (
+    sandbox: string | { readonly name: string }
+  ) => Effect.Effect<SnapshotArtifact, MicrosandboxError, Microsandbox>
   (
     sandbox: string | { readonly name: string },
     options: CreateOptions
@@ -170,10 +172,11 @@ export const get = (nameOrDigest: string): Effect.Effect<SnapshotRecord, Microsa
  * @since 0.1.0
  * @category getters
  */
-export const list: Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxError, Microsandbox> = Effect.flatMap(
-  Microsandbox,
-  internal.list
-)
+export const list: Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxError, Microsandbox> = Effect
+  .flatMap(
+    Microsandbox,
+    internal.list
+  )
 
 /**
  * The artefacts found in a directory (malformed ones are skipped; a missing directory
@@ -182,7 +185,9 @@ export const list: Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxErro
  * @since 0.1.0
  * @category getters
  */
-export const listDir = (dir: string): Effect.Effect<ReadonlyArray<SnapshotArtifact>, MicrosandboxError, Microsandbox> =>
+export const listDir = (
+  dir: string
+): Effect.Effect<ReadonlyArray<SnapshotArtifact>, MicrosandboxError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.listDir(svc, dir))
 
 /**
@@ -255,8 +260,15 @@ export interface ExportOptions {
  * @category destructors
  */
 export const exportArchive: {
-  (out: string, options?: ExportOptions): (snapshot: Target) => Effect.Effect<void, MicrosandboxError, Microsandbox>
-  (snapshot: Target, out: string, options?: ExportOptions): Effect.Effect<void, MicrosandboxError, Microsandbox>
+  (
+    out: string,
+    options?: ExportOptions
+  ): (snapshot: Target) => Effect.Effect<void, MicrosandboxError, Microsandbox>
+  (
+    snapshot: Target,
+    out: string,
+    options?: ExportOptions
+  ): Effect.Effect<void, MicrosandboxError, Microsandbox>
 } = dual(
   (args) => typeof args[1] === "string",
   (snapshot: Target, out: string, options?: ExportOptions) =>

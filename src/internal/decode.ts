@@ -11,8 +11,8 @@ import * as Schema from "effect/Schema"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
 import { internal } from "./errors.js"
-import type { CallOptions, NativeLibrary } from "./ffi/native.js"
 import type { NativeArg } from "./ffi/invoker.js"
+import type { CallOptions, NativeLibrary } from "./ffi/native.js"
 
 export type Decoder<A> = (json: string) => Effect.Effect<A, ParseResult.ParseError>
 

@@ -87,11 +87,17 @@ const decodeOk = jsonDecoder(Schema.Struct({ ok: Schema.Literal(true) }))
 
 // ------------------------------------------------------------------ operations
 
-export const referenceOf = (image: string | ImageInfo): string => typeof image === "string" ? image : image.reference
+export const referenceOf = (image: string | ImageInfo): string =>
+  typeof image === "string" ? image : image.reference
 
-export const get = (svc: MicrosandboxService, reference: string): Effect.Effect<ImageInfo, MicrosandboxError> =>
+export const get = (
+  svc: MicrosandboxService,
+  reference: string
+): Effect.Effect<ImageInfo, MicrosandboxError> =>
   checkText(reference, "image reference", "Image.get").pipe(
-    Effect.zipRight(callDecoded(svc.native, "msb_image_get", [reference], decodeInfo, { operation: "Image.get" })),
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_image_get", [reference], decodeInfo, { operation: "Image.get" })
+    ),
     Effect.withSpan("Image.get", { attributes: { "msb.image.reference": reference } })
   )
 
@@ -101,7 +107,10 @@ export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<Imag
     Effect.withSpan("Image.list")
   )
 
-export const inspect = (svc: MicrosandboxService, reference: string): Effect.Effect<ImageDetail, MicrosandboxError> =>
+export const inspect = (
+  svc: MicrosandboxService,
+  reference: string
+): Effect.Effect<ImageDetail, MicrosandboxError> =>
   checkText(reference, "image reference", "Image.inspect").pipe(
     Effect.zipRight(
       callDecoded(svc.native, "msb_image_inspect", [reference], decodeDetail, { operation: "Image.inspect" })
@@ -119,7 +128,9 @@ export const remove = (
       callDecoded(svc.native, "msb_image_remove", [reference, force], decodeOk, { operation: "Image.remove" })
     ),
     Effect.asVoid,
-    Effect.withSpan("Image.remove", { attributes: { "msb.image.reference": reference, "msb.image.force": force } })
+    Effect.withSpan("Image.remove", {
+      attributes: { "msb.image.reference": reference, "msb.image.force": force }
+    })
   )
 
 export const prune = (svc: MicrosandboxService): Effect.Effect<PruneReport, MicrosandboxError> =>
@@ -151,7 +162,9 @@ export const load = (
         "msb.image.references": images.map((i) => i.reference).join(",")
       })
     ),
-    Effect.withSpan("Image.load", { attributes: { "msb.image.path": path, "msb.image.tags": tags.join(",") } })
+    Effect.withSpan("Image.load", {
+      attributes: { "msb.image.path": path, "msb.image.tags": tags.join(",") }
+    })
   )
 
 export const save = (
@@ -163,7 +176,10 @@ export const save = (
   Effect.suspend(() =>
     references.length === 0
       ? Effect.fail(
-        new Errors.InvalidArgument({ message: "at least one image reference is required", operation: "Image.save" })
+        new Errors.InvalidArgument({
+          message: "at least one image reference is required",
+          operation: "Image.save"
+        })
       )
       : Effect.forEach(references, (r) => checkText(r, "image reference", "Image.save"), { discard: true })
   ).pipe(
@@ -175,6 +191,10 @@ export const save = (
     ),
     Effect.asVoid,
     Effect.withSpan("Image.save", {
-      attributes: { "msb.image.references": references.join(","), "msb.image.path": path, "msb.image.format": format }
+      attributes: {
+        "msb.image.references": references.join(","),
+        "msb.image.path": path,
+        "msb.image.format": format
+      }
     })
   )

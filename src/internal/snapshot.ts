@@ -101,7 +101,10 @@ const decodeIndexed = jsonDecoder(Schema.Struct({ indexed: Schema.Number }))
 // ------------------------------------------------------------------ validation
 
 /** The runtime's rule: a bare identifier (the artefact directory's name). */
-export const checkSnapshotName = (name: string, operation: string): Effect.Effect<void, Errors.InvalidConfig> => {
+export const checkSnapshotName = (
+  name: string,
+  operation: string
+): Effect.Effect<void, Errors.InvalidConfig> => {
   const problem = name.length === 0
     ? "snapshot name must not be empty"
     : name.includes("\u0000")
@@ -111,7 +114,9 @@ export const checkSnapshotName = (name: string, operation: string): Effect.Effec
     : undefined
   return problem === undefined
     ? Effect.void
-    : Effect.fail(new Errors.InvalidConfig({ message: `invalid config: ${problem}`, operation, field: "name" }))
+    : Effect.fail(
+      new Errors.InvalidConfig({ message: `invalid config: ${problem}`, operation, field: "name" })
+    )
 }
 
 const checkSource = (source: string, operation: string): Effect.Effect<void, Errors.InvalidConfig> =>
@@ -167,7 +172,9 @@ export const create = (
   return checkSource(source, operation).pipe(
     Effect.zipRight(checkSnapshotName(options.name, operation)),
     Effect.zipRight(
-      options.destination === undefined ? Effect.void : checkText(options.destination, "destination", operation)
+      options.destination === undefined
+        ? Effect.void
+        : checkText(options.destination, "destination", operation)
     ),
     Effect.zipRight(checkLabels(options.labels ?? {}, operation)),
     Effect.zipRight(
@@ -176,7 +183,9 @@ export const create = (
         sandbox: source
       })
     ),
-    Effect.tap((a) => Effect.annotateCurrentSpan({ "msb.snapshot.digest": a.digest, "msb.snapshot.path": a.path })),
+    Effect.tap((a) =>
+      Effect.annotateCurrentSpan({ "msb.snapshot.digest": a.digest, "msb.snapshot.path": a.path })
+    ),
     Effect.withSpan(operation, {
       attributes: { "msb.sandbox": source, "msb.snapshot.name": options.name }
     })
@@ -196,7 +205,9 @@ export const ofSandbox = (
         sandbox
       })
     ),
-    Effect.withSpan("SandboxHandle.snapshot", { attributes: { "msb.sandbox": sandbox, "msb.snapshot.name": name } })
+    Effect.withSpan("SandboxHandle.snapshot", {
+      attributes: { "msb.sandbox": sandbox, "msb.snapshot.name": name }
+    })
   )
 
 /** Splits an artefact path into its parent directory and its name. */
@@ -240,7 +251,9 @@ export const verify = (svc: MicrosandboxService, pathOrName: string) =>
 export const get = (svc: MicrosandboxService, nameOrDigest: string) =>
   byText(svc, "Snapshot.get", "msb_snapshot_get", "snapshot name or digest", nameOrDigest, decodeRecord)
 
-export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxError> =>
+export const list = (
+  svc: MicrosandboxService
+): Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxError> =>
   callDecoded(svc.native, "msb_snapshot_list", [], decodeRecords, { operation: "Snapshot.list" }).pipe(
     Effect.withSpan("Snapshot.list")
   )
@@ -249,7 +262,9 @@ export const listDir = (svc: MicrosandboxService, dir: string) =>
   byText(svc, "Snapshot.listDir", "msb_snapshot_list_dir", "directory", dir, decodeArtifacts)
 
 export const remove = (svc: MicrosandboxService, target: string, force: boolean) =>
-  byText(svc, "Snapshot.remove", "msb_snapshot_remove", "snapshot path, name or digest", target, decodeOk, [force])
+  byText(svc, "Snapshot.remove", "msb_snapshot_remove", "snapshot path, name or digest", target, decodeOk, [
+    force
+  ])
     .pipe(Effect.asVoid)
 
 export const reindex = (svc: MicrosandboxService, dir: string) =>
@@ -307,13 +322,17 @@ export const importArchive = (
 ): Effect.Effect<SnapshotRecord, MicrosandboxError> =>
   checkText(archive, "archive path", "Snapshot.importArchive").pipe(
     Effect.zipRight(
-      destination === undefined ? Effect.void : checkText(destination, "destination", "Snapshot.importArchive")
+      destination === undefined
+        ? Effect.void
+        : checkText(destination, "destination", "Snapshot.importArchive")
     ),
     Effect.zipRight(
       callDecoded(svc.native, "msb_snapshot_import", [archive, destination ?? ""], decodeRecord, {
         operation: "Snapshot.importArchive"
       })
     ),
-    Effect.tap((r) => Effect.annotateCurrentSpan({ "msb.snapshot.digest": r.digest, "msb.snapshot.path": r.path })),
+    Effect.tap((r) =>
+      Effect.annotateCurrentSpan({ "msb.snapshot.digest": r.digest, "msb.snapshot.path": r.path })
+    ),
     Effect.withSpan("Snapshot.importArchive", { attributes: { "msb.snapshot.archive": archive } })
   )
