@@ -8,9 +8,9 @@
  * import { Image, Microsandbox } from "effect-microsandbox"
  *
  * const program = Effect.gen(function*() {
- *   const [loaded] = yield* Image.load("./app.tar", { tags: ["app:dev"] })
- *   const detail = yield* Image.inspect(loaded.reference)
- *   yield* Effect.log(`${detail.reference}: ${detail.layers.length} layer(s)`)
+ *   const loaded = yield* Image.load("./app.tar", { tags: ["app:dev"] })
+ *   const detail = yield* Image.inspect("app:dev")
+ *   yield* Effect.log(`${loaded.length} reference(s); ${detail.layers.length} layer(s)`)
  * })
  *
  * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)

@@ -70,7 +70,7 @@ describe("Image", () => {
         expect(config.workingDir).toEqual(Option.some("/app"))
         expect(config.labels).toEqual(Option.some({ "org.example": "yes" }))
         expect(detail.layers).toHaveLength(1)
-        const [layer] = detail.layers
+        const layer = detail.layers[0]!
         expect(layer.diffId).toBe(app.layerDigest)
         expect(layer.blobDigest).toBe(app.layerDigest)
         expect(layer.mediaType).toEqual(Option.some("application/vnd.oci.image.layer.v1.tar"))
@@ -95,7 +95,7 @@ describe("Image", () => {
     it.effect("loads an OCI image layout (named by its ref-name annotation)", () =>
       Effect.gen(function*() {
         const oci = ociArchive({ tags: ["effect-test/oci:2"], files: { "etc/motd": "oci\n" } })
-        const [info] = yield* Image.load(write("oci.tar", oci.archive))
+        const info = (yield* Image.load(write("oci.tar", oci.archive)))[0]!
         expect(info.reference).toBe("effect-test/oci:2")
         expect(info.manifestDigest).toEqual(Option.some(oci.manifestDigest))
         const detail = yield* Image.inspect(info)

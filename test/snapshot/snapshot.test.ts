@@ -127,7 +127,7 @@ describe("Snapshot", () => {
         })
         const upper = join(artifact.path, Option.getOrThrow(artifact.upperFile))
         const bytes = readFileSync(upper)
-        bytes[0] = bytes[0] ^ 0xff
+        bytes[0] = bytes[0]! ^ 0xff
         writeFileSync(upper, bytes)
         expect((yield* Effect.flip(Snapshot.verify(artifact.path)))._tag).toBe("SnapshotIntegrity")
         writeFileSync(upper, Buffer.concat([bytes, Buffer.from("more")]))
