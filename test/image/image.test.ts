@@ -147,6 +147,21 @@ describe("Image", () => {
         yield* Sandbox.remove("img-user")
       }))
 
+    it.effect("a create whose boot failed pins nothing: the image is not in use (as the real runtime)", () =>
+      Effect.gen(function*() {
+        const d = dockerArchive({ tags: ["effect-test/unbooted:1"], files: { "n.txt": "n" } })
+        yield* Image.load(write("unbooted.tar", d.archive))
+        yield* Double.configure({ boot_fail: "sandbox process exited before agent relay became available" })
+        const failed = yield* Effect.either(
+          Effect.scoped(Sandbox.make("img-unbooted", SandboxConfig.image("effect-test/unbooted:1")))
+        )
+        yield* Double.configure({ boot_fail: null })
+        expect(failed._tag).toBe("Left")
+        expect((yield* Sandbox.get("img-unbooted")).status).toBe("stopped")
+        yield* Image.remove("effect-test/unbooted:1")
+        yield* Sandbox.remove("img-unbooted")
+      }))
+
     it.effect("prune removes what no sandbox uses and reports it", () =>
       Effect.gen(function*() {
         const kept = dockerArchive({ tags: ["effect-test/kept:1"], files: { "k.txt": "k" } })

@@ -342,12 +342,13 @@ void store_prepared(Json& store, const Prepared& p) {
 
 // ------------------------------------------------------------ removal
 
-// Manifest digests that sandboxes pin (the real runtime's sandbox_rootfs rows).
+// Manifest digests that sandboxes pin (the real runtime's sandbox_rootfs rows, written once a
+// create booted).
 std::map<std::string, std::vector<std::string>> sandbox_pins() {
   std::map<std::string, std::vector<std::string>> out;
   for (auto& rec : all_records()) {
-    const Json* cfg = rec.find("config");
-    const Json* d = cfg ? cfg->find("manifest_digest") : nullptr;
+    // Pinned when the sandbox booted (a create whose boot failed pins nothing).
+    const Json* d = rec.find("rootfs_pin");
     if (d && d->is_string()) out[d->as_string()].push_back(std::to_string(rec.find("id")->as_uint()));
   }
   return out;

@@ -366,6 +366,18 @@ Json persisted_config(const std::string& name, const Json& opts) {
   return c;
 }
 
+// The real runtime pins a sandbox to its image manifest (sandbox_rootfs) once its create
+// booted; image remove/prune respect the pin (image.cpp).
+void pin_rootfs(const std::string& name) {
+  StoreLock lock;
+  auto cur = load_record(name);
+  if (!cur) return;
+  const Json* d = cur->find("config") ? cur->find("config")->find("manifest_digest") : nullptr;
+  if (!d || !d->is_string()) return;
+  cur->set("rootfs_pin", *d);
+  save_record(*cur);
+}
+
 // ------------------------------------------------------------ patches
 
 std::string parent_of(const std::string& p) {
@@ -590,6 +602,7 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
       throw;
     }
     SandboxP obj = boot_and_verify(call, rec, detached);
+    pin_rootfs(name);
     uint64_t h = g_sandboxes.insert(obj);
     return handle_result(h);
   });

@@ -22,7 +22,6 @@ namespace {
 
 const char* DESCRIPTOR = "snapshot.json";
 const char* UPPER = "upper.ext4";
-const char* INVENTORY = "archive.json";
 
 std::string snapshots_dir() { return msb_home() + "/snapshots"; }
 std::string index_path() { return msb_home() + "/snapshot_index.json"; }
@@ -59,7 +58,7 @@ std::string rfc3339_now() {
   struct tm tm;
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+00:00", tm.tm_year + 1900, tm.tm_mon + 1,
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
 }
@@ -96,7 +95,7 @@ Json artifact_json(const Artifact& a) {
   o.set("path", a.path);
   o.set("digest", a.digest);
   o.set("size_bytes", upper ? *upper->find("size_bytes") : Json());
-  o.set("image_ref", *m.find("image")->find("reference"));
+  o.set("image_ref", *m.find("image")->find("ref"));
   o.set("image_manifest_digest", *m.find("image")->find("manifest_digest"));
   o.set("scope", *m.find("scope"));
   o.set("state_kind", "file");
@@ -123,7 +122,7 @@ Json row_of(const Artifact& a) {
   r.set("digest", a.digest);
   r.set("name", arc::basename(a.path));
   r.set("parent_digest", *a.manifest.find("parent"));
-  r.set("image_ref", *a.manifest.find("image")->find("reference"));
+  r.set("image_ref", *a.manifest.find("image")->find("ref"));
   r.set("image_manifest_digest", *a.manifest.find("image")->find("manifest_digest"));
   r.set("scope", *a.manifest.find("scope"));
   r.set("state_kind", "file");
@@ -277,7 +276,7 @@ CreateOpts parse_create(const Json& o) {
 Json create_snapshot(Call& call, const std::string& source, const CreateOpts& o) {
   if (o.resumable)
     fail("unsupported_operation",
-         "unsupported operation snapshot: resumable snapshots require VM pause/resume restore support");
+         "snapshot operations is not supported by this backend: resumable snapshots require VM pause/resume restore support");
   if (o.name.empty()) fail("invalid_config", "invalid config: snapshot name must not be empty");
   if (o.name.find_first_of("/\\:") != std::string::npos || o.name[0] == '.' || o.name[0] == '~')
     fail("invalid_config", "invalid config: snapshot name must be a bare identifier, not a path: '" + o.name +
@@ -326,35 +325,38 @@ Json create_snapshot(Call& call, const std::string& source, const CreateOpts& o)
       w.finish();
     }
     uint64_t size = arc::file_size(staging + "/" + UPPER);
+    // The real descriptor's members, in its order.
     Json upper = Json::object();
     upper.set("file", UPPER);
+    upper.set("size_bytes", size);
     if (o.integrity) {
       Json integ = Json::object();
       integ.set("algorithm", "sha256");
       integ.set("digest", "sha256:" + sha256_file_hex(staging + "/" + UPPER, &call));
       upper.set("integrity", integ);
+    } else {
+      upper.set("integrity", Json());
     }
-    upper.set("size_bytes", size);
     Json state = Json::object();
+    state.set("kind", "file");
     state.set("format", "raw");
     state.set("fstype", "ext4");
-    state.set("kind", "file");
     state.set("upper", upper);
     Json image = Json::object();
+    image.set("ref", *oci->find("reference"));
     image.set("manifest_digest", *pinned);
-    image.set("reference", *oci->find("reference"));
     Json m = Json::object();
-    m.set("artifact", "snapshot");
-    m.set("created_at", rfc3339_now());
-    m.set("extensions", Json::object());
-    m.set("image", image);
-    m.set("labels", o.labels);
-    m.set("parent", Json());
-    m.set("requires", Json::array());
     m.set("schema", 1);
+    m.set("artifact", "snapshot");
     m.set("scope", "disk");
+    m.set("created_at", rfc3339_now());
+    m.set("parent", Json());
+    m.set("image", image);
     m.set("source_sandbox", source);
     m.set("state", state);
+    m.set("labels", o.labels);
+    m.set("extensions", Json::object());
+    m.set("requires", Json::array());
     arc::write_file_atomic(staging + "/" + DESCRIPTOR, m.dump());
     call.check_cancel();
   } catch (...) {
@@ -378,7 +380,7 @@ Json create_snapshot(Call& call, const std::string& source, const CreateOpts& o)
 SnapshotBoot msbd::snapshot_boot_source(const std::string& ref) {
   Artifact a = open_artifact(ref, true);
   SnapshotBoot b;
-  b.image_ref = a.manifest.find("image")->find("reference")->as_string();
+  b.image_ref = a.manifest.find("image")->find("ref")->as_string();
   b.manifest_digest = a.manifest.find("image")->find("manifest_digest")->as_string();
   b.upper_path = a.path + "/" + file_state(a).find("upper")->find("file")->as_string();
   return b;
@@ -563,25 +565,20 @@ MSB_EXPORT char* msb_snapshot_export(uint64_t cancel_id, const char* name_or_pat
       return v && v->is_bool() && v->as_bool();
     };
     bool with_parents = flag("with_parents"), with_image = flag("with_image"), plain_tar = flag("plain_tar");
+    // The double writes plain tars and has no parent chains: both flags change nothing here.
+    (void)with_parents;
+    (void)plain_tar;
     Artifact a = open_artifact(src, true);
-    std::string image_ref = a.manifest.find("image")->find("reference")->as_string();
+    std::string image_ref = a.manifest.find("image")->find("ref")->as_string();
     if (with_image && !image_cached(image_ref))
       fail("internal", "image metadata missing from cache for " + image_ref);
-    std::string name = arc::basename(a.path);
-    Json inv = Json::object();
-    inv.set("schema", 1);
-    inv.set("artifact", "snapshot-archive");
-    inv.set("head", a.digest);
-    inv.set("suggested_name", name);
-    inv.set("with_parents", with_parents);
-    inv.set("with_image", with_image);
-    inv.set("plain_tar", plain_tar);
+    // The real archive's layout: descriptors under snapshots/<digest hex>/, payloads under
+    // files/<digest hex>/.
+    std::string hex = a.digest.substr(a.digest.find(':') + 1);
     arc::TarWriter w(out_path);
-    w.add_file(INVENTORY, inv.dump());
-    w.add_dir(name);
-    w.add_file(name + "/" + DESCRIPTOR, arc::read_file(a.path + "/" + DESCRIPTOR));
+    w.add_file("snapshots/" + hex + "/" + DESCRIPTOR, arc::read_file(a.path + "/" + DESCRIPTOR));
     call.check_cancel();
-    w.add_file(name + "/" + UPPER, arc::read_file(a.path + "/" + UPPER));
+    w.add_file("files/" + hex + "/" + UPPER, arc::read_file(a.path + "/" + UPPER));
     call.check_cancel();
     w.finish();
     Json ok = Json::object();
@@ -597,13 +594,12 @@ MSB_EXPORT char* msb_snapshot_import(uint64_t cancel_id, const char* archive, co
     std::string dest_dir = arg_str(dest);
     if (!arc::is_file(archive_path)) fail("io", "io error: " + archive_path + ": No such file or directory (os error 2)");
     auto entries = arc::read_tar(archive_path, &call, "snapshot_integrity", "snapshot integrity check failed: ");
+    // The head: the descriptor under snapshots/<digest hex>/; it is unpacked (with its
+    // payload from files/<digest hex>/) into <dest>/<digest hex>, as the real runtime does.
     std::string head;
     for (auto& e : entries)
-      if (e.type == '0' && e.path == INVENTORY) head = Json::parse(e.data).find("suggested_name")->as_string();
-    if (head.empty())
-      for (auto& e : entries)
-        if (e.type == '0' && arc::basename(e.path) == DESCRIPTOR && e.path.find('/') != std::string::npos)
-          head = arc::dirname(e.path);
+      if (e.type == '0' && e.path.rfind("snapshots/", 0) == 0 && arc::basename(e.path) == DESCRIPTOR)
+        head = arc::basename(arc::dirname(e.path));
     if (head.empty()) fail("snapshot_integrity", "snapshot integrity check failed: archive contains no snapshot descriptor");
     std::string parent = dest_dir.empty() ? snapshots_dir() : dest_dir;
     std::string target = parent + "/" + head;
@@ -611,9 +607,13 @@ MSB_EXPORT char* msb_snapshot_import(uint64_t cancel_id, const char* archive, co
     std::string staging = parent + "/." + head + ".import";
     remove_tree(staging);
     try {
-      arc::untar_into(entries, staging, head);
+      arc::untar_into(entries, staging, "snapshots/" + head);
+      arc::untar_into(entries, staging, "files/" + head);
       call.check_cancel();
-      open_artifact(staging, false);
+      Artifact check = open_artifact(staging, false);
+      if (check.digest != "sha256:" + head)
+        fail("snapshot_integrity", "snapshot integrity check failed: archive descriptor digest " + check.digest +
+                                       " does not match its entry " + head);
     } catch (...) {
       remove_tree(staging);
       throw;
