@@ -5,7 +5,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Image from "../../src/Image.js"
@@ -38,6 +38,7 @@ afterAll(() => {
   expect(c.cancel_ids.registered).toBe(0)
   expect(Double.openHandles(c)).toBe(0)
   expect(c.internal_bugs).toBe(0)
+  rmSync(dir, { recursive: true, force: true })
 })
 
 describe("Image", () => {

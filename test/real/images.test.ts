@@ -6,10 +6,10 @@
 // A create from the loaded image (pull policy never) reaches the boot; where no VM can
 // boot it fails and leaves a record, which is what the snapshot tests use. Where a VM
 // boots, the scope stops it and the record is just as snapshottable.
-import { describe, expect, layer } from "@effect/vitest"
+import { afterAll, describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Image from "../../src/Image.js"
@@ -32,6 +32,7 @@ const home = mkdtempSync(join(tmpdir(), "msb-real-images-"))
 process.env.MSB_HOME = home
 const work = join(home, "work")
 mkdirSync(work, { recursive: true })
+afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 const tag = "effect-msb-test/app:1.0"
 const app = dockerArchive({

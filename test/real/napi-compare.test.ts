@@ -6,10 +6,10 @@
 // skipped visibly otherwise. Differences the double keeps on purpose are listed in
 // test/double/README.md and are not compared (upper sizes, integrity algorithm, saved
 // layer bytes).
-import { describe, expect, layer } from "@effect/vitest"
+import { afterAll, describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -71,6 +71,7 @@ writeFileSync(
 )
 const rootDir = join(work, "rootfs")
 mkdirSync(rootDir)
+afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 /** What both sides are asked, in a comparable shape. */
 interface Answers {
@@ -206,6 +207,7 @@ const napiAnswers = async (): Promise<Answers> => {
     }
   } finally {
     process.env.MSB_HOME = saved
+    rmSync(home, { recursive: true, force: true })
   }
 }
 

@@ -6,7 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -32,6 +32,7 @@ afterAll(() => {
   expect(c.cancel_ids.registered).toBe(0)
   expect(Double.openHandles(c)).toBe(0)
   expect(c.internal_bugs).toBe(0)
+  rmSync(dir, { recursive: true, force: true })
 })
 
 describe("Snapshot", () => {
