@@ -27,12 +27,13 @@ if (!available) {
   )
 }
 
-// Its own MSB_HOME: the real library reads it from the process environment.
-const home = mkdtempSync(join(tmpdir(), "msb-real-images-"))
+// Its own MSB_HOME (the real library reads it from the process environment); the test
+// setup's private one otherwise.
+const home = available ? mkdtempSync(join(tmpdir(), "msb-real-images-")) : process.env.MSB_HOME!
 process.env.MSB_HOME = home
 const work = join(home, "work")
 mkdirSync(work, { recursive: true })
-afterAll(() => rmSync(home, { recursive: true, force: true }))
+if (available) afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 const tag = "effect-msb-test/app:1.0"
 const app = dockerArchive({
