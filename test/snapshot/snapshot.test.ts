@@ -168,6 +168,14 @@ describe("Snapshot", () => {
         expect(byName.path).toBe(first.path)
         expect((yield* Snapshot.get(first.digest)).path).toBe(first.path)
         expect((yield* Snapshot.get(first.path)).digest).toBe(first.digest)
+        // A record and a handle stand for their snapshot and sandbox.
+        expect((yield* Snapshot.verify(byName)).digest).toBe(first.digest)
+        const viaHandle = yield* Snapshot.create(yield* Sandbox.get("snap-src"), {
+          name: "via-handle",
+          destination: join(dir, "via-handle")
+        })
+        expect(viaHandle.sourceSandbox).toEqual(Option.some("snap-src"))
+        yield* Snapshot.remove(viaHandle)
         const second = yield* (yield* Sandbox.get("snap-src")).snapshot("second")
         const listed = yield* Snapshot.list
         const names = listed.map((r) => Option.getOrElse(r.name, () => ""))
