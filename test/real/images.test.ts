@@ -8,6 +8,8 @@
 // boots, the scope stops it and the record is just as snapshottable.
 import { afterAll, describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -17,7 +19,7 @@ import * as Microsandbox from "../../src/Microsandbox.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Snapshot from "../../src/Snapshot.js"
-import { dockerArchive, untar } from "../support/tar.js"
+import { dockerArchive, tar, untar } from "../support/tar.js"
 
 const libraryPath = process.env.MSB_TEST_REAL_FFI_PATH || "/work/real-lib/libmicrosandbox_go_ffi.so"
 const available = existsSync(libraryPath)
@@ -153,6 +155,39 @@ describe.skipIf(!available)(
             "has no OCI image pinned; only OCI-rooted sandboxes can be snapshotted"
           )
           yield* Sandbox.remove(name)
+        }))
+
+      it.effect("malformed archives are Internal with the runtime's image error texts", () =>
+        Effect.gen(function*() {
+          const none = join(work, "none.tar")
+          writeFileSync(none, tar([{ name: "hello.txt", data: "hi" }]))
+          const noManifest = yield* Effect.flip(Image.load(none))
+          expect(noManifest._tag).toBe("Internal")
+          expect(noManifest.message).toBe(
+            "image error: manifest parse error: archive missing manifest.json or oci-layout"
+          )
+          const missing = yield* Effect.flip(Image.load(join(work, "absent.tar")))
+          expect(missing._tag).toBe("Internal")
+          expect((yield* Effect.flip(Image.save("effect-msb-test/none:1", join(work, "x.tar"))))._tag).toBe(
+            "ImageNotFound"
+          )
+        }))
+
+      it.effect("interrupting a long load cancels the native call; the library stays usable", () =>
+        Effect.gen(function*() {
+          // A layer large enough that hashing and unpacking it takes a while.
+          const big = dockerArchive({
+            tags: ["effect-msb-test/big:1"],
+            files: { "big.bin": "x".repeat(96 * 1024 * 1024) }
+          })
+          const bigPath = join(work, "big.tar")
+          writeFileSync(bigPath, big.archive)
+          const fiber = yield* Effect.fork(Image.load(bigPath))
+          yield* Effect.sleep("50 millis")
+          yield* Fiber.interrupt(fiber)
+          expect(Exit.isInterrupted(yield* Fiber.await(fiber))).toBe(true)
+          const listed = yield* Image.list
+          expect(listed.map((i) => i.reference)).toContain(tag)
         }))
 
       it.effect("remove and prune", () =>
