@@ -226,8 +226,9 @@ export const bindRootfs = (path: string): Option => set("imageBind", path)
 export const rootDisk = (disk: RootDisk.RootDiskConfig): Option => set("rootDisk", disk)
 /** Size of the writable layer of an OCI image (sent as a managed root disk). @since 0.1.0 */
 export const ociUpperSize = (mebibytes: number): Option => set("ociUpperSizeMib", mebibytes)
-/** Boot from a snapshot artefact (name or path). @since 0.1.0 */
-export const fromSnapshot = (pathOrName: string): Option => set("snapshot", pathOrName)
+/** Boot from a snapshot artefact: its name or path, or a `Snapshot` artefact or record. @since 0.1.0 */
+export const fromSnapshot = (snapshot: string | { readonly path: string }): Option =>
+  set("snapshot", typeof snapshot === "string" ? snapshot : snapshot.path)
 /** Guest memory in MiB (default 512). @since 0.1.0 */
 export const memory = (mebibytes: number): Option => set("memoryMib", mebibytes)
 /** vCPUs (default 1). @since 0.1.0 */

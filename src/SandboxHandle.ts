@@ -19,6 +19,7 @@ import type { Internal, MicrosandboxError } from "./MicrosandboxError.js"
 import type { ModificationPlan, ModifyError, ModifyOptions, Patch } from "./Modification.js"
 import type { Sandbox } from "./Sandbox.js"
 import type { SandboxConfig } from "./SandboxConfig.js"
+import type { SnapshotArtifact } from "./Snapshot.js"
 
 /**
  * @since 0.1.0
@@ -69,4 +70,11 @@ export interface SandboxHandle extends Pipeable {
   readonly metrics: Effect.Effect<MetricsLite, MicrosandboxError>
   /** Plans and applies a modification by name (a stopped sandbox stays stopped); see the Modification module. */
   readonly modify: (patch: Patch, options?: ModifyOptions) => Effect.Effect<ModificationPlan, ModifyError>
+  /**
+   * Snapshots the stopped or crashed sandbox under a bare name in the runtime's snapshots
+   * directory (`SnapshotSandboxRunning` while it runs; see the `Snapshot` module).
+   */
+  readonly snapshot: (name: string) => Effect.Effect<SnapshotArtifact, MicrosandboxError>
+  /** Snapshots the stopped or crashed sandbox into the artefact directory `path`. */
+  readonly snapshotTo: (path: string) => Effect.Effect<SnapshotArtifact, MicrosandboxError>
 }

@@ -11,6 +11,8 @@
 /** @since 0.1.0 */
 export * as Exec from "./Exec.js"
 /** @since 0.1.0 */
+export * as Image from "./Image.js"
+/** @since 0.1.0 */
 export * as Init from "./Init.js"
 /** @since 0.1.0 */
 export * as Logs from "./Logs.js"
@@ -49,5 +51,6 @@ export * as SandboxHandle from "./SandboxHandle.js"
 /** @since 0.1.0 */
 export * as Secret from "./Secret.js"
 /** @since 0.1.0 */
+export * as Snapshot from "./Snapshot.js"
 export * as Ssh from "./Ssh.js"
 export * as Volume from "./Volume.js"

@@ -31,6 +31,7 @@ import * as MetricsImpl from "./metrics.js"
 import * as MetricsModule from "./metricsCodec.js"
 import * as ModifyImpl from "./modify.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import * as SnapshotImpl from "./snapshot.js"
 import * as SshImpl from "./ssh.js"
 
 export { type SandboxCore, withHandle } from "./sandboxCore.js"
@@ -753,6 +754,12 @@ class HandleImpl implements SandboxHandle {
   }
   modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
     return ModifyImpl.modifyByName(this.native, this.name, patch, options)
+  }
+  snapshot(name: string) {
+    return SnapshotImpl.ofSandbox(this.service, this.name, name)
+  }
+  snapshotTo(path: string) {
+    return SnapshotImpl.ofSandboxTo(this.service, this.name, path)
   }
 }
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "archive.hpp"
 #include "sandbox.hpp"
 #include "volume.hpp"
 
@@ -264,7 +265,7 @@ void check_create_options(const std::string& name, const Json& opts) {
   if (member(opts, "oci_upper_size_mib") && (disk_root || has_bind || !has_image))
     fail("invalid_config", "invalid config: oci_upper_size_mib requires an OCI image");
   if (auto v = member(opts, "volumes")) check_volumes(*v);
-  if (has_snap) fail("snapshot_not_found", "snapshot not found: " + opts.find("snapshot")->as_string());
+  if (has_snap) snapshot_boot_source(opts.find("snapshot")->as_string());  // opened as msb_snapshot_open does
 }
 
 // ------------------------------------------------------------ persisted config
@@ -293,6 +294,7 @@ static Json mount_options(const Json& m) {
 Json persisted_config(const std::string& name, const Json& opts) {
   Json c = Json::object();
   c.set("name", name);
+  Json manifest_digest;
   Json image = Json::object();
   std::string img = member(opts, "image") ? opts.find("image")->as_string()
                     : member(opts, "image_bind") ? opts.find("image_bind")->as_string()
@@ -325,8 +327,20 @@ Json persisted_config(const std::string& name, const Json& opts) {
       o.set("root_disk", rd);
     }
     image.set("Oci", o);
+  } else if (auto sn = member(opts, "snapshot")) {
+    // Booting from a snapshot pins the snapshot's image (snapshot.cpp).
+    SnapshotBoot boot = snapshot_boot_source(sn->as_string());
+    Json o = Json::object();
+    o.set("reference", boot.image_ref);
+    image.set("Oci", o);
+    manifest_digest = Json(boot.manifest_digest);
   }
   c.set("image", image);
+  // The manifest digest an OCI create pins (the real runtime's resolved image; image.cpp).
+  if (manifest_digest.is_null()) {
+    const Json* oci = image.find("Oci");
+    if (oci) manifest_digest = Json(image_pin_digest(oci->find("reference")->as_string()));
+  }
 
   Json res = Json::object();
   uint64_t mem = member(opts, "memory_mib") ? opts.find("memory_mib")->as_uint() : 512;
@@ -468,8 +482,20 @@ Json persisted_config(const std::string& name, const Json& opts) {
   lc.set("max_duration_secs", positive("max_duration_secs"));
   lc.set("idle_timeout_secs", positive("idle_timeout_secs"));
   c.set("lifecycle", lc);
-  c.set("manifest_digest", Json());
+  c.set("manifest_digest", manifest_digest);
   return c;
+}
+
+// The real runtime pins a sandbox to its image manifest (sandbox_rootfs) once its create
+// booted; image remove/prune respect the pin (image.cpp).
+void pin_rootfs(const std::string& name) {
+  StoreLock lock;
+  auto cur = load_record(name);
+  if (!cur) return;
+  const Json* d = cur->find("config") ? cur->find("config")->find("manifest_digest") : nullptr;
+  if (!d || !d->is_string()) return;
+  cur->set("rootfs_pin", *d);
+  save_record(*cur);
 }
 
 // ------------------------------------------------------------ patches
@@ -687,7 +713,9 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
     }
     std::string root = sandbox_root_fs(rec);
     mkdirs(root);
-    if (!rec.find("root"))
+    if (auto sn = member(opts, "snapshot"))
+      snapshot_restore_upper(snapshot_boot_source(sn->as_string()).upper_path, root);
+    else if (!rec.find("root"))
       for (auto d : {"/tmp", "/root", "/home", "/etc", "/var", "/app"}) mkdirs(root + d);
     // A directory volume shows at its guest path: a link from the root folder to the volume.
     if (auto vols = member(opts, "volumes"))
@@ -713,6 +741,7 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
       throw;
     }
     SandboxP obj = boot_and_verify(call, rec, detached);
+    pin_rootfs(name);
     uint64_t h = g_sandboxes.insert(obj);
     return handle_result(h);
     } catch (...) {

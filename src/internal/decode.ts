@@ -1,0 +1,63 @@
+/**
+ * Calls a JSON-shaped export and decodes its result with a decoder compiled once by the
+ * caller (at module level), so no Schema is compiled per call. A result that does not
+ * match is an `Internal` error naming the export.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import * as Errors from "../MicrosandboxError.js"
+import { internal } from "./errors.js"
+import type { NativeArg } from "./ffi/invoker.js"
+import type { CallOptions, NativeLibrary } from "./ffi/native.js"
+
+export type Decoder<A> = (json: string) => Effect.Effect<A, ParseResult.ParseError>
+
+/** A decoder of a JSON text into `schema`'s type, compiled now. */
+export const jsonDecoder = <A, I>(schema: Schema.Schema<A, I>): Decoder<A> => {
+  const decode = Schema.decodeUnknown(Schema.parseJson(schema))
+  return (json) => decode(json)
+}
+
+export const callDecoded = <A>(
+  native: NativeLibrary,
+  name: Parameters<NativeLibrary["call"]>[0],
+  args: ReadonlyArray<NativeArg>,
+  decode: Decoder<A>,
+  options: CallOptions & { readonly operation: string }
+): Effect.Effect<A, MicrosandboxError> =>
+  Effect.flatMap(native.call(name, args, options), (json) =>
+    decode(json).pipe(
+      Effect.mapError((e) =>
+        internal(`unexpected result from ${name}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`, {
+          operation: options.operation,
+          sandbox: options.sandbox
+        })
+      )
+    ))
+
+/** Text that crosses the boundary as a C string: non-empty, no NUL byte. */
+export const checkText = (
+  value: string,
+  what: string,
+  operation: string
+): Effect.Effect<void, Errors.InvalidArgument> =>
+  value.length === 0
+    ? Effect.fail(new Errors.InvalidArgument({ message: `${what} must not be empty`, operation }))
+    : value.includes("\u0000")
+    ? Effect.fail(new Errors.InvalidArgument({ message: `${what} must not contain a NUL byte`, operation }))
+    : Effect.void
+
+/** Whole seconds since the epoch (the runtime's `*_unix` members) as a Date. */
+export const UnixSeconds = Schema.transform(Schema.Number, Schema.DateFromSelf, {
+  strict: true,
+  decode: (s) => new Date(s * 1000),
+  encode: (d) => Math.floor(d.getTime() / 1000)
+})
+
+/** A member renamed from its snake_case wire key. */
+export const wire = <S extends Schema.Schema.All, const K extends string>(schema: S, key: K) =>
+  Schema.propertySignature(schema).pipe(Schema.fromKey(key))

@@ -1,0 +1,200 @@
+/**
+ * The local image cache over the runtime's image exports (runtime-abi.md §5.12): the
+ * documents as Schema classes (decoded straight from the wire, snake_case renamed), and
+ * the operations.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { MicrosandboxService } from "../Microsandbox.js"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import * as Errors from "../MicrosandboxError.js"
+import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
+
+// ------------------------------------------------------------------ documents
+
+const NullableString = Schema.OptionFromNullOr(Schema.String)
+const NullableNumber = Schema.OptionFromNullOr(Schema.Number)
+
+const imageInfoFields = {
+  /** The reference the image is cached under, as loaded or pulled (e.g. `app:1.0`). */
+  reference: Schema.String,
+  /** Content digest of the image manifest (`sha256:…`). */
+  manifestDigest: wire(NullableString, "manifest_digest"),
+  architecture: NullableString,
+  os: NullableString,
+  layerCount: wire(Schema.Number, "layer_count"),
+  /** Total size of the image's layers, bytes. */
+  sizeBytes: wire(NullableNumber, "size_bytes"),
+  /** When the reference entered the cache. */
+  createdAt: wire(Schema.OptionFromNullOr(UnixSeconds), "created_at_unix"),
+  /** When the reference was last loaded, pulled or used. */
+  lastUsedAt: wire(Schema.OptionFromNullOr(UnixSeconds), "last_used_at_unix")
+}
+
+export class ImageInfo extends Schema.Class<ImageInfo>("ImageInfo")(imageInfoFields) {}
+
+export class ImageConfig extends Schema.Class<ImageConfig>("ImageConfig")({
+  /** Digest of the config blob. */
+  digest: Schema.String,
+  env: Schema.Array(Schema.String),
+  cmd: Schema.OptionFromNullOr(Schema.Array(Schema.String)),
+  entrypoint: Schema.OptionFromNullOr(Schema.Array(Schema.String)),
+  workingDir: wire(NullableString, "working_dir"),
+  user: NullableString,
+  labels: Schema.OptionFromNullOr(Schema.Record({ key: Schema.String, value: Schema.String })),
+  stopSignal: wire(NullableString, "stop_signal")
+}) {}
+
+export class ImageLayer extends Schema.Class<ImageLayer>("ImageLayer")({
+  /** Digest of the uncompressed layer tar. */
+  diffId: wire(Schema.String, "diff_id"),
+  /** Digest of the layer blob as stored (compressed or not). */
+  blobDigest: wire(Schema.String, "blob_digest"),
+  mediaType: wire(NullableString, "media_type"),
+  compressedSizeBytes: wire(NullableNumber, "compressed_size_bytes"),
+  /** Size of the layer once materialised for the VM (EROFS). */
+  erofsSizeBytes: wire(NullableNumber, "erofs_size_bytes"),
+  /** 0 for the base layer. */
+  position: Schema.Number
+}) {}
+
+export class ImageDetail extends Schema.Class<ImageDetail>("ImageDetail")({
+  ...imageInfoFields,
+  config: Schema.OptionFromNullOr(ImageConfig),
+  layers: Schema.Array(ImageLayer)
+}) {}
+
+export class PruneReport extends Schema.Class<PruneReport>("PruneReport")({
+  imageRefsRemoved: wire(Schema.Number, "image_refs_removed"),
+  manifestsRemoved: wire(Schema.Number, "manifests_removed"),
+  layersRemoved: wire(Schema.Number, "layers_removed"),
+  fsmetaRemoved: wire(Schema.Number, "fsmeta_removed"),
+  vmdkRemoved: wire(Schema.Number, "vmdk_removed"),
+  /** Bytes freed on disk, when the runtime could measure them. */
+  bytesReclaimed: wire(NullableNumber, "bytes_reclaimed")
+}) {}
+
+export const ArchiveFormat = Schema.Literal("docker", "oci")
+export type ArchiveFormat = typeof ArchiveFormat.Type
+
+const decodeInfo = jsonDecoder(ImageInfo)
+const decodeInfos = jsonDecoder(Schema.Array(ImageInfo))
+const decodeDetail = jsonDecoder(ImageDetail)
+const decodePrune = jsonDecoder(PruneReport)
+const decodeOk = jsonDecoder(Schema.Struct({ ok: Schema.Literal(true) }))
+
+// ------------------------------------------------------------------ operations
+
+export const referenceOf = (image: string | ImageInfo): string =>
+  typeof image === "string" ? image : image.reference
+
+export const get = (
+  svc: MicrosandboxService,
+  reference: string
+): Effect.Effect<ImageInfo, MicrosandboxError> =>
+  checkText(reference, "image reference", "Image.get").pipe(
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_image_get", [reference], decodeInfo, { operation: "Image.get" })
+    ),
+    Effect.withSpan("Image.get", { attributes: { "msb.image.reference": reference } })
+  )
+
+export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError> =>
+  callDecoded(svc.native, "msb_image_list", [], decodeInfos, { operation: "Image.list" }).pipe(
+    Effect.tap((images) => Effect.annotateCurrentSpan("msb.image.count", images.length)),
+    Effect.withSpan("Image.list")
+  )
+
+export const inspect = (
+  svc: MicrosandboxService,
+  reference: string
+): Effect.Effect<ImageDetail, MicrosandboxError> =>
+  checkText(reference, "image reference", "Image.inspect").pipe(
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_image_inspect", [reference], decodeDetail, { operation: "Image.inspect" })
+    ),
+    Effect.withSpan("Image.inspect", { attributes: { "msb.image.reference": reference } })
+  )
+
+export const remove = (
+  svc: MicrosandboxService,
+  reference: string,
+  force: boolean
+): Effect.Effect<void, MicrosandboxError> =>
+  checkText(reference, "image reference", "Image.remove").pipe(
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_image_remove", [reference, force], decodeOk, { operation: "Image.remove" })
+    ),
+    Effect.asVoid,
+    Effect.withSpan("Image.remove", {
+      attributes: { "msb.image.reference": reference, "msb.image.force": force }
+    })
+  )
+
+export const prune = (svc: MicrosandboxService): Effect.Effect<PruneReport, MicrosandboxError> =>
+  callDecoded(svc.native, "msb_image_prune", [], decodePrune, { operation: "Image.prune" }).pipe(
+    Effect.tap((r) =>
+      Effect.annotateCurrentSpan({
+        "msb.image.refs_removed": r.imageRefsRemoved,
+        "msb.image.layers_removed": r.layersRemoved
+      })
+    ),
+    Effect.withSpan("Image.prune")
+  )
+
+export const load = (
+  svc: MicrosandboxService,
+  path: string,
+  tags: ReadonlyArray<string>
+): Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError> =>
+  checkText(path, "archive path", "Image.load").pipe(
+    Effect.zipRight(Effect.forEach(tags, (t) => checkText(t, "tag", "Image.load"), { discard: true })),
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_image_load", [path, JSON.stringify(tags)], decodeInfos, {
+        operation: "Image.load"
+      })
+    ),
+    Effect.tap((images) =>
+      Effect.annotateCurrentSpan({
+        "msb.image.count": images.length,
+        "msb.image.references": images.map((i) => i.reference).join(",")
+      })
+    ),
+    Effect.withSpan("Image.load", {
+      attributes: { "msb.image.path": path, "msb.image.tags": tags.join(",") }
+    })
+  )
+
+export const save = (
+  svc: MicrosandboxService,
+  references: ReadonlyArray<string>,
+  path: string,
+  format: ArchiveFormat
+): Effect.Effect<void, MicrosandboxError> =>
+  Effect.suspend(() =>
+    references.length === 0
+      ? Effect.fail(
+        new Errors.InvalidArgument({
+          message: "at least one image reference is required",
+          operation: "Image.save"
+        })
+      )
+      : Effect.forEach(references, (r) => checkText(r, "image reference", "Image.save"), { discard: true })
+  ).pipe(
+    Effect.zipRight(checkText(path, "output path", "Image.save")),
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_image_save", [JSON.stringify(references), path, format], decodeOk, {
+        operation: "Image.save"
+      })
+    ),
+    Effect.asVoid,
+    Effect.withSpan("Image.save", {
+      attributes: {
+        "msb.image.references": references.join(","),
+        "msb.image.path": path,
+        "msb.image.format": format
+      }
+    })
+  )

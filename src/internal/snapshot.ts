@@ -1,0 +1,338 @@
+/**
+ * Snapshots over the runtime's snapshot exports (runtime-abi.md §5.13): the artefact,
+ * index record and verify report as Schema classes decoded from the wire, and the
+ * operations.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { MicrosandboxService } from "../Microsandbox.js"
+import type { MicrosandboxError } from "../MicrosandboxError.js"
+import * as Errors from "../MicrosandboxError.js"
+import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
+
+// ------------------------------------------------------------------ documents
+
+const NullableString = Schema.OptionFromNullOr(Schema.String)
+const NullableNumber = Schema.OptionFromNullOr(Schema.Number)
+export const SnapshotScope = Schema.Literal("disk", "resumable")
+export type SnapshotScope = typeof SnapshotScope.Type
+
+export class SnapshotArtifact extends Schema.Class<SnapshotArtifact>("SnapshotArtifact")({
+  /** The artefact directory. */
+  path: Schema.String,
+  /** The canonical digest of the artefact's descriptor: the snapshot's identity. */
+  digest: Schema.String,
+  /** Apparent size of the captured upper layer (file state). */
+  sizeBytes: wire(NullableNumber, "size_bytes"),
+  /** The base image the snapshot pins. */
+  imageRef: wire(Schema.String, "image_ref"),
+  imageManifestDigest: wire(Schema.String, "image_manifest_digest"),
+  scope: SnapshotScope,
+  /** `file` or `checkpoint`. */
+  stateKind: wire(Schema.String, "state_kind"),
+  /** `raw` or `qcow2` (file state). */
+  format: NullableString,
+  fstype: NullableString,
+  upperFile: wire(NullableString, "upper_file"),
+  /** `sha256`, `msb-sparse-sha256-v1` or `msb-file-merkle-blake3-v1`, when recorded. */
+  upperIntegrityAlgorithm: wire(NullableString, "upper_integrity_algorithm"),
+  upperIntegrityDigest: wire(NullableString, "upper_integrity_digest"),
+  upperIntegrityRoot: wire(NullableString, "upper_integrity_root"),
+  upperIntegrityLogicalSize: wire(NullableNumber, "upper_integrity_logical_size"),
+  upperIntegrityLeafSize: wire(NullableNumber, "upper_integrity_leaf_size"),
+  checkpointId: wire(NullableString, "checkpoint_id"),
+  checkpointManifestDigest: wire(NullableString, "checkpoint_manifest_digest"),
+  /** The parent snapshot's digest. */
+  parent: NullableString,
+  /** From the descriptor's RFC 3339 `created_at`. */
+  createdAt: wire(Schema.Date, "created_at"),
+  labels: Schema.Record({ key: Schema.String, value: Schema.String }),
+  /** The sandbox it was taken from (informational). */
+  sourceSandbox: wire(NullableString, "source_sandbox")
+}) {}
+
+export class SnapshotRecord extends Schema.Class<SnapshotRecord>("SnapshotRecord")({
+  digest: Schema.String,
+  /** The artefact directory's name, for artefacts addressed by name. */
+  name: NullableString,
+  parentDigest: wire(NullableString, "parent_digest"),
+  imageRef: wire(Schema.String, "image_ref"),
+  scope: SnapshotScope,
+  stateKind: wire(Schema.String, "state_kind"),
+  format: NullableString,
+  fstype: NullableString,
+  checkpointManifestDigest: wire(NullableString, "checkpoint_manifest_digest"),
+  sizeBytes: wire(NullableNumber, "size_bytes"),
+  /** `embedded` for local artefacts. */
+  locality: Schema.String,
+  /** `ready` when the artefact can be used. */
+  availability: Schema.String,
+  migrationState: wire(Schema.String, "migration_state"),
+  migrationErrorCode: wire(NullableString, "migration_error_code"),
+  createdAt: wire(UnixSeconds, "created_at_unix"),
+  /** The artefact directory. */
+  path: Schema.String
+}) {}
+
+export const UpperNotRecorded = Schema.Struct({ kind: Schema.Literal("not_recorded") })
+export const UpperVerified = Schema.Struct({
+  kind: Schema.Literal("verified"),
+  algorithm: Schema.String,
+  digest: Schema.String
+})
+
+export class VerifyReport extends Schema.Class<VerifyReport>("VerifyReport")({
+  digest: Schema.String,
+  path: Schema.String,
+  /** Whether the upper layer's integrity was recorded and, when it was, the digest it verified. */
+  upper: Schema.Union(UpperNotRecorded, UpperVerified)
+}) {}
+
+const decodeArtifact = jsonDecoder(SnapshotArtifact)
+const decodeArtifacts = jsonDecoder(Schema.Array(SnapshotArtifact))
+const decodeRecord = jsonDecoder(SnapshotRecord)
+const decodeRecords = jsonDecoder(Schema.Array(SnapshotRecord))
+const decodeVerify = jsonDecoder(VerifyReport)
+const decodeOk = jsonDecoder(Schema.Struct({ ok: Schema.Literal(true) }))
+const decodeIndexed = jsonDecoder(Schema.Struct({ indexed: Schema.Number }))
+
+// ------------------------------------------------------------------ validation
+
+/** The runtime's rule: a bare identifier (the artefact directory's name). */
+export const checkSnapshotName = (
+  name: string,
+  operation: string
+): Effect.Effect<void, Errors.InvalidConfig> => {
+  const problem = name.length === 0
+    ? "snapshot name must not be empty"
+    : name.includes("\u0000")
+    ? "snapshot name must not contain a NUL byte"
+    : /[/\\:]/.test(name) || name.startsWith(".") || name.startsWith("~")
+    ? `snapshot name must be a bare identifier, not a path: '${name}' (use destination to choose a parent directory)`
+    : undefined
+  return problem === undefined
+    ? Effect.void
+    : Effect.fail(
+      new Errors.InvalidConfig({ message: `invalid config: ${problem}`, operation, field: "name" })
+    )
+}
+
+const checkSource = (source: string, operation: string): Effect.Effect<void, Errors.InvalidConfig> =>
+  source.length === 0 || source.includes("\u0000")
+    ? Effect.fail(
+      new Errors.InvalidConfig({
+        message: "invalid config: snapshot create requires a source sandbox",
+        operation,
+        field: "from"
+      })
+    )
+    : Effect.void
+
+const checkLabels = (labels: Readonly<Record<string, string>>, operation: string) =>
+  Effect.forEach(
+    Object.entries(labels),
+    ([k, v]) =>
+      typeof v !== "string" || k.includes("\u0000") || v.includes("\u0000")
+        ? Effect.fail(
+          new Errors.InvalidConfig({
+            message: `invalid config: label ${JSON.stringify(k)} must be a string without NUL bytes`,
+            operation,
+            field: "labels"
+          })
+        )
+        : Effect.void,
+    { discard: true }
+  )
+
+// ------------------------------------------------------------------ operations
+
+export interface CreateOptions {
+  readonly name: string
+  readonly destination?: string | undefined
+  readonly labels?: Readonly<Record<string, string>> | undefined
+  readonly force?: boolean | undefined
+  readonly recordIntegrity?: boolean | undefined
+  readonly resumable?: boolean | undefined
+}
+
+export const create = (
+  svc: MicrosandboxService,
+  source: string,
+  options: CreateOptions,
+  operation = "Snapshot.create"
+): Effect.Effect<SnapshotArtifact, MicrosandboxError> => {
+  const doc: Record<string, unknown> = { name: options.name }
+  if (options.destination !== undefined) doc.dest_dir = options.destination
+  if (options.labels !== undefined) doc.labels = options.labels
+  if (options.force) doc.force = true
+  if (options.recordIntegrity) doc.record_integrity = true
+  if (options.resumable) doc.resumable = true
+  return checkSource(source, operation).pipe(
+    Effect.zipRight(checkSnapshotName(options.name, operation)),
+    Effect.zipRight(
+      options.destination === undefined
+        ? Effect.void
+        : checkText(options.destination, "destination", operation)
+    ),
+    Effect.zipRight(checkLabels(options.labels ?? {}, operation)),
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_snapshot_create", [source, JSON.stringify(doc)], decodeArtifact, {
+        operation,
+        sandbox: source
+      })
+    ),
+    Effect.tap((a) =>
+      Effect.annotateCurrentSpan({ "msb.snapshot.digest": a.digest, "msb.snapshot.path": a.path })
+    ),
+    Effect.withSpan(operation, {
+      attributes: { "msb.sandbox": source, "msb.snapshot.name": options.name }
+    })
+  )
+}
+
+/** `SandboxHandle.snapshot`: the runtime's by-name snapshot into the default directory. */
+export const ofSandbox = (
+  svc: MicrosandboxService,
+  sandbox: string,
+  name: string
+): Effect.Effect<SnapshotArtifact, MicrosandboxError> =>
+  checkSnapshotName(name, "SandboxHandle.snapshot").pipe(
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_sandbox_handle_snapshot", [sandbox, name], decodeArtifact, {
+        operation: "SandboxHandle.snapshot",
+        sandbox
+      })
+    ),
+    Effect.withSpan("SandboxHandle.snapshot", {
+      attributes: { "msb.sandbox": sandbox, "msb.snapshot.name": name }
+    })
+  )
+
+/** Splits an artefact path into its parent directory and its name. */
+export const splitPath = (path: string): { readonly destination: string; readonly name: string } => {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, "") : path
+  const slash = trimmed.lastIndexOf("/")
+  return slash < 0
+    ? { destination: ".", name: trimmed }
+    : { destination: slash === 0 ? "/" : trimmed.slice(0, slash), name: trimmed.slice(slash + 1) }
+}
+
+export const ofSandboxTo = (
+  svc: MicrosandboxService,
+  sandbox: string,
+  path: string
+): Effect.Effect<SnapshotArtifact, MicrosandboxError> =>
+  checkText(path, "snapshot path", "SandboxHandle.snapshotTo").pipe(
+    Effect.zipRight(Effect.suspend(() => create(svc, sandbox, splitPath(path), "SandboxHandle.snapshotTo")))
+  )
+
+const byText = <A>(
+  svc: MicrosandboxService,
+  operation: string,
+  fn: Parameters<MicrosandboxService["native"]["call"]>[0],
+  what: string,
+  value: string,
+  decode: (json: string) => Effect.Effect<A, import("effect/ParseResult").ParseError>,
+  extra: ReadonlyArray<boolean> = []
+): Effect.Effect<A, MicrosandboxError> =>
+  checkText(value, what, operation).pipe(
+    Effect.zipRight(callDecoded(svc.native, fn, [value, ...extra], decode, { operation })),
+    Effect.withSpan(operation, { attributes: { "msb.snapshot.target": value } })
+  )
+
+export const open = (svc: MicrosandboxService, pathOrName: string) =>
+  byText(svc, "Snapshot.open", "msb_snapshot_open", "snapshot path or name", pathOrName, decodeArtifact)
+
+export const verify = (svc: MicrosandboxService, pathOrName: string) =>
+  byText(svc, "Snapshot.verify", "msb_snapshot_verify", "snapshot path or name", pathOrName, decodeVerify)
+
+export const get = (svc: MicrosandboxService, nameOrDigest: string) =>
+  byText(svc, "Snapshot.get", "msb_snapshot_get", "snapshot name or digest", nameOrDigest, decodeRecord)
+
+export const list = (
+  svc: MicrosandboxService
+): Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxError> =>
+  callDecoded(svc.native, "msb_snapshot_list", [], decodeRecords, { operation: "Snapshot.list" }).pipe(
+    Effect.withSpan("Snapshot.list")
+  )
+
+export const listDir = (svc: MicrosandboxService, dir: string) =>
+  byText(svc, "Snapshot.listDir", "msb_snapshot_list_dir", "directory", dir, decodeArtifacts)
+
+export const remove = (svc: MicrosandboxService, target: string, force: boolean) =>
+  byText(svc, "Snapshot.remove", "msb_snapshot_remove", "snapshot path, name or digest", target, decodeOk, [
+    force
+  ])
+    .pipe(Effect.asVoid)
+
+export const reindex = (svc: MicrosandboxService, dir: string) =>
+  byText(svc, "Snapshot.reindex", "msb_snapshot_reindex", "directory", dir, decodeIndexed).pipe(
+    Effect.map((r) => r.indexed)
+  )
+
+export interface ExportOptions {
+  readonly withParents?: boolean | undefined
+  readonly withImage?: boolean | undefined
+  readonly plainTar?: boolean | undefined
+}
+
+export const exportArchive = (
+  svc: MicrosandboxService,
+  source: string,
+  out: string,
+  options: ExportOptions
+): Effect.Effect<void, MicrosandboxError> =>
+  checkText(source, "snapshot name or path", "Snapshot.exportArchive").pipe(
+    Effect.zipRight(checkText(out, "archive path", "Snapshot.exportArchive")),
+    Effect.zipRight(
+      callDecoded(
+        svc.native,
+        "msb_snapshot_export",
+        [
+          source,
+          out,
+          JSON.stringify({
+            with_parents: options.withParents ?? false,
+            with_image: options.withImage ?? false,
+            plain_tar: options.plainTar ?? false
+          })
+        ],
+        decodeOk,
+        { operation: "Snapshot.exportArchive" }
+      )
+    ),
+    Effect.asVoid,
+    Effect.withSpan("Snapshot.exportArchive", {
+      attributes: {
+        "msb.snapshot.target": source,
+        "msb.snapshot.archive": out,
+        "msb.snapshot.with_parents": options.withParents ?? false,
+        "msb.snapshot.with_image": options.withImage ?? false,
+        "msb.snapshot.plain_tar": options.plainTar ?? false
+      }
+    })
+  )
+
+export const importArchive = (
+  svc: MicrosandboxService,
+  archive: string,
+  destination: string | undefined
+): Effect.Effect<SnapshotRecord, MicrosandboxError> =>
+  checkText(archive, "archive path", "Snapshot.importArchive").pipe(
+    Effect.zipRight(
+      destination === undefined
+        ? Effect.void
+        : checkText(destination, "destination", "Snapshot.importArchive")
+    ),
+    Effect.zipRight(
+      callDecoded(svc.native, "msb_snapshot_import", [archive, destination ?? ""], decodeRecord, {
+        operation: "Snapshot.importArchive"
+      })
+    ),
+    Effect.tap((r) =>
+      Effect.annotateCurrentSpan({ "msb.snapshot.digest": r.digest, "msb.snapshot.path": r.path })
+    ),
+    Effect.withSpan("Snapshot.importArchive", { attributes: { "msb.snapshot.archive": archive } })
+  )
