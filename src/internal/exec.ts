@@ -8,6 +8,7 @@
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -21,11 +22,15 @@ import {
   type ExecOptions,
   type ExecProcess,
   ExecResult,
+  foldExitStatus,
   type Rlimits
 } from "../Exec.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
+import { decodeDocument } from "./ffi/native.js"
+import * as LogsImpl from "./logs.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import { isLive, liveSleep, statusOf } from "./status.js"
 
 /** A running command: its handle and what has been observed of it. */
 export interface Session {
@@ -39,6 +44,10 @@ export interface Session {
   pid: Option.Option<number>
   /** Receives in flight on this handle (the runtime serializes them on a blocking mutex). */
   receiving: number
+  /** The public operation that started it (carried by its errors). */
+  readonly operation: string
+  /** The last signal sent through this library (`signal`, `kill`). */
+  lastSignal: Option.Option<number>
 }
 
 export type Target =
@@ -149,8 +158,8 @@ export const open = (
         ExecHandleJson,
         {
           ...ctx,
-          onOrphan: (json) => {
-            const handle = BigInt(JSON.parse(json).exec_handle)
+          onOrphan: (r) => {
+            const handle = BigInt(r.exec_handle)
             return native.call("msb_exec_kill", [handle], ctx).pipe(
               Effect.ignore,
               Effect.zipRight(native.call("msb_exec_close", [handle], ctx))
@@ -167,7 +176,9 @@ export const open = (
           killOnInterrupt: options.killOnInterrupt ?? true,
           finished: false,
           pid: Option.none(),
-          receiving: 0
+          receiving: 0,
+          operation,
+          lastSignal: Option.none()
         }))
       ),
       (session) => close(session)
@@ -189,53 +200,98 @@ const close = (s: Session): Effect.Effect<void> => {
 const decodeBase64 = (s: string): Uint8Array => Buffer.from(s, "base64")
 const opt = <A>(v: A | null | undefined) => Option.fromNullable(v)
 
-/** One event document of `msb_exec_recv` (runtime-abi.md §5.6.3). */
-interface EventDocument {
-  readonly event: string
-  readonly pid: number
-  readonly data: string
-  readonly code?: number | null
-  readonly error?: {
-    readonly kind?: string
-    readonly errno?: number | null
-    readonly errno_name?: string | null
-    readonly message?: string
-    readonly stage?: string | null
-  }
+const Errno = {
+  errno: Schema.optional(Schema.NullOr(Schema.Int)),
+  errno_name: Schema.optional(Schema.NullOr(Schema.String)),
+  message: Schema.String
 }
 
-/** Parses one event document; `done` when the queue is closed. */
-export const parseEvent = (json: string): ExecEvent | "done" => {
-  const j = JSON.parse(json) as EventDocument
-  switch (j.event) {
-    case "started":
-      return Event.Started({ pid: j.pid })
-    case "stdout":
-      return Event.Stdout({ data: decodeBase64(j.data) })
-    case "stderr":
-      return Event.Stderr({ data: decodeBase64(j.data) })
-    case "stdin_error":
-      return Event.StdinError({
-        errno: opt(j.error?.errno),
-        errnoName: opt(j.error?.errno_name),
-        message: String(j.error?.message ?? "")
-      })
-    case "exited":
-      return Event.Exited({ code: typeof j.code === "number" ? j.code : -1 })
-    case "failed":
-      return Event.Failed({
-        failure: new ExecFailure({
-          kind: String(j.error?.kind ?? "other"),
-          errno: opt(j.error?.errno),
-          errnoName: opt(j.error?.errno_name),
-          message: String(j.error?.message ?? ""),
-          stage: opt(j.error?.stage)
+/** The event documents of `msb_exec_recv` (runtime-abi.md §5.6.3). */
+const EventJson = Schema.Union(
+  Schema.Struct({ event: Schema.Literal("stdout", "stderr"), data: Schema.String }),
+  Schema.Struct({ event: Schema.Literal("started"), pid: Schema.Int }),
+  Schema.Struct({ event: Schema.Literal("exited"), code: Schema.Int }),
+  Schema.Struct({ event: Schema.Literal("stdin_error"), error: Schema.Struct(Errno) }),
+  Schema.Struct({
+    event: Schema.Literal("failed"),
+    // If the runtime could not serialise the failure it sends `{"message"}` only.
+    error: Schema.Struct({
+      ...Errno,
+      kind: Schema.optional(Schema.String),
+      stage: Schema.optional(Schema.NullOr(Schema.String))
+    })
+  }),
+  Schema.Struct({ event: Schema.Literal("done") })
+)
+
+/** Decodes one event document; `done` when the queue is closed. */
+export const parseEvent = (
+  json: string,
+  ctx: { readonly operation: string; readonly sandbox?: string | undefined }
+): Either.Either<ExecEvent | "done", Errors.MalformedResponse> =>
+  Either.map(decodeDocument(EventJson, "msb_exec_recv", json, ctx), (j): ExecEvent | "done" => {
+    switch (j.event) {
+      case "started":
+        return Event.Started({ pid: j.pid })
+      case "stdout":
+        return Event.Stdout({ data: decodeBase64(j.data) })
+      case "stderr":
+        return Event.Stderr({ data: decodeBase64(j.data) })
+      case "stdin_error":
+        return Event.StdinError({
+          errno: opt(j.error.errno),
+          errnoName: opt(j.error.errno_name),
+          message: j.error.message
         })
-      })
-    default:
-      return "done"
-  }
-}
+      case "exited":
+        return Event.Exited({ code: j.code })
+      case "failed":
+        return Event.Failed({
+          failure: new ExecFailure({
+            kind: j.error.kind ?? "other",
+            errno: opt(j.error.errno),
+            errnoName: opt(j.error.errno_name),
+            message: j.error.message,
+            stage: opt(j.error.stage)
+          })
+        })
+      case "done":
+        return "done"
+    }
+  })
+
+/**
+ * The queue closed without an exit: the agent connection dropped (runtime-abi.md §5.6.3),
+ * which happens when the sandbox stops, crashes or is removed under the command. The
+ * status is read until it is terminal (the connection can close a moment before the
+ * runtime records the death), for at most a second of live time.
+ */
+const lost = (s: Session): Effect.Effect<never, Errors.SandboxLost> =>
+  Effect.gen(function*() {
+    const native = s.core.native
+    let status = yield* statusOf(native, s.core.name, "Exec.recv")
+    for (let i = 0; i < 10 && (status === "unknown" || isLive(status)); i++) {
+      yield* liveSleep("100 millis")
+      status = yield* statusOf(native, s.core.name, "Exec.recv")
+    }
+    const system = status === "removed" ? [] : yield* LogsImpl.read(
+      native,
+      { kind: "name", name: s.core.name },
+      { sources: ["system"], tail: 3 },
+      "Exec.recv"
+    ).pipe(
+      Effect.map((entries) => entries.map((e) => e.text.trim()).filter((t) => t.length > 0)),
+      Effect.orElseSucceed((): ReadonlyArray<string> => [])
+    )
+    return yield* new Errors.SandboxLost({
+      message:
+        `${s.label}: the sandbox's agent connection closed before the command exited (sandbox ${status})` +
+        (system.length > 0 ? `; runtime: ${system.join(" | ")}` : ""),
+      operation: s.operation,
+      sandbox: s.core.name,
+      status
+    })
+  })
 
 /** The next event (one native receive), or None at the end. */
 const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> =>
@@ -245,18 +301,22 @@ const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxE
     // mutex (a second receive would block this thread until the first returns).
     const tryQueuedFirst = s.receiving === 0
     s.receiving++
-    return s.core.native.call("msb_exec_recv", [s.handle], {
-      operation: "Exec.recv",
-      sandbox: s.core.name,
-      tryQueuedFirst
-    })
+    const ctx = { operation: s.operation, sandbox: s.core.name }
+    return s.core.native.call("msb_exec_recv", [s.handle], { ...ctx, tryQueuedFirst })
       .pipe(
         Effect.ensuring(Effect.sync(() => s.receiving--)),
-        Effect.map((json) => {
-          const event = parseEvent(json)
-          if (event === "done" || event._tag === "Exited" || event._tag === "Failed") s.finished = true
-          if (event !== "done" && event._tag === "Started") s.pid = Option.some(event.pid)
-          return event === "done" ? Option.none() : Option.some(event)
+        Effect.flatMap((json): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> => {
+          const decoded = parseEvent(json, ctx)
+          if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+          const event = decoded.right
+          if (event === "done") {
+            if (s.finished) return Effect.succeedNone
+            s.finished = true
+            return lost(s)
+          }
+          if (event._tag === "Exited" || event._tag === "Failed") s.finished = true
+          else if (event._tag === "Started") s.pid = Option.some(event.pid)
+          return Effect.succeed(Option.some(event))
         })
       )
   })
@@ -384,7 +444,12 @@ export const collectEvents = <E>(
     })
   })
 
-/** A collected command, with its timeout (the command is killed and the call fails `ExecTimeout`). */
+/**
+ * A collected command, with its timeout (the command is killed and the call fails
+ * `ExecTimeout`). The runtime's streaming exec ignores `timeout_secs` (runtime-abi.md
+ * §5.6.1), so the timeout is kept here, on the live clock: a TestClock given to the
+ * caller's fiber does not hold it back.
+ */
 export const collect = <E>(
   core: SandboxCore,
   operation: string,
@@ -394,15 +459,20 @@ export const collect = <E>(
   const run = collectEvents(core, operation, target, stream(core, operation, target, options))
   if (options.timeout === undefined) return run
   const timeout = Duration.decode(options.timeout)
-  return Effect.timeoutFail(run, {
-    duration: timeout,
-    onTimeout: () =>
-      new Errors.ExecTimeout({
-        message: `exec timed out after ${Duration.format(timeout)}`,
-        operation,
-        sandbox: core.name
-      })
-  })
+  const expired = liveSleep(timeout).pipe(
+    Effect.zipRight(
+      Effect.fail(
+        new Errors.ExecTimeout({
+          message: `exec timed out after ${Duration.format(timeout)}`,
+          operation,
+          sandbox: core.name
+        })
+      )
+    )
+  )
+  // The first to finish wins; the other is interrupted (a command still running is
+  // killed as its session is released).
+  return Effect.raceFirst(run, expired)
 }
 
 export const spawn = (
@@ -424,12 +494,19 @@ export const spawn = (
           Sink.foldSink({ onFailure: Sink.fail, onSuccess: () => Sink.fromEffect(closeStdin(s)) })
         ),
         closeStdin: closeStdin(s),
-        signal: (signal) => native.call("msb_exec_signal", [s.handle, signal], ctx).pipe(Effect.asVoid),
-        kill: native.call("msb_exec_kill", [s.handle], ctx).pipe(Effect.asVoid),
+        signal: (signal) =>
+          native.call("msb_exec_signal", [s.handle, signal], ctx).pipe(
+            Effect.tap(Effect.sync(() => (s.lastSignal = Option.some(signal)))),
+            Effect.asVoid
+          ),
+        kill: native.call("msb_exec_kill", [s.handle], ctx).pipe(
+          Effect.tap(Effect.sync(() => (s.lastSignal = Option.some(9)))),
+          Effect.asVoid
+        ),
         resize: (rows, cols) =>
           native.call("msb_exec_resize", [s.handle, rows, cols], ctx).pipe(Effect.asVoid),
         id: native.callDecode("msb_exec_id", [s.handle], IdJson, ctx).pipe(Effect.map((r) => r.id)),
-        wait: Stream.runFold(ev, -1, (code, e) => (e._tag === "Exited" ? e.code : code)),
+        wait: foldExitStatus(ev, () => s.lastSignal),
         collect: collectEvents(core, operation, target, ev)
       }
     }

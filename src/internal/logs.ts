@@ -4,13 +4,14 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { LogEntry, type LogOptions, type LogSource, type LogStreamOptions } from "../Logs.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
-import type { NativeLibrary } from "./ffi/native.js"
+import { decodeDocument, type NativeLibrary } from "./ffi/native.js"
 
 const EntryJson = Schema.Struct({
   source: Schema.Literal("stdout", "stderr", "output", "system"),
@@ -22,6 +23,8 @@ const EntryJson = Schema.Struct({
 type EntryJson = typeof EntryJson.Type
 const EntriesJson = Schema.Array(EntryJson)
 const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
+/** An item of `msb_log_recv`: an entry, or the sticky end. */
+const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
 const toEntry = (j: EntryJson) =>
   new LogEntry({
@@ -94,7 +97,7 @@ const openOnce = (
     Effect.gen(function*() {
       const ctx = { operation, sandbox: target.name }
       const json = streamOptions(options, cursor)
-      const onOrphan = (j: string) => native.call("msb_log_close", [BigInt(JSON.parse(j).stream_handle)])
+      const onOrphan = (r: typeof StreamJson.Type) => native.call("msb_log_close", [BigInt(r.stream_handle)])
       const opened = target.kind === "handle"
         ? Effect.flatMap(target.handle, (h) =>
           native.callDecode("msb_sandbox_log_stream", [h, json], StreamJson, { ...ctx, onOrphan }))
@@ -116,7 +119,9 @@ const openOnce = (
             : native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
               Effect.mapError(Option.some),
               Effect.flatMap((text) => {
-                const j = JSON.parse(text) as EntryJson | { done: true }
+                const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
+                if (Either.isLeft(decoded)) return Effect.fail(Option.some(decoded.left))
+                const j = decoded.right
                 if ("done" in j) {
                   done = true
                   return Effect.fail(Option.none())

@@ -4,6 +4,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Exec from "../../src/Exec.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -126,18 +127,24 @@ describe("exec", () => {
         expect(r.stdout).toBe("")
       }))
 
-    it.scoped("signal and kill a running command; it exits with -1", () =>
+    it.scoped("signal and kill a running command: wait tells the signal it was sent", () =>
       Effect.gen(function*() {
         const sb = yield* box
         const term = yield* sb.spawn("sleep", ["30"])
         const first = yield* Stream.take(term.events, 1).pipe(Stream.runCollect)
         const pid = pidOf(Chunk.toReadonlyArray(first))
         yield* term.signal(15)
-        expect(yield* term.wait).toBe(-1)
+        expect(yield* term.wait).toEqual(Exec.ExitStatus.Signaled({ signal: Option.some(15) }))
         expect(alive(pid)).toBe(false)
         const killed = yield* sb.spawn("sleep", ["30"])
         yield* killed.kill
-        expect(yield* killed.wait).toBe(-1)
+        expect(yield* killed.wait).toEqual(Exec.ExitStatus.Signaled({ signal: Option.some(9) }))
+        // A signal death this process did not cause is a signal too, of unknown number.
+        const other = yield* sb.spawn("sh", ["-c", "kill -9 $$"])
+        expect(yield* other.wait).toEqual(Exec.ExitStatus.Signaled({ signal: Option.none() }))
+        expect(yield* (yield* sb.spawn("sh", ["-c", "exit 3"])).wait).toEqual(
+          Exec.ExitStatus.Exited({ code: 3 })
+        )
         const id = yield* (yield* sb.spawn("true")).id
         expect(id).toMatch(/^\d+$/)
       }))
@@ -219,7 +226,11 @@ describe("exec", () => {
         expect(Chunk.toReadonlyArray(lines)).toEqual(["x", "z"])
         const errLines = yield* sb.shellStream("echo y >&2").pipe(Exec.stderrLines, Stream.runCollect)
         expect(Chunk.toReadonlyArray(errLines)).toEqual(["y"])
-        expect(yield* Exec.exitCode(sb.execStream("sh", ["-c", "exit 9"]))).toBe(9)
+        expect(yield* Exec.exitCode(sb.execStream("sh", ["-c", "exit 9"]))).toEqual(
+          Exec.ExitStatus.Exited({ code: 9 })
+        )
+        const notStarted = yield* Exec.exitCode(sb.execStream("/no/such/program"))
+        expect(notStarted._tag).toBe("NotStarted")
       }))
 
     it.scoped("a command that cannot start is ExecFailed (or a Failed event when streamed)", () =>
