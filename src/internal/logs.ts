@@ -12,6 +12,7 @@ import { LogEntry, type LogOptions, type LogSource, type LogStreamOptions } from
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { decodeDocument, type NativeLibrary } from "./ffi/native.js"
+import { untilStopped } from "./status.js"
 
 const EntryJson = Schema.Struct({
   source: Schema.Literal("stdout", "stderr", "output", "system"),
@@ -84,14 +85,20 @@ const streamOptions = (o: LogStreamOptions, cursor: Option.Option<string>) => {
   return JSON.stringify(doc)
 }
 
-/** One native log stream, from a cursor (or the options' start); the handle is closed with the Stream. */
+/**
+ * One native log stream, from a cursor (or the options' start); the handle is closed with
+ * the Stream. With `onStop`, each receive races a status check every 100 ms of live time:
+ * once the sandbox is stopped, crashed or removed the stream ends and `onStop` is told
+ * the status.
+ */
 const openOnce = (
   native: NativeLibrary,
   target: LogTarget,
   options: LogStreamOptions,
   cursor: Option.Option<string>,
   operation: string,
-  delivered: (entry: LogEntry) => void
+  delivered: (entry: LogEntry) => void,
+  onStop?: (status: string) => void
 ): Stream.Stream<LogEntry, MicrosandboxError> =>
   Stream.unwrapScoped(
     Effect.gen(function*() {
@@ -112,27 +119,38 @@ const openOnce = (
         (h) => native.call("msb_log_close", [h], ctx).pipe(Effect.ignore)
       )
       let done = false
-      return Stream.repeatEffectOption(
-        Effect.suspend(() =>
-          done
-            ? Effect.fail(Option.none())
-            : native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
-              Effect.mapError(Option.some),
-              Effect.flatMap((text) => {
-                const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
-                if (Either.isLeft(decoded)) return Effect.fail(Option.some(decoded.left))
-                const j = decoded.right
-                if ("done" in j) {
-                  done = true
-                  return Effect.fail(Option.none())
-                }
-                const entry = toEntry(j)
-                delivered(entry)
-                return Effect.succeed(entry)
-              })
-            )
+      const received: Effect.Effect<LogEntry, Option.Option<MicrosandboxError>> = native.call(
+        "msb_log_recv",
+        [handle],
+        { ...ctx, tryQueuedFirst: true }
+      ).pipe(
+        Effect.mapError(Option.some),
+        Effect.flatMap((text) => {
+          const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
+          if (Either.isLeft(decoded)) return Effect.fail(Option.some(decoded.left))
+          const j = decoded.right
+          if ("done" in j) {
+            done = true
+            return Effect.fail(Option.none())
+          }
+          const entry = toEntry(j)
+          delivered(entry)
+          return Effect.succeed(entry)
+        })
+      )
+      const next = onStop === undefined ? received : Effect.raceFirst(
+        received,
+        untilStopped(native, target.name, operation).pipe(
+          Effect.flatMap((status) =>
+            Effect.suspend(() => {
+              done = true
+              onStop(status)
+              return Effect.fail(Option.none())
+            })
+          )
         )
       )
+      return Stream.repeatEffectOption(Effect.suspend(() => done ? Effect.fail(Option.none()) : next))
     })
   )
 
@@ -159,11 +177,25 @@ export const stream = (
   return Stream.suspend(() => {
     let last = Option.fromNullable(options.afterCursor)
     let failuresInARow = 0
+    let stoppedWith: Option.Option<string> = Option.none()
+    const delivered = (entry: LogEntry) => {
+      last = Option.some(entry.cursor)
+      failuresInARow = 0
+    }
+    // After the stop, what was written up to it (and not delivered yet) is read to its
+    // end by a stream that does not follow, from the last delivered entry.
+    const rest = Stream.suspend(() =>
+      Option.isSome(stoppedWith) && stoppedWith.value !== "removed"
+        ? openOnce(native, target, { ...options, follow: false }, last, operation, delivered)
+        : Stream.empty
+    )
+    const onStop = options.follow === "untilStopped"
+      ? (status: string) => {
+        stoppedWith = Option.some(status)
+      }
+      : undefined
     const from = (): Stream.Stream<LogEntry, MicrosandboxError> =>
-      openOnce(native, target, options, last, operation, (entry) => {
-        last = Option.some(entry.cursor)
-        failuresInARow = 0
-      }).pipe(
+      openOnce(native, target, options, last, operation, delivered, onStop).pipe(
         Stream.catchAll((error) => {
           // Errors before anything was opened (bad options, unknown sandbox) are not resumable.
           const resumable = error._tag !== "InvalidArgument" && error._tag !== "InvalidConfig" &&
@@ -177,6 +209,6 @@ export const stream = (
           ).pipe(Stream.drain, Stream.concat(Stream.suspend(from)))
         })
       )
-    return from()
+    return onStop === undefined ? from() : Stream.concat(from(), rest)
   })
 }
