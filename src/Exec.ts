@@ -93,8 +93,8 @@ export type ExitStatus = Data.TaggedEnum<{
 /** Constructors and matchers of `ExitStatus`. @since 0.1.0 */
 export const ExitStatus = Data.taggedEnum<ExitStatus>()
 
-/** The status of an `Exited` event's code (`-1` is a signal death). @internal */
-export const exitStatusOfCode = (code: number, signal: Option.Option<number>): ExitStatus =>
+/** The status of an `Exited` event's code (`-1` is a signal death). */
+const exitStatusOfCode = (code: number, signal: Option.Option<number>): ExitStatus =>
   code === -1 ? ExitStatus.Signaled({ signal }) : ExitStatus.Exited({ code })
 
 const noExit = ExitStatus.Lost({ status: "unknown", message: "the events ended without an exit" })
