@@ -28,6 +28,7 @@ import {
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { decodeDocument } from "./ffi/native.js"
+import { signatureByName } from "./ffi/signatures.js"
 import * as LogsImpl from "./logs.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { isLive, liveSleep, statusOf } from "./status.js"
@@ -48,6 +49,8 @@ export interface Session {
   readonly operation: string
   /** The last signal sent through this library (`signal`, `kill`). */
   lastSignal: Option.Option<number>
+  /** What the next receive yields instead (an end or failure met while draining a batch). */
+  deferred: Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> | undefined
 }
 
 export type Target =
@@ -178,7 +181,8 @@ export const open = (
           pid: Option.none(),
           receiving: 0,
           operation,
-          lastSignal: Option.none()
+          lastSignal: Option.none(),
+          deferred: undefined
         }))
       ),
       (session) => close(session)
@@ -224,8 +228,41 @@ const EventJson = Schema.Union(
   Schema.Struct({ event: Schema.Literal("done") })
 )
 
+const STDOUT_PREFIX = `{"event":"stdout","data":"`
+const STDERR_PREFIX = `{"event":"stderr","data":"`
+const PREFIX_LENGTH = STDOUT_PREFIX.length
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * The output events in the exact form both runtimes write them
+ * (`{"event":"stdout","data":"<base64>"}`), checked and decoded without building a JSON
+ * object; anything else (another order, spacing, escapes) takes the Schema path.
+ */
+const outputEvent = (json: string): ExecEvent | undefined => {
+  if (json.length < PREFIX_LENGTH + 2 || !json.endsWith(`"}`)) return undefined
+  const tag = json.startsWith(STDOUT_PREFIX)
+    ? "Stdout"
+    : json.startsWith(STDERR_PREFIX)
+    ? "Stderr"
+    : undefined
+  if (tag === undefined) return undefined
+  const data = json.slice(PREFIX_LENGTH, -2)
+  if (!BASE64.test(data)) return undefined
+  return tag === "Stdout"
+    ? Event.Stdout({ data: decodeBase64(data) })
+    : Event.Stderr({ data: decodeBase64(data) })
+}
+
 /** Decodes one event document; `done` when the queue is closed. */
 export const parseEvent = (
+  json: string,
+  ctx: { readonly operation: string; readonly sandbox?: string | undefined }
+): Either.Either<ExecEvent | "done", Errors.MalformedResponse> => {
+  const output = outputEvent(json)
+  return output !== undefined ? Either.right(output) : parseDocument(json, ctx)
+}
+
+const parseDocument = (
   json: string,
   ctx: { readonly operation: string; readonly sandbox?: string | undefined }
 ): Either.Either<ExecEvent | "done", Errors.MalformedResponse> =>
@@ -293,9 +330,32 @@ const lost = (s: Session): Effect.Effect<never, Errors.SandboxLost> =>
     })
   })
 
+/** Applies one decoded document to the session: the event, `None` at the end, or a failure. */
+const settle = (
+  s: Session,
+  decoded: Either.Either<ExecEvent | "done", Errors.MalformedResponse>
+): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> => {
+  // A malformed document fails the stream; the command (still running) is killed as
+  // the session is released.
+  if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+  const event = decoded.right
+  if (event === "done") {
+    s.finished = true
+    return lost(s)
+  }
+  if (event._tag === "Exited" || event._tag === "Failed") s.finished = true
+  else if (event._tag === "Started") s.pid = Option.some(event.pid)
+  return Effect.succeed(Option.some(event))
+}
+
 /** The next event (one native receive), or None at the end. */
 const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> =>
   Effect.suspend(() => {
+    if (s.deferred !== undefined) {
+      const deferred = s.deferred
+      s.deferred = undefined
+      return deferred
+    }
     if (s.finished) return Effect.succeedNone
     // Take a queued event on this thread only when no other receive holds the handle's
     // mutex (a second receive would block this thread until the first returns).
@@ -305,30 +365,64 @@ const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxE
     return s.core.native.call("msb_exec_recv", [s.handle], { ...ctx, tryQueuedFirst })
       .pipe(
         Effect.ensuring(Effect.sync(() => s.receiving--)),
-        Effect.flatMap((json): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> => {
-          const decoded = parseEvent(json, ctx)
-          if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-          const event = decoded.right
-          if (event === "done") {
-            if (s.finished) return Effect.succeedNone
-            s.finished = true
-            return lost(s)
-          }
-          if (event._tag === "Exited" || event._tag === "Failed") s.finished = true
-          else if (event._tag === "Started") s.pid = Option.some(event.pid)
-          return Effect.succeed(Option.some(event))
-        })
+        Effect.flatMap((json) => settle(s, parseEvent(json, ctx)))
       )
   })
 
-/** The session's events, pulled one native receive at a time. */
-export const events = (s: Session): Stream.Stream<ExecEvent, MicrosandboxError> =>
-  Stream.repeatEffectOption(
-    recv(s).pipe(
-      Effect.mapError(Option.some),
-      Effect.flatMap((o) => (Option.isSome(o) ? Effect.succeed(o.value) : Effect.fail(Option.none())))
+/** Events per pull at most when a pull also takes what is already queued. */
+const BATCH = 64
+
+/**
+ * After a receive, the events already queued, taken on this thread without waiting
+ * (each with a pre-triggered cancel id: the runtime hands over a queued item or answers
+ * `cancelled`, losing nothing). Stops at the first empty answer, at the end of the
+ * session, or at `BATCH`; an end or a failure met here is kept for the next pull, after
+ * the events before it.
+ */
+const drainQueued = (s: Session, into: Array<ExecEvent>): void => {
+  const spec = signatureByName.get("msb_exec_recv")!
+  const ctx = { operation: s.operation, sandbox: s.core.name }
+  while (into.length < BATCH && !s.finished && s.receiving === 0 && s.deferred === undefined) {
+    const outcome = s.core.native.executor.tryNow(spec, [s.handle], spec.buffer)
+    // Nothing queued, or an error the next (ordinary) receive reports.
+    if (outcome === null || outcome.t !== "ok") return
+    const decoded = parseEvent(outcome.json, ctx)
+    if (Either.isRight(decoded) && decoded.right !== "done") {
+      const event = decoded.right
+      if (event._tag === "Exited" || event._tag === "Failed") s.finished = true
+      else if (event._tag === "Started") s.pid = Option.some(event.pid)
+      into.push(event)
+    } else {
+      s.deferred = settle(s, decoded)
+    }
+  }
+}
+
+/**
+ * The session's events. `batched`: a pull takes every event already queued (up to 64)
+ * as one chunk — for a session owned by this one stream, where events a consumer drops
+ * (`Stream.take`) go with the session. Otherwise (a shared session such as `spawn`'s)
+ * one native receive per event pulled, so nothing received is lost between consumers.
+ */
+export const events = (s: Session, batched = false): Stream.Stream<ExecEvent, MicrosandboxError> =>
+  batched
+    ? Stream.repeatEffectChunkOption(
+      recv(s).pipe(
+        Effect.mapError(Option.some),
+        Effect.flatMap((o) => {
+          if (Option.isNone(o)) return Effect.fail(Option.none())
+          const batch = [o.value]
+          drainQueued(s, batch)
+          return Effect.succeed(Chunk.unsafeFromArray(batch))
+        })
+      )
     )
-  )
+    : Stream.repeatEffectOption(
+      recv(s).pipe(
+        Effect.mapError(Option.some),
+        Effect.flatMap((o) => (Option.isSome(o) ? Effect.succeed(o.value) : Effect.fail(Option.none())))
+      )
+    )
 
 const STDIN_PIECE = 256 * 1024
 
@@ -366,11 +460,12 @@ const stdinFeed = <E>(
 /** Events of a session, with its stdin fed in the background while they flow. */
 export const eventsWithStdin = <E>(
   s: Session,
-  options: ExecOptions<E>
+  options: ExecOptions<E>,
+  batched = false
 ): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
   options.stdin === undefined
-    ? events(s)
-    : events(s).pipe(Stream.drainFork(Stream.fromEffect(stdinFeed(s, options.stdin))))
+    ? events(s, batched)
+    : events(s, batched).pipe(Stream.drainFork(Stream.fromEffect(stdinFeed(s, options.stdin))))
 
 /** A streamed command. */
 export const stream = <E>(
@@ -381,7 +476,7 @@ export const stream = <E>(
 ): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
   Stream.unwrapScoped(
     Effect.map(open(core, operation, target, options, options.stdin !== undefined), (s) =>
-      eventsWithStdin(s, options))
+      eventsWithStdin(s, options, true))
   )
 
 const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => Buffer.concat(Chunk.toReadonlyArray(chunks))

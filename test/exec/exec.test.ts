@@ -6,6 +6,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { existsSync } from "node:fs"
 import * as Exec from "../../src/Exec.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
@@ -182,17 +183,45 @@ describe("exec", () => {
         process.kill(keptPid, "SIGKILL")
       }))
 
-    it.scoped("the stream is pulled: exactly one event received from the runtime per event taken", () =>
+    it.scoped("a spawned process's events: one receive per event taken, the rest stays queued", () =>
       Effect.gen(function*() {
         const sb = yield* box
+        const proc = yield* sb.spawn("sh", ["-c", "yes | head -n 100000"])
         const before = Double.counters().succeeded.msb_exec_recv ?? 0
-        yield* sb.shellStream("yes | head -n 100000").pipe(Stream.take(5), Stream.runDrain)
+        yield* proc.events.pipe(Stream.take(5), Stream.runDrain)
         expect((Double.counters().succeeded.msb_exec_recv ?? 0) - before).toBe(5)
         // What was not pulled is still queued: a process's events resume where they stopped.
-        const proc = yield* sb.spawn("sh", ["-c", "seq 1 3"])
-        const head = yield* proc.events.pipe(Stream.take(1), Stream.runCollect)
+        const three = yield* sb.spawn("sh", ["-c", "seq 1 3"])
+        const head = yield* three.events.pipe(Stream.take(1), Stream.runCollect)
         expect(Chunk.toReadonlyArray(head).map((e) => e._tag)).toEqual(["Started"])
-        expect((yield* proc.collect).stdout).toBe("1\n2\n3\n")
+        expect((yield* three.collect).stdout).toBe("1\n2\n3\n")
+      }))
+
+    it.scoped("an owned stream takes every event already queued in one pull, in order", () =>
+      Effect.gen(function*() {
+        const sb = yield* box
+        const marker = `${Double.rootfs("exec-box")}/queued-marker`
+        const pull = yield* Stream.toPull(
+          sb.shellStream("seq 1 20000; touch queued-marker; exec sleep 30", { cwd: "/" }).pipe(Stream.chunks)
+        )
+        const sizes: Array<number> = []
+        const tags: Array<string> = []
+        let out = ""
+        const take = (chunks: Chunk.Chunk<Chunk.Chunk<Exec.ExecEvent>>) => {
+          for (const chunk of chunks) {
+            sizes.push(Chunk.size(chunk))
+            for (const e of chunk) {
+              tags.push(e._tag)
+              if (e._tag === "Stdout") out += new TextDecoder().decode(e.data)
+            }
+          }
+        }
+        take(yield* pull)
+        yield* Double.eventually(() => existsSync(marker))
+        while (out.length < 108894) take(yield* pull)
+        expect(tags[0]).toBe("Started")
+        expect(out).toBe(Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join(""))
+        expect(Math.max(...sizes)).toBeGreaterThan(1)
       }))
 
     it.scoped("64 concurrent execs in one sandbox", () =>
