@@ -49,6 +49,8 @@ export interface Session {
   readonly operation: string
   /** The last signal sent through this library (`signal`, `kill`). */
   lastSignal: Option.Option<number>
+  /** Events received ahead of the consumer (a shared session's queued events), in order. */
+  buffered: Array<ExecEvent>
   /** What the next receive yields instead (an end or failure met while draining a batch). */
   deferred: Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> | undefined
 }
@@ -182,6 +184,7 @@ export const open = (
           receiving: 0,
           operation,
           lastSignal: Option.none(),
+          buffered: [],
           deferred: undefined
         }))
       ),
@@ -402,26 +405,42 @@ const drainQueued = (s: Session, into: Array<ExecEvent>): void => {
  * The session's events. `batched`: a pull takes every event already queued (up to 64)
  * as one chunk — for a session owned by this one stream, where events a consumer drops
  * (`Stream.take`) go with the session. Otherwise (a shared session such as `spawn`'s)
- * one native receive per event pulled, so nothing received is lost between consumers.
+ * a pull emits one event: the queued events taken with it wait in the session's own
+ * buffer for the next pull (of this stream or another over the same session), so
+ * nothing received is lost between consumers.
  */
 export const events = (s: Session, batched = false): Stream.Stream<ExecEvent, MicrosandboxError> =>
   batched
     ? Stream.repeatEffectChunkOption(
-      recv(s).pipe(
-        Effect.mapError(Option.some),
-        Effect.flatMap((o) => {
-          if (Option.isNone(o)) return Effect.fail(Option.none())
-          const batch = [o.value]
-          drainQueued(s, batch)
-          return Effect.succeed(Chunk.unsafeFromArray(batch))
-        })
-      )
+      Effect.suspend(() => {
+        if (s.buffered.length > 0) {
+          const all = s.buffered
+          s.buffered = []
+          return Effect.succeed(Chunk.unsafeFromArray(all))
+        }
+        return recv(s).pipe(
+          Effect.mapError(Option.some),
+          Effect.flatMap((o) => {
+            if (Option.isNone(o)) return Effect.fail(Option.none())
+            const batch = [o.value]
+            drainQueued(s, batch)
+            return Effect.succeed(Chunk.unsafeFromArray(batch))
+          })
+        )
+      })
     )
     : Stream.repeatEffectOption(
-      recv(s).pipe(
-        Effect.mapError(Option.some),
-        Effect.flatMap((o) => (Option.isSome(o) ? Effect.succeed(o.value) : Effect.fail(Option.none())))
-      )
+      Effect.suspend(() => {
+        if (s.buffered.length > 0) return Effect.succeed(s.buffered.shift()!)
+        return recv(s).pipe(
+          Effect.mapError(Option.some),
+          Effect.flatMap((o) => {
+            if (Option.isNone(o)) return Effect.fail(Option.none())
+            drainQueued(s, s.buffered)
+            return Effect.succeed(o.value)
+          })
+        )
+      })
     )
 
 const STDIN_PIECE = 256 * 1024
@@ -479,7 +498,7 @@ export const stream = <E>(
       eventsWithStdin(s, options, true))
   )
 
-const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => Buffer.concat(Chunk.toReadonlyArray(chunks))
+const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => Buffer.concat(chunks)
 
 /** Drains events into a result; a `Failed` event is `ExecFailed`. */
 export const collectEvents = <E>(
@@ -489,29 +508,31 @@ export const collectEvents = <E>(
   events: Stream.Stream<ExecEvent, E>
 ): Effect.Effect<ExecResult, E | Errors.ExecFailed | Errors.Internal> =>
   Effect.gen(function*() {
-    const acc = yield* Stream.runFold(
-      events,
-      {
-        out: Chunk.empty<Uint8Array>(),
-        err: Chunk.empty<Uint8Array>(),
-        code: Option.none<number>(),
-        failure: Option.none<ExecFailure>()
-      },
-      (a, e) => {
-        switch (e._tag) {
-          case "Stdout":
-            return { ...a, out: Chunk.append(a.out, e.data) }
-          case "Stderr":
-            return { ...a, err: Chunk.append(a.err, e.data) }
-          case "Exited":
-            return { ...a, code: Option.some(e.code) }
-          case "Failed":
-            return { ...a, failure: Option.some(e.failure) }
-          default:
-            return a
+    const acc = {
+      out: [] as Array<Uint8Array>,
+      err: [] as Array<Uint8Array>,
+      code: Option.none<number>(),
+      failure: Option.none<ExecFailure>()
+    }
+    yield* Stream.runForEachChunk(events, (chunk) =>
+      Effect.sync(() => {
+        for (const e of chunk) {
+          switch (e._tag) {
+            case "Stdout":
+              acc.out.push(e.data)
+              break
+            case "Stderr":
+              acc.err.push(e.data)
+              break
+            case "Exited":
+              acc.code = Option.some(e.code)
+              break
+            case "Failed":
+              acc.failure = Option.some(e.failure)
+              break
+          }
         }
-      }
-    )
+      }))
     const command = target.command ?? "<default command>"
     if (Option.isSome(acc.failure)) {
       const f = acc.failure.value
