@@ -104,3 +104,26 @@ if (!only || only === "exec") {
     }x slower than with child_process`
   )
 }
+
+if (!only || only === "streams") {
+  console.log(
+    "\n# exec streams against a raw synchronous koffi loop (same process; min/median of 5 rounds)\n"
+  )
+  const rows = runScenario("streams.ts", {})
+  table(rows.filter((r) => r.table === "prefilled"), [
+    "how",
+    "usPerEventMin",
+    "usPerEventMedian",
+    "vsRawMedian"
+  ])
+  console.log("")
+  table(rows.filter((r) => r.table === "end-to-end" && r.msMedian !== undefined), [
+    "how",
+    "megabytes",
+    "msMin",
+    "msMedian",
+    "speedVsRaw"
+  ])
+  const ratio = rows.find((r) => r.how === "exec vs execStream")?.ratio
+  console.log(`\ncollected exec vs execStream (speed): ${Number(ratio).toFixed(2)}x`)
+}
