@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -11,7 +12,9 @@ import * as Stream from "effect/Stream"
 import { LogEntry, type LogOptions, type LogSource, type LogStreamOptions } from "../Logs.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
+import { fromDocument, parseErrorDocument } from "./errors.js"
 import { decodeDocument, type NativeLibrary } from "./ffi/native.js"
+import { signatureByName } from "./ffi/signatures.js"
 import { untilStopped } from "./status.js"
 
 const EntryJson = Schema.Struct({
@@ -24,6 +27,8 @@ const EntryJson = Schema.Struct({
 type EntryJson = typeof EntryJson.Type
 const EntriesJson = Schema.Array(EntryJson)
 const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
+/** Entries per pull at most (what is already queued is taken with the first). */
+const BATCH = 64
 /** An item of `msb_log_recv`: an entry, or the sticky end. */
 const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
@@ -119,24 +124,56 @@ const openOnce = (
         (h) => native.call("msb_log_close", [h], ctx).pipe(Effect.ignore)
       )
       let done = false
-      const received: Effect.Effect<LogEntry, Option.Option<MicrosandboxError>> = native.call(
-        "msb_log_recv",
-        [handle],
-        { ...ctx, tryQueuedFirst: true }
-      ).pipe(
-        Effect.mapError(Option.some),
-        Effect.flatMap((text) => {
-          const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
-          if (Either.isLeft(decoded)) return Effect.fail(Option.some(decoded.left))
-          const j = decoded.right
-          if ("done" in j) {
-            done = true
-            return Effect.fail(Option.none())
+      // A failure met while taking queued entries, reported by the next pull.
+      let pending: MicrosandboxError | undefined
+      /** One document: an entry, `None` at the end, or a failure. */
+      const settle = (text: string): Either.Either<Option.Option<LogEntry>, MicrosandboxError> => {
+        const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
+        if (Either.isLeft(decoded)) return Either.left(decoded.left)
+        const j = decoded.right
+        if ("done" in j) {
+          done = true
+          return Either.right(Option.none())
+        }
+        return Either.right(Option.some(toEntry(j)))
+      }
+      // After a receive, the entries already queued (the runtime queues up to 16), taken
+      // on this thread without waiting; a pre-triggered cancel id loses nothing.
+      const recvSpec = signatureByName.get("msb_log_recv")!
+      const drainQueued = (into: Array<LogEntry>) => {
+        while (into.length < BATCH && !done && pending === undefined) {
+          const outcome = native.executor.tryNow(recvSpec, [handle], recvSpec.buffer)
+          if (outcome === null || outcome.t === "fault") return
+          if (outcome.t === "err") {
+            // An error item ends the stream (after the entries before it).
+            const doc = parseErrorDocument(outcome.text)
+            if (doc.kind !== "cancelled") pending = fromDocument(doc, ctx)
+            return
           }
-          const entry = toEntry(j)
-          delivered(entry)
-          return Effect.succeed(entry)
-        })
+          const r = settle(outcome.json)
+          if (Either.isLeft(r)) pending = r.left
+          else if (Option.isSome(r.right)) into.push(r.right.value)
+        }
+      }
+      const received: Effect.Effect<Chunk.Chunk<LogEntry>, Option.Option<MicrosandboxError>> = Effect.suspend(
+        () => {
+          if (pending !== undefined) {
+            const error = pending
+            pending = undefined
+            return Effect.fail(Option.some(error))
+          }
+          return native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
+            Effect.mapError(Option.some),
+            Effect.flatMap((text) => {
+              const r = settle(text)
+              if (Either.isLeft(r)) return Effect.fail(Option.some(r.left))
+              if (Option.isNone(r.right)) return Effect.fail(Option.none())
+              const batch = [r.right.value]
+              drainQueued(batch)
+              return Effect.succeed(Chunk.unsafeFromArray(batch))
+            })
+          )
+        }
       )
       const next = onStop === undefined ? received : Effect.raceFirst(
         received,
@@ -150,7 +187,14 @@ const openOnce = (
           )
         )
       )
-      return Stream.repeatEffectOption(Effect.suspend(() => done ? Effect.fail(Option.none()) : next))
+      // An entry counts as delivered (its cursor is where a resume or the after-stop read
+      // starts) once emitted: a receive that loses the race to the stop check is re-read.
+      return Stream.repeatEffectChunkOption(
+        Effect.suspend(() => done && pending === undefined ? Effect.fail(Option.none()) : next)
+      ).pipe(Stream.mapChunks((chunk) => {
+        for (const entry of chunk) delivered(entry)
+        return chunk
+      }))
     })
   )
 
