@@ -1,7 +1,8 @@
 /**
  * Exec sessions over the runtime's streaming exec: every command (collected or
  * streamed) runs as a session whose handle is owned by a Scope; output is read from
- * events, one native receive per pull.
+ * events, each decoded through a Schema (stdout/stderr in the runtimes' exact form by a
+ * checked fast path). A pull receives one event, then takes what is already queued.
  *
  * @internal
  */

@@ -229,9 +229,9 @@ export const makeNative = (
 
   const callDecode: NativeLibrary["callDecode"] = (name, args, schema, opts = {}) => {
     const ctx = { operation: opts.operation ?? name, sandbox: opts.sandbox }
-    const release = opts.onOrphan
-    const callOpts: CallOptions = release === undefined ? opts as CallOptions : {
-      ...opts,
+    const { onOrphan: release, ...rest } = opts
+    const callOpts: CallOptions = release === undefined ? rest : {
+      ...rest,
       onOrphan: (json) =>
         Either.match(decodeDocument(schema, name, json, ctx), {
           onLeft: (error) => Effect.fail(error),
