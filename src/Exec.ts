@@ -41,7 +41,8 @@ export class ExecFailure extends Data.Class<{
 /**
  * One event of a running command, in order: `Started`, then any interleaving of
  * `Stdout`/`Stderr`/`StdinError`, then one of `Exited` (code; -1 after a signal) or
- * `Failed` (it never started).
+ * `Failed` (it never started). When the sandbox stops, crashes or is removed before
+ * either, the stream fails with `SandboxLost` after the events that did arrive.
  *
  * @since 0.1.0
  */
