@@ -107,9 +107,9 @@ if (!only || only === "exec") {
 
 if (!only || only === "streams") {
   console.log(
-    "\n# exec streams against a raw synchronous koffi loop (same process; min/median of 5 rounds)\n"
+    "\n# exec and log streams against a raw synchronous koffi loop (same process; min/median of 3 rounds)\n"
   )
-  const rows = runScenario("streams.ts", {})
+  const rows = runScenario("streams.ts", { ROUNDS: "3", STREAMS_MB: "32" })
   table(rows.filter((r) => r.table === "prefilled"), [
     "how",
     "usPerEventMin",
@@ -123,6 +123,13 @@ if (!only || only === "streams") {
     "msMin",
     "msMedian",
     "speedVsRaw"
+  ])
+  console.log("")
+  table(rows.filter((r) => r.table === "log history"), [
+    "how",
+    "usPerEntryMin",
+    "usPerEntryMedian",
+    "vsRawMedian"
   ])
   const ratio = rows.find((r) => r.how === "exec vs execStream")?.ratio
   console.log(`\ncollected exec vs execStream (speed): ${Number(ratio).toFixed(2)}x`)

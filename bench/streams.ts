@@ -9,6 +9,8 @@
  *   (an owned stream: chunked pulls) and of `spawn().events` (one receive per event).
  * - end to end: `head -c 64 MiB` from start to exit, the raw synchronous loop against
  *   `execStream` and the collected `exec`.
+ * - log history: a non-follow log stream of the entries written so far (thousands),
+ *   per entry, the raw loop against `logStream`.
  *
  *   MSB_HOME=... MICROSANDBOX_FFI_PATH=... tsx bench/streams.ts
  */
@@ -139,6 +141,50 @@ const program = Effect.gen(function*() {
       vsRawMedian: s.median / raw.median
     })
   }
+  // --- log history (non-follow stream of the entries written above and here)
+  yield* sb.shell("for i in $(seq 1 2000); do echo line-$i; done")
+  const logs: Record<string, Array<number>> = { raw: [], logStream: [] }
+  const LogHandle = Schema.Struct({ stream_handle: Schema.Number })
+  for (let round = 0; round < ROUNDS; round++) {
+    {
+      const { stream_handle } = yield* native.callDecode(
+        "msb_sandbox_log_stream",
+        [core.handle, JSON.stringify({ sources: ["stdout"] })],
+        LogHandle
+      )
+      const h = BigInt(stream_handle)
+      const t = performance.now()
+      let n = 0
+      while (true) {
+        const cid = BigInt(invoker.callScalar("msb_cancel_alloc", []) as number | bigint)
+        const outcome = invoker.callJson("msb_log_recv", [cid, h], 1 << 20)
+        if (outcome.t !== "ok") throw new Error(JSON.stringify(outcome))
+        const doc = JSON.parse(outcome.json) as { done?: true; data_b64?: string }
+        if (doc.done) break
+        Buffer.from(doc.data_b64!, "base64")
+        n++
+      }
+      logs.raw!.push(((performance.now() - t) * 1000) / n)
+      yield* native.call("msb_log_close", [h])
+    }
+    {
+      const t = performance.now()
+      const n = yield* Stream.runCount(sb.logStream({ sources: ["stdout"] }))
+      logs.logStream!.push(((performance.now() - t) * 1000) / n)
+    }
+  }
+  const rawLogs = stats(logs.raw!)
+  for (const [how, xs] of Object.entries(logs)) {
+    const s = stats(xs)
+    report({
+      table: "log history",
+      how,
+      usPerEntryMin: s.min,
+      usPerEntryMedian: s.median,
+      vsRawMedian: s.median / rawLogs.median
+    })
+  }
+
   const rawE2e = stats(e2e.raw!)
   for (const [how, xs] of Object.entries(e2e)) {
     const s = stats(xs)
