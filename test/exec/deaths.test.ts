@@ -88,6 +88,26 @@ describe("exec deaths", () => {
         if (status._tag === "Lost") expect(["stopped", "crashed"]).toContain(status.status)
       }))
 
+    it.scoped("an unknown event fails the stream with MalformedResponse (not an end); the command is killed", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.make("malformed-event", alpine)
+        yield* Double.configure({ exec_inject_event: `{"event":"exploded","pid":1}` })
+        const seen: Array<string> = []
+        const error = yield* sb.execStream("sleep", ["30.71"]).pipe(
+          Stream.runForEach((e) => Effect.sync(() => seen.push(e._tag))),
+          Effect.flip,
+          Effect.ensuring(Double.configure({ exec_inject_event: null }))
+        )
+        expect(seen).toEqual(["Started"])
+        expect(error._tag).toBe("MalformedResponse")
+        if (error._tag === "MalformedResponse") {
+          expect([error.operation, error.raw]).toEqual(["Sandbox.execStream", `{"event":"exploded","pid":1}`])
+        }
+        expect(Double.counters().handles.exec ?? 0).toBe(0)
+        const r = yield* sb.exec("sh", ["-c", "pgrep -f 'slee[p] 30.71' || true"])
+        expect(r.stdout).toBe("")
+      }))
+
     it.scoped("exitCode over a stream whose sandbox crashes is Lost", () =>
       Effect.gen(function*() {
         const sb = yield* Sandbox.make("lost-exitcode", alpine)
