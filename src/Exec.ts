@@ -196,6 +196,10 @@ export class ExecResult extends Data.Class<{
   get success(): boolean {
     return this.exitCode === 0
   }
+  /** How it ended: `Exited` with its code, or `Signaled` (the runtime's `-1`). */
+  get status(): ExitStatus {
+    return exitStatusOfCode(this.exitCode, Option.none())
+  }
 }
 
 /** Whether a command succeeded. @since 0.1.0 */

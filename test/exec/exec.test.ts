@@ -46,6 +46,12 @@ describe("exec", () => {
         expect([ok.exitCode, ok.success]).toEqual([0, true])
         const three = yield* sb.exec("sh", ["-c", "echo oops >&2; exit 3"])
         expect([three.exitCode, three.success, three.stderr]).toEqual([3, false, "oops\n"])
+        expect(three.status).toEqual(Exec.ExitStatus.Exited({ code: 3 }))
+        const signaled = yield* sb.exec("sh", ["-c", "kill -9 $$"])
+        expect([signaled.exitCode, signaled.status]).toEqual([
+          -1,
+          Exec.ExitStatus.Signaled({ signal: Option.none() })
+        ])
         const error = yield* Effect.flip(sb.exec("sh", ["-c", "echo bad >&2; exit 4"]).pipe(Exec.orFail))
         expect(error._tag).toBe("NonZeroExit")
         if (error._tag === "NonZeroExit") expect([error.exitCode, error.stderr]).toEqual([4, "bad\n"])
