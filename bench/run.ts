@@ -131,6 +131,15 @@ if (!only || only === "streams") {
     "usPerEntryMedian",
     "vsRawMedian"
   ])
+  console.log("\nprefilled again, the double losing 50% of the races of a pre-triggered cancel id:\n")
+  table(
+    runScenario("streams.ts", {
+      ROUNDS: "3",
+      PREFILLED_ONLY: "1",
+      MSBD_CONFIG: JSON.stringify({ race_loss_percent: 50 })
+    }),
+    ["how", "usPerEventMin", "usPerEventMedian", "vsRawMedian"]
+  )
   const ratio = rows.find((r) => r.how === "exec vs execStream")?.ratio
   console.log(`\ncollected exec vs execStream (speed): ${Number(ratio).toFixed(2)}x`)
 }

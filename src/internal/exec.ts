@@ -361,12 +361,15 @@ const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxE
       return deferred
     }
     if (s.finished) return Effect.succeedNone
+    const ctx = { operation: s.operation, sandbox: s.core.name }
     // Take a queued event on this thread only when no other receive holds the handle's
     // mutex (a second receive would block this thread until the first returns).
-    const tryQueuedFirst = s.receiving === 0
+    if (s.receiving === 0) {
+      const queued = takeQueued(s)
+      if (queued !== undefined) return settle(s, parseEvent(queued, ctx))
+    }
     s.receiving++
-    const ctx = { operation: s.operation, sandbox: s.core.name }
-    return s.core.native.call("msb_exec_recv", [s.handle], { ...ctx, tryQueuedFirst })
+    return s.core.native.call("msb_exec_recv", [s.handle], ctx)
       .pipe(
         Effect.ensuring(Effect.sync(() => s.receiving--)),
         Effect.flatMap((json) => settle(s, parseEvent(json, ctx)))
@@ -375,22 +378,38 @@ const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxE
 
 /** Events per pull at most when a pull also takes what is already queued. */
 const BATCH = 64
+/** Extra attempts after an empty answer while taking queued events (runtime-abi.md §2.3: the runtime's select is unbiased). */
+const RACE_RETRIES = 3
+
+const recvSpec = signatureByName.get("msb_exec_recv")!
+
+/**
+ * A queued event document taken on this thread without waiting: a receive with a
+ * pre-triggered cancel id, which the runtime answers with a queued event or `cancelled`
+ * (losing nothing, runtime-abi.md §2.3). The real runtime's select is unbiased, so a
+ * `cancelled` may hide a queued event: retried `RACE_RETRIES` times. Undefined when
+ * nothing came (or an error, which the ordinary receive then reports).
+ */
+const takeQueued = (s: Session): string | undefined => {
+  for (let attempt = 0; attempt <= RACE_RETRIES; attempt++) {
+    const outcome = s.core.native.executor.tryNow(recvSpec, [s.handle], recvSpec.buffer)
+    if (outcome !== null) return outcome.t === "ok" ? outcome.json : undefined
+  }
+  return undefined
+}
 
 /**
  * After a receive, the events already queued, taken on this thread without waiting
- * (each with a pre-triggered cancel id: the runtime hands over a queued item or answers
- * `cancelled`, losing nothing). Stops at the first empty answer, at the end of the
- * session, or at `BATCH`; an end or a failure met here is kept for the next pull, after
+ * (`takeQueued`). Stops when nothing more comes, at the end of the session, or at
+ * `BATCH`; an end or a failure met here is kept for the next pull, after
  * the events before it.
  */
 const drainQueued = (s: Session, into: Array<ExecEvent>): void => {
-  const spec = signatureByName.get("msb_exec_recv")!
   const ctx = { operation: s.operation, sandbox: s.core.name }
   while (into.length < BATCH && !s.finished && s.receiving === 0 && s.deferred === undefined) {
-    const outcome = s.core.native.executor.tryNow(spec, [s.handle], spec.buffer)
-    // Nothing queued, or an error the next (ordinary) receive reports.
-    if (outcome === null || outcome.t !== "ok") return
-    const decoded = parseEvent(outcome.json, ctx)
+    const queued = takeQueued(s)
+    if (queued === undefined) return
+    const decoded = parseEvent(queued, ctx)
     if (Either.isRight(decoded) && decoded.right !== "done") {
       const event = decoded.right
       if (event._tag === "Exited" || event._tag === "Failed") s.finished = true

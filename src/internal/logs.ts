@@ -29,6 +29,8 @@ const EntriesJson = Schema.Array(EntryJson)
 const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
 /** Entries per pull at most (what is already queued is taken with the first). */
 const BATCH = 64
+/** Extra attempts after an empty answer while taking queued entries (as for exec events). */
+const RACE_RETRIES = 2
 /** An item of `msb_log_recv`: an entry, or the sticky end. */
 const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
@@ -141,9 +143,16 @@ const openOnce = (
       // on this thread without waiting; a pre-triggered cancel id loses nothing.
       const recvSpec = signatureByName.get("msb_log_recv")!
       const drainQueued = (into: Array<LogEntry>) => {
+        let misses = 0
         while (into.length < BATCH && !done && pending === undefined) {
           const outcome = native.executor.tryNow(recvSpec, [handle], recvSpec.buffer)
-          if (outcome === null || outcome.t === "fault") return
+          if (outcome === null) {
+            // Nothing queued, or a cancel id that won an unbiased race: try again, a little.
+            if (++misses > RACE_RETRIES) return
+            continue
+          }
+          misses = 0
+          if (outcome.t === "fault") return
           if (outcome.t === "err") {
             // An error item ends the stream (after the entries before it).
             const doc = parseErrorDocument(outcome.text)
