@@ -126,6 +126,46 @@ if (!only || only === "exec") {
   )
 }
 
+if (!only || only === "streams") {
+  console.log(
+    "\n# exec and log streams against a raw synchronous koffi loop (same process; min/median of 3 rounds)\n"
+  )
+  const rows = runScenario("streams.ts", { ROUNDS: "3", STREAMS_MB: "32" })
+  table(rows.filter((r) => r.table === "prefilled"), [
+    "how",
+    "usPerEventMin",
+    "usPerEventMedian",
+    "vsRawMedian"
+  ])
+  console.log("")
+  table(rows.filter((r) => r.table === "end-to-end" && r.msMedian !== undefined), [
+    "how",
+    "megabytes",
+    "msMin",
+    "msMedian",
+    "speedVsRaw"
+  ])
+  console.log("")
+  table(rows.filter((r) => r.table === "log history"), [
+    "how",
+    "usPerEntryMin",
+    "usPerEntryMedian",
+    "vsRawMedian"
+  ])
+  console.log("\nprefilled again, the double losing 50% of the races of a pre-triggered cancel id:\n")
+  table(
+    runScenario("streams.ts", {
+      ROUNDS: "3",
+      PREFILLED_ONLY: "1",
+      MSBD_CONFIG: JSON.stringify({ race_loss_percent: 50 })
+    }),
+    ["how", "usPerEventMin", "usPerEventMedian", "vsRawMedian"]
+  )
+  const ratio = rows.find((r) => r.how === "exec vs execStream")?.ratio
+  console.log(`\ncollected exec vs execStream (speed): ${Number(ratio).toFixed(2)}x`)
+  record("streams", rows)
+}
+
 if (!only || only === "calls") {
   console.log(
     "\n# calls: public operations vs a raw koffi call of the same export (µs per call; target ratio <= 1.3)\n"

@@ -18,9 +18,10 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { MicrosandboxError, SandboxLost } from "./MicrosandboxError.js"
 import { NonZeroExit } from "./MicrosandboxError.js"
 
 /**
@@ -40,7 +41,8 @@ export class ExecFailure extends Data.Class<{
 /**
  * One event of a running command, in order: `Started`, then any interleaving of
  * `Stdout`/`Stderr`/`StdinError`, then one of `Exited` (code; -1 after a signal) or
- * `Failed` (it never started).
+ * `Failed` (it never started). When the sandbox stops, crashes or is removed before
+ * either, the stream fails with `SandboxLost` after the events that did arrive.
  *
  * @since 0.1.0
  */
@@ -59,6 +61,71 @@ export type ExecEvent = Data.TaggedEnum<{
 
 /** Constructors and matchers of `ExecEvent`. @since 0.1.0 */
 export const ExecEvent = Data.taggedEnum<ExecEvent>()
+
+/**
+ * How a command ended:
+ *
+ * - `Exited`: it exited with `code`;
+ * - `Signaled`: a signal ended it (the runtime reports only that: `-1`). `signal` is the
+ *   last signal this process sent it (`ExecProcess.signal`/`kill`), when it sent one;
+ * - `NotStarted`: it never ran (the runtime's `Failed` event);
+ * - `Lost`: the sandbox stopped, crashed or was removed before the command exited (or
+ *   the events ended without an exit); `status` is the sandbox's status seen then.
+ *
+ * ```ts
+ * const status = yield* proc.wait
+ * Exec.ExitStatus.$match(status, {
+ *   Exited: ({ code }) => `exit ${code}`,
+ *   Signaled: ({ signal }) => `signal ${Option.getOrElse(signal, () => "?")}`,
+ *   NotStarted: ({ failure }) => `not started: ${failure.kind}`,
+ *   Lost: ({ status }) => `sandbox ${status}`
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export type ExitStatus = Data.TaggedEnum<{
+  Exited: { readonly code: number }
+  Signaled: { readonly signal: Option.Option<number> }
+  NotStarted: { readonly failure: ExecFailure }
+  Lost: { readonly status: string; readonly message: string }
+}>
+
+/** Constructors and matchers of `ExitStatus`. @since 0.1.0 */
+export const ExitStatus = Data.taggedEnum<ExitStatus>()
+
+/** The status of an `Exited` event's code (`-1` is a signal death). */
+const exitStatusOfCode = (code: number, signal: Option.Option<number>): ExitStatus =>
+  code === -1 ? ExitStatus.Signaled({ signal }) : ExitStatus.Exited({ code })
+
+const noExit = ExitStatus.Lost({ status: "unknown", message: "the events ended without an exit" })
+
+/**
+ * Folds events (draining and discarding the output) into how the command ended; a
+ * `SandboxLost` failure of the events becomes `Lost`. `signal` supplies the last signal
+ * sent, when known.
+ *
+ * @internal
+ */
+export const foldExitStatus = <E, R>(
+  events: Stream.Stream<ExecEvent, E, R>,
+  signal: () => Option.Option<number>
+): Effect.Effect<ExitStatus, Exclude<E, SandboxLost>, R> =>
+  Stream.runFold(events, noExit, (status, e): ExitStatus => {
+    switch (e._tag) {
+      case "Exited":
+        return exitStatusOfCode(e.code, signal())
+      case "Failed":
+        return ExitStatus.NotStarted({ failure: e.failure })
+      default:
+        return status
+    }
+  }).pipe(
+    Effect.catchIf(
+      (e): e is Extract<E, SandboxLost> => Predicate.isTagged(e, "SandboxLost"),
+      (lost) => Effect.succeed(ExitStatus.Lost({ status: lost.status, message: lost.message }))
+    )
+  ) as Effect.Effect<ExitStatus, Exclude<E, SandboxLost>, R>
 
 /**
  * POSIX resource limits of a command (`RLIMIT_*`), soft or `[soft, hard]`.
@@ -92,7 +159,8 @@ export interface ExecOptions<E = never> {
   readonly rlimits?: Rlimits | undefined
   /**
    * Collected runs (`exec`, `shell`): fail with `ExecTimeout` (the command is killed)
-   * when it runs longer.
+   * when it runs longer. Measured on the live clock, so `TestClock` does not hold it
+   * back (docs/exec.md).
    */
   readonly timeout?: Duration.DurationInput | undefined
   /** Data for the command's stdin, then EOF (default: no stdin). */
@@ -127,6 +195,10 @@ export class ExecResult extends Data.Class<{
   /** Exit code 0. */
   get success(): boolean {
     return this.exitCode === 0
+  }
+  /** How it ended: `Exited` with its code, or `Signaled` (the runtime's `-1`). */
+  get status(): ExitStatus {
+    return exitStatusOfCode(this.exitCode, Option.none())
   }
 }
 
@@ -179,12 +251,20 @@ export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Strea
   stderr(events).pipe(Stream.decodeText(), Stream.splitLines)
 
 /**
- * The exit code at the end of an event stream (draining and discarding the output).
+ * How the command of an event stream ended (draining and discarding the output): an
+ * exit code, a signal, a command that never started, or a lost sandbox (the stream's
+ * `SandboxLost` failure becomes `Lost`).
+ *
+ * ```ts
+ * const status = yield* Exec.exitCode(sandbox.shellStream("make"))
+ * if (status._tag === "Exited" && status.code === 0) { … }
+ * ```
  *
  * @since 0.1.0
  */
-export const exitCode = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Effect.Effect<number, E, R> =>
-  Stream.runFold(events, -1, (code, e) => (e._tag === "Exited" ? e.code : code))
+export const exitCode = <E, R>(
+  events: Stream.Stream<ExecEvent, E, R>
+): Effect.Effect<ExitStatus, Exclude<E, SandboxLost>, R> => foldExitStatus(events, Option.none)
 
 /**
  * Lines of one source, pipeable.
@@ -223,8 +303,8 @@ export interface ExecProcess {
   readonly resize: (rows: number, cols: number) => Effect.Effect<void, MicrosandboxError>
   /** The protocol correlation id of the session. */
   readonly id: Effect.Effect<string, MicrosandboxError>
-  /** Drains the remaining events (output discarded) and returns the exit code (-1 after a signal). */
-  readonly wait: Effect.Effect<number, MicrosandboxError>
+  /** Drains the remaining events (output discarded) and tells how the command ended. */
+  readonly wait: Effect.Effect<ExitStatus, Exclude<MicrosandboxError, SandboxLost>>
   /** Drains the remaining events into a result. */
   readonly collect: Effect.Effect<ExecResult, MicrosandboxError>
 }

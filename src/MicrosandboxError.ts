@@ -290,6 +290,8 @@ export type MicrosandboxError =
   | ChecksumMismatch
   | DoctorCheckFailed
   | BootFailed
+  | MalformedResponse
+  | SandboxLost
 
 /**
  * The runtime's error kinds (docs/runtime-abi.md §1.3) and the class each decodes to.
@@ -347,7 +349,9 @@ const tags = new Set<string>([
   "VerificationFailed",
   "ChecksumMismatch",
   "DoctorCheckFailed",
-  "BootFailed"
+  "BootFailed",
+  "MalformedResponse",
+  "SandboxLost"
 ])
 
 /**
@@ -357,3 +361,24 @@ const tags = new Set<string>([
  */
 export const isMicrosandboxError = (u: unknown): u is MicrosandboxError =>
   Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
+/**
+ * A document received from the runtime (a result, or an item of an exec, log or
+ * metrics stream) did not decode: `raw` is its text, truncated to 512 characters.
+ * @since 0.1.0
+ */
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
+  ...common,
+  raw: Schema.String
+}) {}
+
+/**
+ * The sandbox stopped, crashed or was removed while a command ran in it: the command's
+ * session ended without an exit. `status` is the sandbox's status seen afterwards
+ * (`crashed`, `stopped`…, or `removed` when it has no record any more).
+ * @since 0.1.0
+ */
+export class SandboxLost extends Schema.TaggedError<SandboxLost>()("SandboxLost", {
+  ...common,
+  status: Schema.String
+}) {}

@@ -1,13 +1,15 @@
 /**
  * Exec sessions over the runtime's streaming exec: every command (collected or
  * streamed) runs as a session whose handle is owned by a Scope; output is read from
- * events, one native receive per pull.
+ * events, each decoded through a Schema (stdout/stderr in the runtimes' exact form by a
+ * checked fast path). A pull receives one event, then takes what is already queued.
  *
  * @internal
  */
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -21,11 +23,16 @@ import {
   type ExecOptions,
   type ExecProcess,
   ExecResult,
+  foldExitStatus,
   type Rlimits
 } from "../Exec.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
+import { decodeDocument } from "./ffi/native.js"
+import { signatureByName } from "./ffi/signatures.js"
+import * as LogsImpl from "./logs.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import { isLive, liveSleep, statusOf } from "./status.js"
 
 /** A running command: its handle and what has been observed of it. */
 export interface Session {
@@ -39,6 +46,14 @@ export interface Session {
   pid: Option.Option<number>
   /** Receives in flight on this handle (the runtime serializes them on a blocking mutex). */
   receiving: number
+  /** The public operation that started it (carried by its errors). */
+  readonly operation: string
+  /** The last signal sent through this library (`signal`, `kill`). */
+  lastSignal: Option.Option<number>
+  /** Events received ahead of the consumer (a shared session's queued events), in order. */
+  buffered: Array<ExecEvent>
+  /** What the next receive yields instead (an end or failure met while draining a batch). */
+  deferred: Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> | undefined
 }
 
 export type Target =
@@ -149,8 +164,8 @@ export const open = (
         ExecHandleJson,
         {
           ...ctx,
-          onOrphan: (json) => {
-            const handle = BigInt(JSON.parse(json).exec_handle)
+          onOrphan: (r) => {
+            const handle = BigInt(r.exec_handle)
             return native.call("msb_exec_kill", [handle], ctx).pipe(
               Effect.ignore,
               Effect.zipRight(native.call("msb_exec_close", [handle], ctx))
@@ -167,7 +182,11 @@ export const open = (
           killOnInterrupt: options.killOnInterrupt ?? true,
           finished: false,
           pid: Option.none(),
-          receiving: 0
+          receiving: 0,
+          operation,
+          lastSignal: Option.none(),
+          buffered: [],
+          deferred: undefined
         }))
       ),
       (session) => close(session)
@@ -189,86 +208,260 @@ const close = (s: Session): Effect.Effect<void> => {
 const decodeBase64 = (s: string): Uint8Array => Buffer.from(s, "base64")
 const opt = <A>(v: A | null | undefined) => Option.fromNullable(v)
 
-/** One event document of `msb_exec_recv` (docs/runtime-abi.md §5.6.3). */
-interface EventDocument {
-  readonly event: string
-  readonly pid: number
-  readonly data: string
-  readonly code?: number | null
-  readonly error?: {
-    readonly kind?: string
-    readonly errno?: number | null
-    readonly errno_name?: string | null
-    readonly message?: string
-    readonly stage?: string | null
-  }
+const Errno = {
+  errno: Schema.optional(Schema.NullOr(Schema.Int)),
+  errno_name: Schema.optional(Schema.NullOr(Schema.String)),
+  message: Schema.String
 }
 
-/** Parses one event document; `done` when the queue is closed. */
-export const parseEvent = (json: string): ExecEvent | "done" => {
-  const j = JSON.parse(json) as EventDocument
-  switch (j.event) {
-    case "started":
-      return Event.Started({ pid: j.pid })
-    case "stdout":
-      return Event.Stdout({ data: decodeBase64(j.data) })
-    case "stderr":
-      return Event.Stderr({ data: decodeBase64(j.data) })
-    case "stdin_error":
-      return Event.StdinError({
-        errno: opt(j.error?.errno),
-        errnoName: opt(j.error?.errno_name),
-        message: String(j.error?.message ?? "")
-      })
-    case "exited":
-      return Event.Exited({ code: typeof j.code === "number" ? j.code : -1 })
-    case "failed":
-      return Event.Failed({
-        failure: new ExecFailure({
-          kind: String(j.error?.kind ?? "other"),
-          errno: opt(j.error?.errno),
-          errnoName: opt(j.error?.errno_name),
-          message: String(j.error?.message ?? ""),
-          stage: opt(j.error?.stage)
+/** The event documents of `msb_exec_recv` (docs/runtime-abi.md §5.6.3). */
+const EventJson = Schema.Union(
+  Schema.Struct({ event: Schema.Literal("stdout", "stderr"), data: Schema.String }),
+  Schema.Struct({ event: Schema.Literal("started"), pid: Schema.Int }),
+  Schema.Struct({ event: Schema.Literal("exited"), code: Schema.Int }),
+  Schema.Struct({ event: Schema.Literal("stdin_error"), error: Schema.Struct(Errno) }),
+  Schema.Struct({
+    event: Schema.Literal("failed"),
+    // If the runtime could not serialise the failure it sends `{"message"}` only.
+    error: Schema.Struct({
+      ...Errno,
+      kind: Schema.optional(Schema.String),
+      stage: Schema.optional(Schema.NullOr(Schema.String))
+    })
+  }),
+  Schema.Struct({ event: Schema.Literal("done") })
+)
+
+const STDOUT_PREFIX = `{"event":"stdout","data":"`
+const STDERR_PREFIX = `{"event":"stderr","data":"`
+const PREFIX_LENGTH = STDOUT_PREFIX.length
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * The output events in the exact form both runtimes write them
+ * (`{"event":"stdout","data":"<base64>"}`), checked and decoded without building a JSON
+ * object; anything else (another order, spacing, escapes) takes the Schema path.
+ */
+const outputEvent = (json: string): ExecEvent | undefined => {
+  if (json.length < PREFIX_LENGTH + 2 || !json.endsWith(`"}`)) return undefined
+  const tag = json.startsWith(STDOUT_PREFIX)
+    ? "Stdout"
+    : json.startsWith(STDERR_PREFIX)
+    ? "Stderr"
+    : undefined
+  if (tag === undefined) return undefined
+  const data = json.slice(PREFIX_LENGTH, -2)
+  if (!BASE64.test(data)) return undefined
+  return tag === "Stdout"
+    ? Event.Stdout({ data: decodeBase64(data) })
+    : Event.Stderr({ data: decodeBase64(data) })
+}
+
+/** Decodes one event document; `done` when the queue is closed. */
+export const parseEvent = (
+  json: string,
+  ctx: { readonly operation: string; readonly sandbox?: string | undefined }
+): Either.Either<ExecEvent | "done", Errors.MalformedResponse> => {
+  const output = outputEvent(json)
+  return output !== undefined ? Either.right(output) : parseDocument(json, ctx)
+}
+
+const parseDocument = (
+  json: string,
+  ctx: { readonly operation: string; readonly sandbox?: string | undefined }
+): Either.Either<ExecEvent | "done", Errors.MalformedResponse> =>
+  Either.map(decodeDocument(EventJson, "msb_exec_recv", json, ctx), (j): ExecEvent | "done" => {
+    switch (j.event) {
+      case "started":
+        return Event.Started({ pid: j.pid })
+      case "stdout":
+        return Event.Stdout({ data: decodeBase64(j.data) })
+      case "stderr":
+        return Event.Stderr({ data: decodeBase64(j.data) })
+      case "stdin_error":
+        return Event.StdinError({
+          errno: opt(j.error.errno),
+          errnoName: opt(j.error.errno_name),
+          message: j.error.message
         })
-      })
-    default:
-      return "done"
+      case "exited":
+        return Event.Exited({ code: j.code })
+      case "failed":
+        return Event.Failed({
+          failure: new ExecFailure({
+            kind: j.error.kind ?? "other",
+            errno: opt(j.error.errno),
+            errnoName: opt(j.error.errno_name),
+            message: j.error.message,
+            stage: opt(j.error.stage)
+          })
+        })
+      case "done":
+        return "done"
+    }
+  })
+
+/**
+ * The queue closed without an exit: the agent connection dropped (docs/runtime-abi.md §5.6.3),
+ * which happens when the sandbox stops, crashes or is removed under the command. The
+ * status is read until it is terminal (the connection can close a moment before the
+ * runtime records the death), for at most a second of live time.
+ */
+const lost = (s: Session): Effect.Effect<never, Errors.SandboxLost> =>
+  Effect.gen(function*() {
+    const native = s.core.native
+    let status = yield* statusOf(native, s.core.name, "Exec.recv")
+    for (let i = 0; i < 10 && (status === "unknown" || isLive(status)); i++) {
+      yield* liveSleep("100 millis")
+      status = yield* statusOf(native, s.core.name, "Exec.recv")
+    }
+    const system = status === "removed" ? [] : yield* LogsImpl.read(
+      native,
+      { kind: "name", name: s.core.name },
+      { sources: ["system"], tail: 3 },
+      "Exec.recv"
+    ).pipe(
+      Effect.map((entries) => entries.map((e) => e.text.trim()).filter((t) => t.length > 0)),
+      Effect.orElseSucceed((): ReadonlyArray<string> => [])
+    )
+    return yield* new Errors.SandboxLost({
+      message:
+        `${s.label}: the sandbox's agent connection closed before the command exited (sandbox ${status})` +
+        (system.length > 0 ? `; runtime: ${system.join(" | ")}` : ""),
+      operation: s.operation,
+      sandbox: s.core.name,
+      status
+    })
+  })
+
+/** Applies one decoded document to the session: the event, `None` at the end, or a failure. */
+const settle = (
+  s: Session,
+  decoded: Either.Either<ExecEvent | "done", Errors.MalformedResponse>
+): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> => {
+  // A malformed document fails the stream; the command (still running) is killed as
+  // the session is released.
+  if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+  const event = decoded.right
+  if (event === "done") {
+    s.finished = true
+    return lost(s)
   }
+  if (event._tag === "Exited" || event._tag === "Failed") s.finished = true
+  else if (event._tag === "Started") s.pid = Option.some(event.pid)
+  return Effect.succeed(Option.some(event))
 }
 
 /** The next event (one native receive), or None at the end. */
 const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxError> =>
   Effect.suspend(() => {
+    if (s.deferred !== undefined) {
+      const deferred = s.deferred
+      s.deferred = undefined
+      return deferred
+    }
     if (s.finished) return Effect.succeedNone
+    const ctx = { operation: s.operation, sandbox: s.core.name }
     // Take a queued event on this thread only when no other receive holds the handle's
     // mutex (a second receive would block this thread until the first returns).
-    const tryQueuedFirst = s.receiving === 0
+    if (s.receiving === 0) {
+      const queued = takeQueued(s)
+      if (queued !== undefined) return settle(s, parseEvent(queued, ctx))
+    }
     s.receiving++
-    return s.core.native.call("msb_exec_recv", [s.handle], {
-      operation: "Exec.recv",
-      sandbox: s.core.name,
-      tryQueuedFirst
-    })
+    return s.core.native.call("msb_exec_recv", [s.handle], ctx)
       .pipe(
         Effect.ensuring(Effect.sync(() => s.receiving--)),
-        Effect.map((json) => {
-          const event = parseEvent(json)
-          if (event === "done" || event._tag === "Exited" || event._tag === "Failed") s.finished = true
-          if (event !== "done" && event._tag === "Started") s.pid = Option.some(event.pid)
-          return event === "done" ? Option.none() : Option.some(event)
-        })
+        Effect.flatMap((json) => settle(s, parseEvent(json, ctx)))
       )
   })
 
-/** The session's events, pulled one native receive at a time. */
-export const events = (s: Session): Stream.Stream<ExecEvent, MicrosandboxError> =>
-  Stream.repeatEffectOption(
-    recv(s).pipe(
-      Effect.mapError(Option.some),
-      Effect.flatMap((o) => (Option.isSome(o) ? Effect.succeed(o.value) : Effect.fail(Option.none())))
+/** Events per pull at most when a pull also takes what is already queued. */
+const BATCH = 64
+/** Extra attempts after an empty answer while taking queued events (runtime-abi.md §2.3: the runtime's select is unbiased). */
+const RACE_RETRIES = 3
+
+const recvSpec = signatureByName.get("msb_exec_recv")!
+
+/**
+ * A queued event document taken on this thread without waiting: a receive with a
+ * pre-triggered cancel id, which the runtime answers with a queued event or `cancelled`
+ * (losing nothing, runtime-abi.md §2.3). The real runtime's select is unbiased, so a
+ * `cancelled` may hide a queued event: retried `RACE_RETRIES` times. Undefined when
+ * nothing came (or an error, which the ordinary receive then reports).
+ */
+const takeQueued = (s: Session): string | undefined => {
+  for (let attempt = 0; attempt <= RACE_RETRIES; attempt++) {
+    const outcome = s.core.native.executor.tryNow(recvSpec, [s.handle], recvSpec.buffer)
+    if (outcome !== null) return outcome.t === "ok" ? outcome.json : undefined
+  }
+  return undefined
+}
+
+/**
+ * After a receive, the events already queued, taken on this thread without waiting
+ * (`takeQueued`). Stops when nothing more comes, at the end of the session, or at
+ * `BATCH`; an end or a failure met here is kept for the next pull, after
+ * the events before it.
+ */
+const drainQueued = (s: Session, into: Array<ExecEvent>): void => {
+  const ctx = { operation: s.operation, sandbox: s.core.name }
+  while (into.length < BATCH && !s.finished && s.receiving === 0 && s.deferred === undefined) {
+    const queued = takeQueued(s)
+    if (queued === undefined) return
+    const decoded = parseEvent(queued, ctx)
+    if (Either.isRight(decoded) && decoded.right !== "done") {
+      const event = decoded.right
+      if (event._tag === "Exited" || event._tag === "Failed") s.finished = true
+      else if (event._tag === "Started") s.pid = Option.some(event.pid)
+      into.push(event)
+    } else {
+      s.deferred = settle(s, decoded)
+    }
+  }
+}
+
+/**
+ * The session's events. `batched`: a pull takes every event already queued (up to 64)
+ * as one chunk — for a session owned by this one stream, where events a consumer drops
+ * (`Stream.take`) go with the session. Otherwise (a shared session such as `spawn`'s)
+ * a pull emits one event: the queued events taken with it wait in the session's own
+ * buffer for the next pull (of this stream or another over the same session), so
+ * nothing received is lost between consumers.
+ */
+export const events = (s: Session, batched = false): Stream.Stream<ExecEvent, MicrosandboxError> =>
+  batched
+    ? Stream.repeatEffectChunkOption(
+      Effect.suspend(() => {
+        if (s.buffered.length > 0) {
+          const all = s.buffered
+          s.buffered = []
+          return Effect.succeed(Chunk.unsafeFromArray(all))
+        }
+        return recv(s).pipe(
+          Effect.mapError(Option.some),
+          Effect.flatMap((o) => {
+            if (Option.isNone(o)) return Effect.fail(Option.none())
+            const batch = [o.value]
+            drainQueued(s, batch)
+            return Effect.succeed(Chunk.unsafeFromArray(batch))
+          })
+        )
+      })
     )
-  )
+    : Stream.repeatEffectOption(
+      Effect.suspend(() => {
+        if (s.buffered.length > 0) return Effect.succeed(s.buffered.shift()!)
+        return recv(s).pipe(
+          Effect.mapError(Option.some),
+          Effect.flatMap((o) => {
+            if (Option.isNone(o)) return Effect.fail(Option.none())
+            drainQueued(s, s.buffered)
+            return Effect.succeed(o.value)
+          })
+        )
+      })
+    )
 
 const STDIN_PIECE = 256 * 1024
 
@@ -306,11 +499,12 @@ const stdinFeed = <E>(
 /** Events of a session, with its stdin fed in the background while they flow. */
 export const eventsWithStdin = <E>(
   s: Session,
-  options: ExecOptions<E>
+  options: ExecOptions<E>,
+  batched = false
 ): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
   options.stdin === undefined
-    ? events(s)
-    : events(s).pipe(Stream.drainFork(Stream.fromEffect(stdinFeed(s, options.stdin))))
+    ? events(s, batched)
+    : events(s, batched).pipe(Stream.drainFork(Stream.fromEffect(stdinFeed(s, options.stdin))))
 
 /** A streamed command. */
 export const stream = <E>(
@@ -321,10 +515,10 @@ export const stream = <E>(
 ): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
   Stream.unwrapScoped(
     Effect.map(open(core, operation, target, options, options.stdin !== undefined), (s) =>
-      eventsWithStdin(s, options))
+      eventsWithStdin(s, options, true))
   )
 
-const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => Buffer.concat(Chunk.toReadonlyArray(chunks))
+const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => Buffer.concat(chunks)
 
 /** Drains events into a result; a `Failed` event is `ExecFailed`. */
 export const collectEvents = <E>(
@@ -334,29 +528,31 @@ export const collectEvents = <E>(
   events: Stream.Stream<ExecEvent, E>
 ): Effect.Effect<ExecResult, E | Errors.ExecFailed | Errors.Internal> =>
   Effect.gen(function*() {
-    const acc = yield* Stream.runFold(
-      events,
-      {
-        out: Chunk.empty<Uint8Array>(),
-        err: Chunk.empty<Uint8Array>(),
-        code: Option.none<number>(),
-        failure: Option.none<ExecFailure>()
-      },
-      (a, e) => {
-        switch (e._tag) {
-          case "Stdout":
-            return { ...a, out: Chunk.append(a.out, e.data) }
-          case "Stderr":
-            return { ...a, err: Chunk.append(a.err, e.data) }
-          case "Exited":
-            return { ...a, code: Option.some(e.code) }
-          case "Failed":
-            return { ...a, failure: Option.some(e.failure) }
-          default:
-            return a
+    const acc = {
+      out: [] as Array<Uint8Array>,
+      err: [] as Array<Uint8Array>,
+      code: Option.none<number>(),
+      failure: Option.none<ExecFailure>()
+    }
+    yield* Stream.runForEachChunk(events, (chunk) =>
+      Effect.sync(() => {
+        for (const e of chunk) {
+          switch (e._tag) {
+            case "Stdout":
+              acc.out.push(e.data)
+              break
+            case "Stderr":
+              acc.err.push(e.data)
+              break
+            case "Exited":
+              acc.code = Option.some(e.code)
+              break
+            case "Failed":
+              acc.failure = Option.some(e.failure)
+              break
+          }
         }
-      }
-    )
+      }))
     const command = target.command ?? "<default command>"
     if (Option.isSome(acc.failure)) {
       const f = acc.failure.value
@@ -384,7 +580,12 @@ export const collectEvents = <E>(
     })
   })
 
-/** A collected command, with its timeout (the command is killed and the call fails `ExecTimeout`). */
+/**
+ * A collected command, with its timeout (the command is killed and the call fails
+ * `ExecTimeout`). The runtime's streaming exec ignores `timeout_secs` (runtime-abi.md
+ * §5.6.1), so the timeout is kept here, on the live clock: a TestClock given to the
+ * caller's fiber does not hold it back.
+ */
 export const collect = <E>(
   core: SandboxCore,
   operation: string,
@@ -394,15 +595,20 @@ export const collect = <E>(
   const run = collectEvents(core, operation, target, stream(core, operation, target, options))
   if (options.timeout === undefined) return run
   const timeout = Duration.decode(options.timeout)
-  return Effect.timeoutFail(run, {
-    duration: timeout,
-    onTimeout: () =>
-      new Errors.ExecTimeout({
-        message: `exec timed out after ${Duration.format(timeout)}`,
-        operation,
-        sandbox: core.name
-      })
-  })
+  const expired = liveSleep(timeout).pipe(
+    Effect.zipRight(
+      Effect.fail(
+        new Errors.ExecTimeout({
+          message: `exec timed out after ${Duration.format(timeout)}`,
+          operation,
+          sandbox: core.name
+        })
+      )
+    )
+  )
+  // The first to finish wins; the other is interrupted (a command still running is
+  // killed as its session is released).
+  return Effect.raceFirst(run, expired)
 }
 
 export const spawn = (
@@ -424,12 +630,19 @@ export const spawn = (
           Sink.foldSink({ onFailure: Sink.fail, onSuccess: () => Sink.fromEffect(closeStdin(s)) })
         ),
         closeStdin: closeStdin(s),
-        signal: (signal) => native.call("msb_exec_signal", [s.handle, signal], ctx).pipe(Effect.asVoid),
-        kill: native.call("msb_exec_kill", [s.handle], ctx).pipe(Effect.asVoid),
+        signal: (signal) =>
+          native.call("msb_exec_signal", [s.handle, signal], ctx).pipe(
+            Effect.tap(Effect.sync(() => (s.lastSignal = Option.some(signal)))),
+            Effect.asVoid
+          ),
+        kill: native.call("msb_exec_kill", [s.handle], ctx).pipe(
+          Effect.tap(Effect.sync(() => (s.lastSignal = Option.some(9)))),
+          Effect.asVoid
+        ),
         resize: (rows, cols) =>
           native.call("msb_exec_resize", [s.handle, rows, cols], ctx).pipe(Effect.asVoid),
         id: native.callDecode("msb_exec_id", [s.handle], IdJson, ctx).pipe(Effect.map((r) => r.id)),
-        wait: Stream.runFold(ev, -1, (code, e) => (e._tag === "Exited" ? e.code : code)),
+        wait: foldExitStatus(ev, () => s.lastSignal),
         collect: collectEvents(core, operation, target, ev)
       }
     }

@@ -98,15 +98,14 @@ export const make = (core: SandboxCore): SandboxFs => {
         const opened = withHandle(core, ctx.operation, (h) =>
           native.callDecode("msb_fs_read_stream", [h, path], StreamJson, {
             ...ctx,
-            onOrphan: (json) =>
-              native.call("msb_fs_read_stream_close", [BigInt(JSON.parse(json).stream_handle)])
+            onOrphan: (r) =>
+              native.call("msb_fs_read_stream_close", [BigInt(r.stream_handle)])
           })).pipe(Effect.mapError(refine(path)))
         const handle = yield* Effect.acquireRelease(
           Effect.interruptible(opened).pipe(Effect.map((r) =>
             BigInt(r.stream_handle)
           )),
-          (h) =>
-            native.call("msb_fs_read_stream_close", [h], ctx).pipe(Effect.ignore)
+          (h) => native.call("msb_fs_read_stream_close", [h], ctx).pipe(Effect.ignore)
         )
         let done = false
         return Stream.repeatEffectOption(
@@ -149,8 +148,7 @@ export const make = (core: SandboxCore): SandboxFs => {
           (h) =>
             native.callDecode("msb_fs_write_stream", [h, path], StreamJson, {
               ...ctx,
-              onOrphan: (json) =>
-                native.call("msb_fs_write_stream_close", [BigInt(JSON.parse(json).stream_handle)])
+              onOrphan: (r) => native.call("msb_fs_write_stream_close", [BigInt(r.stream_handle)])
             })
         ).pipe(Effect.mapError(refine(path)))
         const state = { handle: 0n, closed: false }

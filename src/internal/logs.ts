@@ -3,14 +3,19 @@
  *
  * @internal
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { LogEntry, type LogOptions, type LogSource, type LogStreamOptions } from "../Logs.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
-import type { NativeLibrary } from "./ffi/native.js"
+import { fromDocument, parseErrorDocument } from "./errors.js"
+import { decodeDocument, type NativeLibrary } from "./ffi/native.js"
+import { signatureByName } from "./ffi/signatures.js"
+import { untilStopped } from "./status.js"
 
 const EntryJson = Schema.Struct({
   source: Schema.Literal("stdout", "stderr", "output", "system"),
@@ -22,6 +27,12 @@ const EntryJson = Schema.Struct({
 type EntryJson = typeof EntryJson.Type
 const EntriesJson = Schema.Array(EntryJson)
 const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
+/** Entries per pull at most (what is already queued is taken with the first). */
+const BATCH = 64
+/** Extra attempts after an empty answer while taking queued entries (as for exec events). */
+const RACE_RETRIES = 2
+/** An item of `msb_log_recv`: an entry, or the sticky end. */
+const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
 const toEntry = (j: EntryJson) =>
   new LogEntry({
@@ -81,20 +92,26 @@ const streamOptions = (o: LogStreamOptions, cursor: Option.Option<string>) => {
   return JSON.stringify(doc)
 }
 
-/** One native log stream, from a cursor (or the options' start); the handle is closed with the Stream. */
+/**
+ * One native log stream, from a cursor (or the options' start); the handle is closed with
+ * the Stream. With `onStop`, each receive races a status check every 100 ms of live time:
+ * once the sandbox is stopped, crashed or removed the stream ends and `onStop` is told
+ * the status.
+ */
 const openOnce = (
   native: NativeLibrary,
   target: LogTarget,
   options: LogStreamOptions,
   cursor: Option.Option<string>,
   operation: string,
-  delivered: (entry: LogEntry) => void
+  delivered: (entry: LogEntry) => void,
+  onStop?: (status: string) => void
 ): Stream.Stream<LogEntry, MicrosandboxError> =>
   Stream.unwrapScoped(
     Effect.gen(function*() {
       const ctx = { operation, sandbox: target.name }
       const json = streamOptions(options, cursor)
-      const onOrphan = (j: string) => native.call("msb_log_close", [BigInt(JSON.parse(j).stream_handle)])
+      const onOrphan = (r: typeof StreamJson.Type) => native.call("msb_log_close", [BigInt(r.stream_handle)])
       const opened = target.kind === "handle"
         ? Effect.flatMap(target.handle, (h) =>
           native.callDecode("msb_sandbox_log_stream", [h, json], StreamJson, { ...ctx, onOrphan }))
@@ -109,25 +126,84 @@ const openOnce = (
         (h) => native.call("msb_log_close", [h], ctx).pipe(Effect.ignore)
       )
       let done = false
-      return Stream.repeatEffectOption(
-        Effect.suspend(() =>
-          done
-            ? Effect.fail(Option.none())
-            : native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
-              Effect.mapError(Option.some),
-              Effect.flatMap((text) => {
-                const j = JSON.parse(text) as EntryJson | { done: true }
-                if ("done" in j) {
-                  done = true
-                  return Effect.fail(Option.none())
-                }
-                const entry = toEntry(j)
-                delivered(entry)
-                return Effect.succeed(entry)
-              })
-            )
+      // A failure met while taking queued entries, reported by the next pull.
+      let pending: MicrosandboxError | undefined
+      /** One document: an entry, `None` at the end, or a failure. */
+      const settle = (text: string): Either.Either<Option.Option<LogEntry>, MicrosandboxError> => {
+        const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
+        if (Either.isLeft(decoded)) return Either.left(decoded.left)
+        const j = decoded.right
+        if ("done" in j) {
+          done = true
+          return Either.right(Option.none())
+        }
+        return Either.right(Option.some(toEntry(j)))
+      }
+      // After a receive, the entries already queued (the runtime queues up to 16), taken
+      // on this thread without waiting; a pre-triggered cancel id loses nothing.
+      const recvSpec = signatureByName.get("msb_log_recv")!
+      const drainQueued = (into: Array<LogEntry>) => {
+        let misses = 0
+        while (into.length < BATCH && !done && pending === undefined) {
+          const outcome = native.executor.tryNow(recvSpec, [handle], recvSpec.buffer)
+          if (outcome === null) {
+            // Nothing queued, or a cancel id that won an unbiased race: try again, a little.
+            if (++misses > RACE_RETRIES) return
+            continue
+          }
+          misses = 0
+          if (outcome.t === "fault") return
+          if (outcome.t === "err") {
+            // An error item ends the stream (after the entries before it).
+            const doc = parseErrorDocument(outcome.text)
+            if (doc.kind !== "cancelled") pending = fromDocument(doc, ctx)
+            return
+          }
+          const r = settle(outcome.json)
+          if (Either.isLeft(r)) pending = r.left
+          else if (Option.isSome(r.right)) into.push(r.right.value)
+        }
+      }
+      const received: Effect.Effect<Chunk.Chunk<LogEntry>, Option.Option<MicrosandboxError>> = Effect.suspend(
+        () => {
+          if (pending !== undefined) {
+            const error = pending
+            pending = undefined
+            return Effect.fail(Option.some(error))
+          }
+          return native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
+            Effect.mapError(Option.some),
+            Effect.flatMap((text) => {
+              const r = settle(text)
+              if (Either.isLeft(r)) return Effect.fail(Option.some(r.left))
+              if (Option.isNone(r.right)) return Effect.fail(Option.none())
+              const batch = [r.right.value]
+              drainQueued(batch)
+              return Effect.succeed(Chunk.unsafeFromArray(batch))
+            })
+          )
+        }
+      )
+      const next = onStop === undefined ? received : Effect.raceFirst(
+        received,
+        untilStopped(native, target.name, operation).pipe(
+          Effect.flatMap((status) =>
+            Effect.suspend(() => {
+              done = true
+              onStop(status)
+              return Effect.fail(Option.none())
+            })
+          )
         )
       )
+      // An entry counts as delivered (its cursor is where a resume or the after-stop read
+      // starts) once emitted: a receive that loses the race to the stop check is re-read.
+      return Stream.repeatEffectChunkOption(
+        Effect.suspend(() => done && pending === undefined ? Effect.fail(Option.none()) : next)
+      ).pipe(Stream.mapChunks((chunk) => {
+        for (const entry of chunk) delivered(entry)
+        return chunk
+      }))
     })
   )
 
@@ -154,11 +230,25 @@ export const stream = (
   return Stream.suspend(() => {
     let last = Option.fromNullable(options.afterCursor)
     let failuresInARow = 0
+    let stoppedWith: Option.Option<string> = Option.none()
+    const delivered = (entry: LogEntry) => {
+      last = Option.some(entry.cursor)
+      failuresInARow = 0
+    }
+    // After the stop, what was written up to it (and not delivered yet) is read to its
+    // end by a stream that does not follow, from the last delivered entry.
+    const rest = Stream.suspend(() =>
+      Option.isSome(stoppedWith) && stoppedWith.value !== "removed"
+        ? openOnce(native, target, { ...options, follow: false }, last, operation, delivered)
+        : Stream.empty
+    )
+    const onStop = options.follow === "untilStopped"
+      ? (status: string) => {
+        stoppedWith = Option.some(status)
+      }
+      : undefined
     const from = (): Stream.Stream<LogEntry, MicrosandboxError> =>
-      openOnce(native, target, options, last, operation, (entry) => {
-        last = Option.some(entry.cursor)
-        failuresInARow = 0
-      }).pipe(
+      openOnce(native, target, options, last, operation, delivered, onStop).pipe(
         Stream.catchAll((error) => {
           // Errors before anything was opened (bad options, unknown sandbox) are not resumable.
           const resumable = error._tag !== "InvalidArgument" && error._tag !== "InvalidConfig" &&
@@ -172,6 +262,6 @@ export const stream = (
           ).pipe(Stream.drain, Stream.concat(Stream.suspend(from)))
         })
       )
-    return from()
+    return onStop === undefined ? from() : Stream.concat(from(), rest)
   })
 }

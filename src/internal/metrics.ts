@@ -5,17 +5,22 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as MetricsClasses from "../Metrics.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
+import { decodeDocument } from "./ffi/native.js"
 import * as MetricsModule from "./metricsCodec.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import { STOP_POLL, untilStopped } from "./status.js"
 
 const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
 const StatusJson = Schema.Struct({ status: Schema.String })
+/** An item of `msb_metrics_recv`: a sample, or the sticky end. */
+const ItemJson = Schema.Union(MetricsModule.MetricsJson, Schema.Struct({ done: Schema.Literal(true) }))
 
 export const sample = (core: SandboxCore): Effect.Effect<MetricsClasses.Metrics, MicrosandboxError> =>
   withHandle(
@@ -49,8 +54,12 @@ export const intervalMillis = (interval: Duration.DurationInput): bigint => {
 /**
  * The runtime's metrics stream. Its sampler keeps producing errors after the sandbox
  * stops instead of ending; on an error item this stream checks the sandbox's status and
- * ends when it is no longer running. While it is open the runtime pins the sandbox, so
- * the native stream is closed as soon as this Stream ends.
+ * ends when it is no longer running. With an interval longer than 100 ms, each receive
+ * also races a status check every 100 ms of live time (one short lookup call; a
+ * wait-until-stopped call instead would hold a park lane for the stream's whole life),
+ * so the stream ends within about 100 ms of the stop whatever the interval. While it is
+ * open the runtime pins the sandbox, so the native stream is closed as soon as this
+ * Stream ends.
  */
 export const stream = (
   core: SandboxCore,
@@ -60,11 +69,12 @@ export const stream = (
     Effect.gen(function*() {
       const native = core.native
       const ctx = { operation: "Sandbox.metricsStream", sandbox: core.name }
+      const millis = intervalMillis(interval)
       const opened = withHandle(core, ctx.operation, (h) =>
-        native.callDecode("msb_sandbox_metrics_stream", [h, intervalMillis(interval)], StreamJson, {
+        native.callDecode("msb_sandbox_metrics_stream", [h, millis], StreamJson, {
           ...ctx,
-          onOrphan: (j) =>
-            native.call("msb_metrics_close", [BigInt(JSON.parse(j).stream_handle)])
+          onOrphan: (r) =>
+            native.call("msb_metrics_close", [BigInt(r.stream_handle)])
         }))
       const handle = yield* Effect.acquireRelease(
         Effect.interruptible(opened).pipe(Effect.map((r) =>
@@ -73,31 +83,33 @@ export const stream = (
         (h) => native.call("msb_metrics_close", [h], ctx).pipe(Effect.ignore)
       )
       let ended = false
-      const next: Effect.Effect<MetricsClasses.Metrics, Option.Option<MicrosandboxError>> = Effect.suspend(
-        () =>
-          ended
-            ? Effect.fail(Option.none())
-            : native.call("msb_metrics_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
-              Effect.flatMap((text) => {
-                const j = JSON.parse(text) as typeof MetricsModule.MetricsJson.Type | { done: true }
-                if ("done" in j) {
-                  ended = true
-                  return Effect.fail(Option.none())
-                }
-                return Effect.succeed(MetricsModule.fromJson(j))
-              }),
-              Effect.catchAll((error) =>
-                Option.isOption(error)
-                  ? Effect.fail(error)
-                  : error._tag === "MetricsDisabled"
-                  ? Effect.fail(Option.some(error))
-                  : Effect.flatMap(stillRunning(core), (running) => {
-                    if (running) return Effect.fail(Option.some(error))
-                    ended = true
-                    return Effect.fail(Option.none())
-                  })
-              )
-            )
+      const end: Effect.Effect<never, Option.Option<MicrosandboxError>> = Effect.suspend(() => {
+        ended = true
+        return Effect.fail(Option.none())
+      })
+      const received: Effect.Effect<MetricsClasses.Metrics, Option.Option<MicrosandboxError>> = native.call(
+        "msb_metrics_recv",
+        [handle],
+        { ...ctx, tryQueuedFirst: true }
+      ).pipe(
+        Effect.mapError(Option.some),
+        Effect.flatMap((text): Effect.Effect<MetricsClasses.Metrics, Option.Option<MicrosandboxError>> => {
+          const decoded = decodeDocument(ItemJson, "msb_metrics_recv", text, ctx)
+          if (Either.isLeft(decoded)) return Effect.fail(Option.some(decoded.left))
+          const j = decoded.right
+          return "done" in j ? end : Effect.succeed(MetricsModule.fromJson(j))
+        }),
+        Effect.catchAll((error) =>
+          Option.isNone(error) || error.value._tag === "MetricsDisabled" ||
+            error.value._tag === "MalformedResponse"
+            ? Effect.fail(error)
+            : Effect.flatMap(stillRunning(core), (running) => (running ? Effect.fail(error) : end))
+        )
+      )
+      const stopped = untilStopped(native, core.name, ctx.operation).pipe(Effect.zipRight(end))
+      const watch = millis > BigInt(Duration.toMillis(STOP_POLL))
+      const next = Effect.suspend(() =>
+        ended ? Effect.fail(Option.none()) : watch ? Effect.raceFirst(received, stopped) : received
       )
       return Stream.repeatEffectOption(next)
     })

@@ -498,10 +498,9 @@ const adopt = (
   })
 
 /** Releases a handle produced by a call whose caller was interrupted: kill, then close. */
-const releaseOrphan = (native: NativeLibrary, name: string) => (json: string) =>
+const releaseOrphan = (native: NativeLibrary, name: string) => (result: typeof HandleJson.Type) =>
   Effect.gen(function*() {
-    const { handle } = JSON.parse(json) as { handle: number }
-    const h = BigInt(handle)
+    const h = BigInt(result.handle)
     const ctx = { operation: "Sandbox.release", sandbox: name }
     yield* native.call("msb_sandbox_kill", [h, 5000n], ctx).pipe(Effect.ignore)
     yield* native.call("msb_sandbox_close", [h], ctx)
@@ -518,7 +517,7 @@ const acquire = (
   config: SandboxConfig.SandboxConfig,
   callNative: (
     native: NativeLibrary,
-    onOrphan: (json: string) => Effect.Effect<void, unknown>
+    onOrphan: (result: typeof HandleJson.Type) => Effect.Effect<void, unknown>
   ) => Effect.Effect<
     typeof HandleJson.Type,
     MicrosandboxError
@@ -604,7 +603,7 @@ export const connect = (
             operation: "SandboxHandle.connect",
             sandbox: name,
             // A connect that completed after its caller left: just disconnect.
-            onOrphan: (json) => native.call("msb_sandbox_close", [BigInt(JSON.parse(json).handle)])
+            onOrphan: (r) => native.call("msb_sandbox_close", [BigInt(r.handle)])
           })
       )
     )

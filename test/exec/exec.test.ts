@@ -4,7 +4,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { existsSync } from "node:fs"
 import * as Exec from "../../src/Exec.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
@@ -44,6 +46,12 @@ describe("exec", () => {
         expect([ok.exitCode, ok.success]).toEqual([0, true])
         const three = yield* sb.exec("sh", ["-c", "echo oops >&2; exit 3"])
         expect([three.exitCode, three.success, three.stderr]).toEqual([3, false, "oops\n"])
+        expect(three.status).toEqual(Exec.ExitStatus.Exited({ code: 3 }))
+        const signaled = yield* sb.exec("sh", ["-c", "kill -9 $$"])
+        expect([signaled.exitCode, signaled.status]).toEqual([
+          -1,
+          Exec.ExitStatus.Signaled({ signal: Option.none() })
+        ])
         const error = yield* Effect.flip(sb.exec("sh", ["-c", "echo bad >&2; exit 4"]).pipe(Exec.orFail))
         expect(error._tag).toBe("NonZeroExit")
         if (error._tag === "NonZeroExit") expect([error.exitCode, error.stderr]).toEqual([4, "bad\n"])
@@ -126,18 +134,24 @@ describe("exec", () => {
         expect(r.stdout).toBe("")
       }))
 
-    it.scoped("signal and kill a running command; it exits with -1", () =>
+    it.scoped("signal and kill a running command: wait tells the signal it was sent", () =>
       Effect.gen(function*() {
         const sb = yield* box
         const term = yield* sb.spawn("sleep", ["30"])
         const first = yield* Stream.take(term.events, 1).pipe(Stream.runCollect)
         const pid = pidOf(Chunk.toReadonlyArray(first))
         yield* term.signal(15)
-        expect(yield* term.wait).toBe(-1)
+        expect(yield* term.wait).toEqual(Exec.ExitStatus.Signaled({ signal: Option.some(15) }))
         expect(alive(pid)).toBe(false)
         const killed = yield* sb.spawn("sleep", ["30"])
         yield* killed.kill
-        expect(yield* killed.wait).toBe(-1)
+        expect(yield* killed.wait).toEqual(Exec.ExitStatus.Signaled({ signal: Option.some(9) }))
+        // A signal death this process did not cause is a signal too, of unknown number.
+        const other = yield* sb.spawn("sh", ["-c", "kill -9 $$"])
+        expect(yield* other.wait).toEqual(Exec.ExitStatus.Signaled({ signal: Option.none() }))
+        expect(yield* (yield* sb.spawn("sh", ["-c", "exit 3"])).wait).toEqual(
+          Exec.ExitStatus.Exited({ code: 3 })
+        )
         const id = yield* (yield* sb.spawn("true")).id
         expect(id).toMatch(/^\d+$/)
       }))
@@ -175,17 +189,49 @@ describe("exec", () => {
         process.kill(keptPid, "SIGKILL")
       }))
 
-    it.scoped("the stream is pulled: exactly one event received from the runtime per event taken", () =>
+    it.scoped("a spawned process's events: take(n) takes n, the rest stays for the next consumer", () =>
       Effect.gen(function*() {
         const sb = yield* box
-        const before = Double.counters().succeeded.msb_exec_recv ?? 0
-        yield* sb.shellStream("yes | head -n 100000").pipe(Stream.take(5), Stream.runDrain)
-        expect((Double.counters().succeeded.msb_exec_recv ?? 0) - before).toBe(5)
+        const proc = yield* sb.spawn("sh", ["-c", "yes | head -n 100000"])
+        const taken = Chunk.toReadonlyArray(yield* proc.events.pipe(Stream.take(5), Stream.runCollect))
+        expect(taken.length).toBe(5)
+        const early = taken.reduce((n, e) => n + (e._tag === "Stdout" ? e.data.length : 0), 0)
+        // Events received with those five but not taken are not lost: collect gets them.
+        const rest = yield* proc.collect
+        expect(early + rest.stdoutBytes.length).toBe(200000)
+        expect(rest.exitCode).toBe(0)
         // What was not pulled is still queued: a process's events resume where they stopped.
-        const proc = yield* sb.spawn("sh", ["-c", "seq 1 3"])
-        const head = yield* proc.events.pipe(Stream.take(1), Stream.runCollect)
+        const three = yield* sb.spawn("sh", ["-c", "seq 1 3"])
+        const head = yield* three.events.pipe(Stream.take(1), Stream.runCollect)
         expect(Chunk.toReadonlyArray(head).map((e) => e._tag)).toEqual(["Started"])
-        expect((yield* proc.collect).stdout).toBe("1\n2\n3\n")
+        expect((yield* three.collect).stdout).toBe("1\n2\n3\n")
+      }))
+
+    it.scoped("an owned stream takes every event already queued in one pull, in order", () =>
+      Effect.gen(function*() {
+        const sb = yield* box
+        const marker = `${Double.rootfs("exec-box")}/queued-marker`
+        const pull = yield* Stream.toPull(
+          sb.shellStream("seq 1 20000; touch queued-marker; exec sleep 30", { cwd: "/" }).pipe(Stream.chunks)
+        )
+        const sizes: Array<number> = []
+        const tags: Array<string> = []
+        let out = ""
+        const take = (chunks: Chunk.Chunk<Chunk.Chunk<Exec.ExecEvent>>) => {
+          for (const chunk of chunks) {
+            sizes.push(Chunk.size(chunk))
+            for (const e of chunk) {
+              tags.push(e._tag)
+              if (e._tag === "Stdout") out += new TextDecoder().decode(e.data)
+            }
+          }
+        }
+        take(yield* pull)
+        yield* Double.eventually(() => existsSync(marker))
+        while (out.length < 108894) take(yield* pull)
+        expect(tags[0]).toBe("Started")
+        expect(out).toBe(Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join(""))
+        expect(Math.max(...sizes)).toBeGreaterThan(1)
       }))
 
     it.scoped("64 concurrent execs in one sandbox", () =>
@@ -219,7 +265,11 @@ describe("exec", () => {
         expect(Chunk.toReadonlyArray(lines)).toEqual(["x", "z"])
         const errLines = yield* sb.shellStream("echo y >&2").pipe(Exec.stderrLines, Stream.runCollect)
         expect(Chunk.toReadonlyArray(errLines)).toEqual(["y"])
-        expect(yield* Exec.exitCode(sb.execStream("sh", ["-c", "exit 9"]))).toBe(9)
+        expect(yield* Exec.exitCode(sb.execStream("sh", ["-c", "exit 9"]))).toEqual(
+          Exec.ExitStatus.Exited({ code: 9 })
+        )
+        const notStarted = yield* Exec.exitCode(sb.execStream("/no/such/program"))
+        expect(notStarted._tag).toBe("NotStarted")
       }))
 
     it.scoped("a command that cannot start is ExecFailed (or a Failed event when streamed)", () =>

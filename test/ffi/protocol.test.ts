@@ -148,8 +148,7 @@ describe("call protocol", () => {
         const released: Array<number> = []
         const fiber = yield* Effect.fork(
           n.callDecode("msb_sandbox_create", ["orphan", JSON.stringify({ image: "alpine" })], Handle, {
-            onOrphan: (json) => {
-              const handle = JSON.parse(json).handle as number
+            onOrphan: ({ handle }) => {
               released.push(handle)
               return n.call("msb_sandbox_stop", [BigInt(handle), 5000n]).pipe(
                 Effect.zipRight(n.call("msb_sandbox_close", [BigInt(handle)]))

@@ -75,6 +75,29 @@ describe("metrics", () => {
         expect(Double.counters().handles.metrics).toBe(0)
       }))
 
+    it.scoped("a metrics stream with a one-hour interval ends when the sandbox stops, not an hour later", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.make("m-hour", alpine)
+        const samples: Array<Metrics.Metrics> = []
+        const fiber = yield* sb.metricsStream("1 hour").pipe(
+          Stream.runForEach((m) => Effect.sync(() => samples.push(m))),
+          Effect.fork
+        )
+        yield* Double.eventually(() =>
+          samples.length === 1 && (Double.counters().in_flight.msb_metrics_recv ?? 0) === 1
+        )
+        const lookups = Double.counters().calls.msb_sandbox_lookup ?? 0
+        yield* (yield* Sandbox.get("m-hour")).stop()
+        // Ends on its own (an hour-long wait would time the test out), after one sample.
+        const exit = yield* Fiber.await(fiber)
+        expect(exit._tag).toBe("Success")
+        expect(samples.length).toBe(1)
+        // It noticed the stop by looking the sandbox up while its receive waited.
+        expect(Double.counters().calls.msb_sandbox_lookup ?? 0).toBeGreaterThan(lookups)
+        const c = Double.counters()
+        expect([c.handles.metrics ?? 0, c.in_flight.msb_metrics_recv ?? 0]).toEqual([0, 0])
+      }))
+
     it.scoped("interrupting a metrics stream parked in a receive returns promptly and releases the pin", () =>
       Effect.gen(function*() {
         const sb = yield* Sandbox.make("m-park", alpine)

@@ -14,12 +14,12 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
-import type { LoadAttempt, MicrosandboxError } from "../../MicrosandboxError.js"
-import { fromDocument, internal, parseErrorDocument } from "../errors.js"
-import { compiledDecoder } from "./decode.js"
+import { type LoadAttempt, MalformedResponse, type MicrosandboxError } from "../../MicrosandboxError.js"
+import { fromDocument, parseErrorDocument } from "../errors.js"
 import { Executor, type ExecutorOptions, type NativeJob, type Outcome } from "./executor.js"
 import type { Invoker, NativeArg } from "./invoker.js"
 import { type FunctionName, type Signature, signatureByName } from "./signatures.js"
@@ -50,6 +50,53 @@ export interface CallOptions {
   readonly idempotent?: boolean
 }
 
+/** Options of `callDecode`: an orphaned result is decoded before it is handed over. */
+export interface DecodeOptions<A> extends Omit<CallOptions, "onOrphan"> {
+  /** Releases what a call produced (decoded) when its caller was interrupted after all. */
+  readonly onOrphan?: (value: A) => Effect.Effect<void, unknown>
+}
+
+type Decoder = (text: string) => Either.Either<unknown, ParseResult.ParseError>
+// One compiled decoder (JSON text → A) per Schema, for the life of the Schema.
+const decoders = new WeakMap<Schema.Schema.All, Decoder>()
+
+/** The compiled JSON-text decoder of a Schema (compiled on first use, then cached). */
+export const decoderOf = <A, I>(
+  schema: Schema.Schema<A, I>
+): (text: string) => Either.Either<A, ParseResult.ParseError> => {
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) {
+    decoder = Schema.decodeUnknownEither(Schema.parseJson(schema)) as Decoder
+    decoders.set(schema, decoder)
+  }
+  return decoder as (text: string) => Either.Either<A, ParseResult.ParseError>
+}
+
+const RAW_LIMIT = 512
+
+/** The typed error for a document that did not decode: the operation and the raw text (truncated). */
+export const malformed = (
+  what: string,
+  text: string,
+  error: ParseResult.ParseError,
+  ctx: { readonly operation: string; readonly sandbox?: string | undefined }
+): MalformedResponse =>
+  new MalformedResponse({
+    message: `unexpected result from ${what}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+    operation: ctx.operation,
+    ...(ctx.sandbox === undefined ? {} : { sandbox: ctx.sandbox }),
+    raw: text.length > RAW_LIMIT ? `${text.slice(0, RAW_LIMIT)}… (${text.length} chars)` : text
+  })
+
+/** Decodes one document received from `what` with a Schema (compiled once); a mismatch is `MalformedResponse`. */
+export const decodeDocument = <A, I>(
+  schema: Schema.Schema<A, I>,
+  what: string,
+  text: string,
+  ctx: { readonly operation: string; readonly sandbox?: string | undefined }
+): Either.Either<A, MalformedResponse> =>
+  Either.mapLeft(decoderOf(schema)(text), (e) => malformed(what, text, e, ctx))
+
 export interface NativeLibrary {
   readonly path: string
   readonly source: LoadAttempt["source"]
@@ -64,12 +111,12 @@ export interface NativeLibrary {
   ) => Effect.Effect<string, MicrosandboxError>
   /** Records the loaded library's version (for spans and errors). */
   readonly setRuntimeVersion: (version: string) => void
-  /** Calls and decodes the result with a Schema (a mismatch is an `Internal` error). */
+  /** Calls and decodes the result with a Schema (a mismatch is `MalformedResponse`). */
   readonly callDecode: <A, I>(
     name: FunctionName,
     args: ReadonlyArray<NativeArg>,
     schema: Schema.Schema<A, I>,
-    options?: CallOptions
+    options?: DecodeOptions<A>
   ) => Effect.Effect<A, MicrosandboxError>
 }
 
@@ -199,16 +246,17 @@ export const makeNative = (
   }
 
   const callDecode: NativeLibrary["callDecode"] = (name, args, schema, opts = {}) => {
-    const decode = compiledDecoder(schema)
-    return Effect.flatMap(call(name, args, opts), (json) =>
-      decode(json).pipe(
-        Effect.mapError((e) =>
-          internal(
-            `unexpected result from ${name}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
-            { operation: opts.operation ?? name, sandbox: opts.sandbox }
-          )
-        )
-      ))
+    const ctx = { operation: opts.operation ?? name, sandbox: opts.sandbox }
+    const { onOrphan: release, ...rest } = opts
+    const callOpts: CallOptions = release === undefined ? rest : {
+      ...rest,
+      onOrphan: (json) =>
+        Either.match(decodeDocument(schema, name, json, ctx), {
+          onLeft: (error) => Effect.fail(error),
+          onRight: release
+        })
+    }
+    return Effect.flatMap(call(name, args, callOpts), (json) => decodeDocument(schema, name, json, ctx))
   }
 
   return {

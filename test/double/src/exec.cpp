@@ -80,9 +80,22 @@ void read_events(ExecSession* s) {
     }
     std::string kind = ev.find("event") ? ev.find("event")->as_string() : "";
     bool terminal = kind == "exited" || kind == "failed";
+    // Test hook (config `exec_inject_event`): a document queued right after `started`,
+    // e.g. an event kind no runtime sends.
+    Json injected;
+    if (kind == "started") {
+      Json inject = config_get("exec_inject_event");
+      if (inject.is_string()) {
+        try {
+          injected = Json::parse(inject.as_string());
+        } catch (...) {
+        }
+      }
+    }
     std::lock_guard<std::mutex> g(s->w->m);
     s->queued_bytes += payload_size(ev);
     s->events.push_back(std::move(ev));
+    if (!injected.is_null()) s->events.push_back(std::move(injected));
     if (terminal) s->done = true;
     s->w->cv.notify_all();
     if (terminal) return;
