@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -196,8 +197,9 @@ const call = <A, I>(
 
 const releasePolicy = (core: SandboxCore, exit: Exit.Exit<unknown, unknown>): SandboxConfig.ReleasePolicy => {
   const policy = core.config.release ?? (core.owns ? "stop" : "detach")
-  // A defect is no time for a graceful shutdown.
-  if (policy === "stop" && Exit.isFailure(exit) && Exit.isFailure(exit) && exit.cause._tag === "Die") {
+  // A defect anywhere in the exit's Cause (inside a parallel or sequential composition,
+  // next to a failure or an interruption) is no time for a graceful shutdown.
+  if (policy === "stop" && Exit.isFailure(exit) && Cause.isDie(exit.cause)) {
     return "kill"
   }
   return policy
