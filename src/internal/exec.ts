@@ -24,7 +24,8 @@ import {
   type Rlimits
 } from "../Exec.js"
 import * as Errors from "../MicrosandboxError.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { ExecError, MicrosandboxError } from "../MicrosandboxError.js"
+import { narrow } from "./errors.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 
 /** A running command: its handle and what has been observed of it. */
@@ -131,7 +132,7 @@ export const open = (
   target: Target,
   options: ExecOptions<unknown>,
   stdinPipe: boolean
-): Effect.Effect<Session, MicrosandboxError, Scope.Scope> =>
+): Effect.Effect<Session, ExecError, Scope.Scope> =>
   Effect.gen(function*() {
     yield* checkCwd(core, operation, options.cwd)
     const resolved = yield* withRlimits(core, operation, target, options.rlimits)
@@ -172,7 +173,7 @@ export const open = (
       ),
       (session) => close(session)
     )
-  }).pipe(Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
+  }).pipe(narrow.exec.effect, Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
 
 const close = (s: Session): Effect.Effect<void> => {
   const native = s.core.native
@@ -262,17 +263,17 @@ const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxE
   })
 
 /** The session's events, pulled one native receive at a time. */
-export const events = (s: Session): Stream.Stream<ExecEvent, MicrosandboxError> =>
+export const events = (s: Session): Stream.Stream<ExecEvent, ExecError> =>
   Stream.repeatEffectOption(
     recv(s).pipe(
       Effect.mapError(Option.some),
       Effect.flatMap((o) => (Option.isSome(o) ? Effect.succeed(o.value) : Effect.fail(Option.none())))
     )
-  )
+  ).pipe(narrow.exec.stream)
 
 const STDIN_PIECE = 256 * 1024
 
-export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect<void, MicrosandboxError> => {
+export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect<void, ExecError> => {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
   // A zero-length write would close the guest's stdin (docs/runtime-abi.md §5.6.4): skip it.
   if (bytes.length === 0) return Effect.void
@@ -286,19 +287,20 @@ export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect
         sandbox: s.core.name
       }),
     { discard: true }
-  )
+  ).pipe(narrow.exec.effect)
 }
 
-export const closeStdin = (s: Session): Effect.Effect<void, MicrosandboxError> =>
+export const closeStdin = (s: Session): Effect.Effect<void, ExecError> =>
   s.core.native.call("msb_exec_stdin_close", [s.handle], { operation: "Exec.stdin", sandbox: s.core.name })
     .pipe(
-      Effect.asVoid
+      Effect.asVoid,
+      narrow.exec.effect
     )
 
 const stdinFeed = <E>(
   s: Session,
   stdin: NonNullable<ExecOptions<E>["stdin"]>
-): Effect.Effect<void, MicrosandboxError | E> =>
+): Effect.Effect<void, ExecError | E> =>
   (typeof stdin === "string" || stdin instanceof Uint8Array
     ? writeStdin(s, stdin)
     : Stream.runForEach(stdin, (chunk) => writeStdin(s, chunk))).pipe(Effect.zipRight(closeStdin(s)))
@@ -307,7 +309,7 @@ const stdinFeed = <E>(
 export const eventsWithStdin = <E>(
   s: Session,
   options: ExecOptions<E>
-): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
+): Stream.Stream<ExecEvent, ExecError | E> =>
   options.stdin === undefined
     ? events(s)
     : events(s).pipe(Stream.drainFork(Stream.fromEffect(stdinFeed(s, options.stdin))))
@@ -318,7 +320,7 @@ export const stream = <E>(
   operation: string,
   target: Target,
   options: ExecOptions<E>
-): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
+): Stream.Stream<ExecEvent, ExecError | E> =>
   Stream.unwrapScoped(
     Effect.map(open(core, operation, target, options, options.stdin !== undefined), (s) =>
       eventsWithStdin(s, options))
@@ -390,7 +392,7 @@ export const collect = <E>(
   operation: string,
   target: Target,
   options: ExecOptions<E>
-): Effect.Effect<ExecResult, MicrosandboxError | E> => {
+): Effect.Effect<ExecResult, ExecError | E> => {
   const run = collectEvents(core, operation, target, stream(core, operation, target, options))
   if (options.timeout === undefined) return run
   const timeout = Duration.decode(options.timeout)
@@ -410,7 +412,7 @@ export const spawn = (
   operation: string,
   target: Target,
   options: ExecOptions<never> & { readonly stdinPipe?: boolean }
-): Effect.Effect<ExecProcess, MicrosandboxError, Scope.Scope> =>
+): Effect.Effect<ExecProcess, ExecError, Scope.Scope> =>
   Effect.map(
     open(core, operation, target, options, options.stdinPipe ?? options.stdin !== undefined),
     (s) => {
@@ -424,11 +426,15 @@ export const spawn = (
           Sink.foldSink({ onFailure: Sink.fail, onSuccess: () => Sink.fromEffect(closeStdin(s)) })
         ),
         closeStdin: closeStdin(s),
-        signal: (signal) => native.call("msb_exec_signal", [s.handle, signal], ctx).pipe(Effect.asVoid),
-        kill: native.call("msb_exec_kill", [s.handle], ctx).pipe(Effect.asVoid),
+        signal: (signal) =>
+          native.call("msb_exec_signal", [s.handle, signal], ctx).pipe(Effect.asVoid, narrow.exec.effect),
+        kill: native.call("msb_exec_kill", [s.handle], ctx).pipe(Effect.asVoid, narrow.exec.effect),
         resize: (rows, cols) =>
-          native.call("msb_exec_resize", [s.handle, rows, cols], ctx).pipe(Effect.asVoid),
-        id: native.callDecode("msb_exec_id", [s.handle], IdJson, ctx).pipe(Effect.map((r) => r.id)),
+          native.call("msb_exec_resize", [s.handle, rows, cols], ctx).pipe(Effect.asVoid, narrow.exec.effect),
+        id: native.callDecode("msb_exec_id", [s.handle], IdJson, ctx).pipe(
+          Effect.map((r) => r.id),
+          narrow.exec.effect
+        ),
         wait: Stream.runFold(ev, -1, (code, e) => (e._tag === "Exited" ? e.code : code)),
         collect: collectEvents(core, operation, target, ev)
       }
@@ -443,7 +449,7 @@ export const attach = (
   operation: string,
   target: Target | "shell",
   options: AttachOptions
-): Effect.Effect<number, MicrosandboxError> =>
+): Effect.Effect<number, ExecError> =>
   Effect.gen(function*() {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       return yield* new Errors.NotATerminal({
@@ -478,4 +484,4 @@ export const attach = (
           sandbox: core.name
         }))
     return result.exit_code
-  }).pipe(Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
+  }).pipe(narrow.exec.effect, Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))

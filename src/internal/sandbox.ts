@@ -18,11 +18,12 @@ import { classifyBootFailure } from "../Doctor.js"
 import type * as Exec from "../Exec.js"
 import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { ControlError, ExecError, LifecycleError, MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
 import type { SandboxHandle } from "../SandboxHandle.js"
+import { narrow } from "./errors.js"
 import * as ExecImpl from "./exec.js"
 import type { NativeLibrary } from "./ffi/native.js"
 import * as FsImpl from "./fs.js"
@@ -192,6 +193,7 @@ const call = <A, I>(
     operation,
     (h) => core.native.callDecode(name, args(h), schema, { operation, sandbox: core.name })
   ).pipe(
+    narrow.control.effect,
     Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } })
   )
 
@@ -298,13 +300,14 @@ class SandboxImpl implements Sandbox {
     this.shellPath = core.config.shell
   }
   /** The configured shell: from the create options, else the persisted config, else /bin/sh. */
-  private get shellCommand(): Effect.Effect<string, MicrosandboxError> {
+  private get shellCommand(): Effect.Effect<string, ExecError> {
     if (this.shellPath !== undefined) return Effect.succeed(this.shellPath)
     return lookup(this.core.service, this.core.name, "Sandbox.shell").pipe(
       Effect.map((h) =>
         Either.match(h.config, { onLeft: () => "/bin/sh", onRight: (c) => c.shell ?? "/bin/sh" })
       ),
-      Effect.tap((shell) => Effect.sync(() => (this.shellPath = shell)))
+      Effect.tap((shell) => Effect.sync(() => (this.shellPath = shell))),
+      narrow.exec.effect
     )
   }
   exec<E = never>(command: string, args: ReadonlyArray<string> = [], options: Exec.ExecOptions<E> = {}) {
@@ -366,16 +369,18 @@ class SandboxImpl implements Sandbox {
     }
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs")
+    return LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs").pipe(narrow.logs.effect)
   }
   logStream(options: LogStreamOptions = {}) {
-    return LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream")
+    return LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream").pipe(
+      narrow.logs.stream
+    )
   }
   get metrics() {
-    return MetricsImpl.sample(this.core)
+    return MetricsImpl.sample(this.core).pipe(narrow.metrics.effect)
   }
   metricsStream(interval: Duration.DurationInput) {
-    return MetricsImpl.stream(this.core, interval)
+    return MetricsImpl.stream(this.core, interval).pipe(narrow.metrics.stream)
   }
   get name() {
     return this.core.name
@@ -390,7 +395,7 @@ class SandboxImpl implements Sandbox {
   toJSON() {
     return { _id: "Sandbox", name: this.core.name, state: this.core.state }
   }
-  get ownsLifecycle(): Effect.Effect<boolean, MicrosandboxError> {
+  get ownsLifecycle(): Effect.Effect<boolean, ControlError> {
     return call(this.core, "Sandbox.ownsLifecycle", "msb_sandbox_owns_lifecycle", (h) => [h], OwnsJson).pipe(
       Effect.map((r) => r.owns)
     )
@@ -459,16 +464,16 @@ class SandboxImpl implements Sandbox {
       // The handle is consumed even when detach fails (docs/runtime-abi.md §3.3).
       core.state = "detached"
       return core.native.call("msb_sandbox_detach", [h], { operation: "Sandbox.detach", sandbox: core.name })
-    }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.detach"))
+    }).pipe(Effect.asVoid, Effect.uninterruptible, narrow.control.effect, Effect.withSpan("Sandbox.detach"))
   }
   get close() {
     const core = this.core
     return withHandle(core, "Sandbox.close", (h) => {
       core.state = "closed"
       return core.native.call("msb_sandbox_close", [h], { operation: "Sandbox.close", sandbox: core.name })
-    }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.close"))
+    }).pipe(Effect.asVoid, Effect.uninterruptible, narrow.control.effect, Effect.withSpan("Sandbox.close"))
   }
-  get info(): Effect.Effect<SandboxHandle, MicrosandboxError> {
+  get info(): Effect.Effect<SandboxHandle, ControlError> {
     return lookup(this.core.service, this.core.name, "Sandbox.info")
   }
 }
@@ -533,7 +538,7 @@ const acquire = (
 export const create = (
   name: string,
   config: SandboxConfig.SandboxConfig
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   Effect.flatMap(
     SandboxConfig.validate(name, config, "Sandbox.make"),
     (valid) =>
@@ -548,7 +553,7 @@ export const create = (
             onOrphan
           }
         ).pipe(Effect.mapError(refineCreateError(name)), (boot) => bootFailure(native, name, boot)))
-  )
+  ).pipe(narrow.lifecycle.effect)
 
 const checkName = (name: string, operation: string) => {
   const problem = SandboxConfig.checkName(name)
@@ -567,7 +572,7 @@ const checkName = (name: string, operation: string) => {
 export const start = (
   name: string,
   detached: boolean
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => {
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> => {
   const operation = detached ? "Sandbox.startDetached" : "Sandbox.start"
   return checkName(name, operation).pipe(
     Effect.zipRight(
@@ -582,13 +587,14 @@ export const start = (
             onOrphan
           }).pipe((boot) => bootFailure(native, name, boot))
       )
-    )
+    ),
+    narrow.lifecycle.effect
   )
 }
 
 export const connect = (
   name: string
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   checkName(name, "SandboxHandle.connect").pipe(
     Effect.zipRight(
       acquire(
@@ -603,7 +609,8 @@ export const connect = (
             onOrphan: (json) => native.call("msb_sandbox_close", [BigInt(JSON.parse(json).handle)])
           })
       )
-    )
+    ),
+    narrow.lifecycle.effect
   )
 
 // ------------------------------------------------------------------ handles (metadata)
@@ -660,6 +667,14 @@ class HandleImpl implements SandboxHandle {
       Effect.withSpan(operation, { attributes: { "msb.sandbox": this.name } })
     )
   }
+  private control<A, I>(
+    operation: string,
+    fn: Parameters<NativeLibrary["call"]>[0],
+    args: ReadonlyArray<bigint | string>,
+    schema: Schema.Schema<A, I>
+  ) {
+    return this.byName(operation, fn, args, schema).pipe(narrow.control.effect)
+  }
   get refresh() {
     return lookup(this.service, this.name, "SandboxHandle.refresh")
   }
@@ -673,7 +688,7 @@ class HandleImpl implements SandboxHandle {
     return start(this.name, true).pipe(Effect.provideService(Microsandbox, this.service))
   }
   stop(options: StopOptions = {}) {
-    return this.byName(
+    return this.control(
       "SandboxHandle.stop",
       "msb_sandbox_handle_stop",
       [millis(options.timeout, 10_000)],
@@ -683,7 +698,7 @@ class HandleImpl implements SandboxHandle {
     )
   }
   kill(options: KillOptions = {}) {
-    return this.byName(
+    return this.control(
       "SandboxHandle.kill",
       "msb_sandbox_handle_kill",
       [millis(options.timeout, 5_000)],
@@ -693,22 +708,22 @@ class HandleImpl implements SandboxHandle {
     )
   }
   get requestStop() {
-    return this.byName("SandboxHandle.requestStop", "msb_sandbox_handle_request_stop", [], OkJson).pipe(
+    return this.control("SandboxHandle.requestStop", "msb_sandbox_handle_request_stop", [], OkJson).pipe(
       Effect.asVoid
     )
   }
   get requestKill() {
-    return this.byName("SandboxHandle.requestKill", "msb_sandbox_handle_request_kill", [], OkJson).pipe(
+    return this.control("SandboxHandle.requestKill", "msb_sandbox_handle_request_kill", [], OkJson).pipe(
       Effect.asVoid
     )
   }
   get requestDrain() {
-    return this.byName("SandboxHandle.requestDrain", "msb_sandbox_handle_request_drain", [], OkJson).pipe(
+    return this.control("SandboxHandle.requestDrain", "msb_sandbox_handle_request_drain", [], OkJson).pipe(
       Effect.asVoid
     )
   }
   get waitUntilStopped() {
-    return this.byName(
+    return this.control(
       "SandboxHandle.waitUntilStopped",
       "msb_sandbox_handle_wait_until_stopped",
       [],
@@ -721,22 +736,27 @@ class HandleImpl implements SandboxHandle {
     return remove(this.service, this.name)
   }
   get ping() {
-    return this.byName("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson).pipe(
+    return this.control("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson).pipe(
       Effect.map((r) =>
         new PingResult({ name: r.name, latency: Duration.micros(BigInt(Math.round(r.latency_ms * 1000))) })
       )
     )
   }
   get touch() {
-    return this.byName("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson).pipe(
+    return this.control("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson).pipe(
       Effect.map((r) => new TouchResult({ name: r.name, activitySeq: r.activity_seq }))
     )
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs")
+    return LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs").pipe(
+      narrow.logs.effect
+    )
   }
   logStream(options: LogStreamOptions = {}) {
     return LogsImpl.stream(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logStream")
+      .pipe(
+        narrow.logs.stream
+      )
   }
   get metrics() {
     return this.byName(
@@ -745,7 +765,8 @@ class HandleImpl implements SandboxHandle {
       [],
       MetricsModule.MetricsLiteJson
     ).pipe(
-      Effect.map(MetricsModule.liteFromJson)
+      Effect.map(MetricsModule.liteFromJson),
+      narrow.metrics.effect
     )
   }
 }
@@ -753,6 +774,7 @@ class HandleImpl implements SandboxHandle {
 export const lookup = (svc: MicrosandboxService, name: string, operation = "Sandbox.get") =>
   svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name }).pipe(
     Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
+    narrow.control.effect,
     Effect.withSpan(operation, { attributes: { "msb.sandbox": name } })
   )
 
@@ -760,6 +782,7 @@ export const remove = (svc: MicrosandboxService, name: string) =>
   svc.native.callDecode("msb_sandbox_remove", [name], OkJson, { operation: "Sandbox.remove", sandbox: name })
     .pipe(
       Effect.asVoid,
+      narrow.control.effect,
       Effect.withSpan("Sandbox.remove", { attributes: { "msb.sandbox": name } })
     )
 
@@ -775,7 +798,7 @@ export const listPage = (
     limit: Option.Option<number>
     cursor: Option.Option<string>
   }
-): Effect.Effect<ListPage, MicrosandboxError> => {
+): Effect.Effect<ListPage, ControlError> => {
   const doc: Record<string, unknown> = {}
   if (Object.keys(filter.labels).length > 0) doc.labels = filter.labels
   if (Option.isSome(filter.limit)) doc.limit = filter.limit.value
@@ -786,14 +809,15 @@ export const listPage = (
     Effect.map((r) => ({
       sandboxes: r.sandboxes.map((info) => new HandleImpl(svc, info)),
       nextCursor: Option.fromNullable(r.next_cursor)
-    }))
+    })),
+    narrow.control.effect
   )
 }
 
 export const listAll = (
   svc: MicrosandboxService,
   labels: Readonly<Record<string, string>>
-): Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError> =>
+): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
   Effect.gen(function*() {
     const out: Array<SandboxHandle> = []
     let cursor = Option.none<string>()
@@ -816,5 +840,6 @@ export const allMetrics = (svc: MicrosandboxService) =>
           import("../Metrics.js").Metrics
         >
       ),
+      narrow.metrics.effect,
       Effect.withSpan("Sandbox.allMetrics")
     )
