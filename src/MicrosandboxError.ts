@@ -683,7 +683,7 @@ export type InstallerError = typeof InstallerError.Type
 
 /**
  * The runtime's error kinds (docs/runtime-abi.md §1.3) and the class each decodes to.
- * `cancelled` is absent on purpose: it is interruption.
+ * `cancelled` is absent on purpose: interruption when the call was interrupted, else `Internal`.
  *
  * @since 0.1.0
  */

@@ -95,30 +95,22 @@ export const unexpected = (e: MicrosandboxError.MicrosandboxError): Microsandbox
 /**
  * Narrows the errors of an operation to one of the per-operation unions of
  * MicrosandboxError.ts: members pass unchanged, anything else becomes `Internal` (a
- * member of every union). Errors that are not this library's (a caller's own `E`) pass
- * unchanged.
+ * member of every union). Apply it to the library's own errors, before a caller's own
+ * error type (an exec's stdin stream) joins them: at run time the two cannot be told
+ * apart when the caller's errors are this library's classes.
  */
 export const narrowTo = <A extends MicrosandboxError.MicrosandboxError, I>(union: Schema.Schema<A, I>) => {
   const is = Schema.is(union)
-  const error = <E>(e: MicrosandboxError.MicrosandboxError | E): A | MicrosandboxError.Internal | E =>
-    MicrosandboxError.isMicrosandboxError(e) ? (is(e) ? e : unexpected(e)) : e
-  const only = (e: MicrosandboxError.MicrosandboxError): A | MicrosandboxError.Internal =>
+  const error = (e: MicrosandboxError.MicrosandboxError): A | MicrosandboxError.Internal =>
     is(e) ? e : unexpected(e)
   return {
-    error: only,
+    error,
     effect: <X, R>(
       self: Effect.Effect<X, MicrosandboxError.MicrosandboxError, R>
-    ): Effect.Effect<X, A | MicrosandboxError.Internal, R> => Effect.mapError(self, only),
+    ): Effect.Effect<X, A | MicrosandboxError.Internal, R> => Effect.mapError(self, error),
     stream: <X, R>(
       self: Stream.Stream<X, MicrosandboxError.MicrosandboxError, R>
-    ): Stream.Stream<X, A | MicrosandboxError.Internal, R> => Stream.mapError(self, only),
-    /** For operations that also fail with a caller's own errors (an exec's stdin stream). */
-    effectWith: <X, E, R>(
-      self: Effect.Effect<X, MicrosandboxError.MicrosandboxError | E, R>
-    ): Effect.Effect<X, A | MicrosandboxError.Internal | E, R> => Effect.mapError(self, (e) => error<E>(e)),
-    streamWith: <X, E, R>(
-      self: Stream.Stream<X, MicrosandboxError.MicrosandboxError | E, R>
-    ): Stream.Stream<X, A | MicrosandboxError.Internal | E, R> => Stream.mapError(self, (e) => error<E>(e))
+    ): Stream.Stream<X, A | MicrosandboxError.Internal, R> => Stream.mapError(self, error)
   }
 }
 
