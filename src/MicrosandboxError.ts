@@ -673,6 +673,17 @@ export const MetricsError = Schema.Union(
 export type MetricsError = typeof MetricsError.Type
 
 /**
+ * SSH into a sandbox (`Ssh.openClient`, `Ssh.serve`, a client's `exec`, `attach`,
+ * `sftp`, and every SFTP operation): SFTP failures are `Internal` (the runtime's
+ * `<code>: <message>` text), a missing path `PathNotFound`.
+ *
+ * @since 0.1.0
+ */
+export const SshError = Schema.Union(CallError, PathNotFound, NotATerminal, SandboxNotRunning)
+/** @since 0.1.0 */
+export type SshError = typeof SshError.Type
+
+/**
  * Installing the runtime (`Installer.ensureInstalled`).
  *
  * @since 0.1.0

@@ -122,5 +122,6 @@ export const narrow = {
   exec: narrowTo(MicrosandboxError.ExecError),
   filesystem: narrowTo(MicrosandboxError.FilesystemError),
   logs: narrowTo(MicrosandboxError.LogsError),
-  metrics: narrowTo(MicrosandboxError.MetricsError)
+  metrics: narrowTo(MicrosandboxError.MetricsError),
+  ssh: narrowTo(MicrosandboxError.SshError)
 }

@@ -10,6 +10,7 @@ import * as Errors from "../../src/MicrosandboxError.js"
 import type * as Sandbox from "../../src/Sandbox.js"
 import type { SandboxFs } from "../../src/SandboxFs.js"
 import type { SandboxHandle } from "../../src/SandboxHandle.js"
+import type * as Ssh from "../../src/Ssh.js"
 
 type ErrorOf<T> = T extends Effect.Effect<infer _A, infer E, infer _R> ? E
   : T extends Stream.Stream<infer _A, infer E, infer _R> ? E
@@ -69,6 +70,9 @@ describe("error types per operation", () => {
     expectTypeOf<ErrorOf<typeof sandbox.ping>>().toEqualTypeOf<Errors.ControlError>()
     expectTypeOf<ErrorOf<ReturnType<typeof sandbox.stop>>>().toEqualTypeOf<Errors.ControlError>()
     expectTypeOf<Errors.BootFailed>().not.toMatchTypeOf<Errors.ControlError>()
+    expectTypeOf<ErrorOf<ReturnType<typeof Ssh.openClient>>>().toEqualTypeOf<Errors.SshError>()
+    expectTypeOf<ErrorOf<ReturnType<Ssh.Sftp["read"]>>>().toEqualTypeOf<Errors.SshError>()
+    expectTypeOf<Errors.SshError>().toMatchTypeOf<Errors.MicrosandboxError>()
     expectTypeOf<Errors.MetricsDisabled>().not.toMatchTypeOf<Errors.ControlError>()
   })
 
