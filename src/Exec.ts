@@ -21,7 +21,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import type { MicrosandboxError, SandboxLost } from "./MicrosandboxError.js"
+import type { ExecError, SandboxLost } from "./MicrosandboxError.js"
 import { NonZeroExit } from "./MicrosandboxError.js"
 
 /**
@@ -288,25 +288,25 @@ export const lines: {
  */
 export interface ExecProcess {
   /** The command's events; consume them once. */
-  readonly events: Stream.Stream<ExecEvent, MicrosandboxError>
+  readonly events: Stream.Stream<ExecEvent, ExecError>
   /** Writes to the command's stdin (spawned with `stdinPipe: true`). */
-  readonly write: (data: Uint8Array | string) => Effect.Effect<void, MicrosandboxError>
+  readonly write: (data: Uint8Array | string) => Effect.Effect<void, ExecError>
   /** A sink over stdin: every chunk is written, then EOF. */
-  readonly stdin: Sink.Sink<void, Uint8Array, never, MicrosandboxError>
+  readonly stdin: Sink.Sink<void, Uint8Array, never, ExecError>
   /** Sends EOF. */
-  readonly closeStdin: Effect.Effect<void, MicrosandboxError>
+  readonly closeStdin: Effect.Effect<void, ExecError>
   /** Sends a Unix signal (15 = SIGTERM…). */
-  readonly signal: (signal: number) => Effect.Effect<void, MicrosandboxError>
+  readonly signal: (signal: number) => Effect.Effect<void, ExecError>
   /** SIGKILL. */
-  readonly kill: Effect.Effect<void, MicrosandboxError>
+  readonly kill: Effect.Effect<void, ExecError>
   /** Resizes the pseudo-terminal of a `tty` command. */
-  readonly resize: (rows: number, cols: number) => Effect.Effect<void, MicrosandboxError>
+  readonly resize: (rows: number, cols: number) => Effect.Effect<void, ExecError>
   /** The protocol correlation id of the session. */
-  readonly id: Effect.Effect<string, MicrosandboxError>
+  readonly id: Effect.Effect<string, ExecError>
   /** Drains the remaining events (output discarded) and tells how the command ended. */
-  readonly wait: Effect.Effect<ExitStatus, Exclude<MicrosandboxError, SandboxLost>>
+  readonly wait: Effect.Effect<ExitStatus, Exclude<ExecError, SandboxLost>>
   /** Drains the remaining events into a result. */
-  readonly collect: Effect.Effect<ExecResult, MicrosandboxError>
+  readonly collect: Effect.Effect<ExecResult, ExecError>
 }
 
 /**

@@ -6,9 +6,10 @@
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
+import { narrow } from "./internal/errors.js"
 import { poll as pollImpl } from "./internal/metrics.js"
 import { coreOf } from "./internal/sandboxCore.js"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { MetricsError } from "./MicrosandboxError.js"
 import type { Sandbox } from "./Sandbox.js"
 
 /**
@@ -71,4 +72,4 @@ export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
 export const poll = (
   sandbox: Sandbox,
   interval: Duration.DurationInput
-): Stream.Stream<Metrics, MicrosandboxError> => pollImpl(coreOf(sandbox), interval)
+): Stream.Stream<Metrics, MetricsError> => narrow.metrics.stream(pollImpl(coreOf(sandbox), interval))

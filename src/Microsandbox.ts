@@ -24,11 +24,12 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import { availableParallelism, totalmem } from "node:os"
+import { narrow } from "./internal/errors.js"
 import { LANE_COST_MIB } from "./internal/ffi/executor.js"
 import { koffiMaxAsyncCalls, loadLibrary, prototypes, SDK_RUNTIME_VERSION } from "./internal/ffi/loader.js"
 import { makeNative, type NativeLibrary } from "./internal/ffi/native.js"
 import { resolveNpmRuntime } from "./internal/install/msb.js"
-import type { LibraryNotLoaded, LoadAttempt, MicrosandboxError } from "./MicrosandboxError.js"
+import type { CallError, LibraryNotLoaded, LoadAttempt } from "./MicrosandboxError.js"
 
 /**
  * The runtime version whose C ABI this SDK implements.
@@ -122,9 +123,9 @@ export interface MicrosandboxService {
   /** The runtime version this SDK implements. */
   readonly sdkVersion: string
   /** The version the loaded library reports (`msb_version`). */
-  readonly runtimeVersion: Effect.Effect<string, MicrosandboxError>
+  readonly runtimeVersion: Effect.Effect<string, CallError>
   /** The default backend (`msb_default_backend_info`). */
-  readonly backendInfo: Effect.Effect<BackendInfo, MicrosandboxError>
+  readonly backendInfo: Effect.Effect<BackendInfo, CallError>
   /** @internal */
   readonly native: NativeLibrary
 }
@@ -208,8 +209,8 @@ export const make = (
       librarySource: loaded.source,
       isTestDouble: loaded.invoker.isTestDouble,
       sdkVersion: SDK_RUNTIME_VERSION,
-      runtimeVersion,
-      backendInfo,
+      runtimeVersion: narrow.call.effect(runtimeVersion),
+      backendInfo: narrow.call.effect(backendInfo),
       native
     } satisfies MicrosandboxService
   }).pipe(
@@ -239,7 +240,7 @@ export const layerConfig = (
  *
  * @since 0.1.0
  */
-export const runtimeVersion: Effect.Effect<string, MicrosandboxError, Microsandbox> = Effect.flatMap(
+export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox> = Effect.flatMap(
   Microsandbox,
   (m) => m.runtimeVersion
 )
@@ -249,7 +250,7 @@ export const runtimeVersion: Effect.Effect<string, MicrosandboxError, Microsandb
  *
  * @since 0.1.0
  */
-export const backendInfo: Effect.Effect<BackendInfo, MicrosandboxError, Microsandbox> = Effect.flatMap(
+export const backendInfo: Effect.Effect<BackendInfo, CallError, Microsandbox> = Effect.flatMap(
   Microsandbox,
   (m) => m.backendInfo
 )

@@ -1,130 +1,342 @@
 /**
  * Every failure of this library is one of the tagged classes below; `MicrosandboxError`
- * is their union. Handle them with `Effect.catchTag` / `Effect.catchTags`, or match on
- * `_tag` exhaustively.
+ * is their union (a type, and a Schema of it for RPC and HTTP APIs). Each operation's
+ * error type is a narrower union: `LifecycleError`, `ControlError`, `ExecError`,
+ * `FilesystemError`, `LogsError`, `MetricsError`, `InstallerError`, all built on
+ * `CallError` (what any native call can report). Handle them with `Effect.catchTag` /
+ * `Effect.catchTags`, or match on `_tag` exhaustively.
  *
  * Each error carries the runtime's `message` and the `operation` that failed (a public
  * operation such as `"Sandbox.make"`, or the native export when no public name applies),
- * and the `sandbox` name when one was involved.
+ * the `sandbox` name when one was involved, and an optional `cause`.
  *
- * The runtime's `cancelled` kind never appears here: a cancelled native call is
- * fiber interruption.
+ * The runtime's `cancelled` kind never appears here: a call cancelled by an interruption
+ * is fiber interruption; a `cancelled` answer nothing asked for is `Internal`.
  *
  * @since 0.1.0
  */
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
+/**
+ * Carried by every error class of this library: `isMicrosandboxError` checks it.
+ *
+ * @since 0.1.0
+ */
+export const TypeId: unique symbol = Symbol.for("effect-microsandbox/MicrosandboxError")
+/** @since 0.1.0 */
+export type TypeId = typeof TypeId
+
 const common = {
   message: Schema.String,
   operation: Schema.String,
-  sandbox: Schema.optional(Schema.String)
+  sandbox: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
 }
 
 // ------------------------------------------------------------------ runtime kinds (§1.3)
 
 /** `sandbox_not_found`: no sandbox (or no log directory) by that name. @since 0.1.0 */
-export class SandboxNotFound extends Schema.TaggedError<SandboxNotFound>()("SandboxNotFound", common) {}
+export class SandboxNotFound
+  extends Schema.TaggedError<SandboxNotFound>("effect-microsandbox/SandboxNotFound")(
+    "SandboxNotFound",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `sandbox_still_running`: remove/start of a sandbox that is running or draining. @since 0.1.0 */
 export class SandboxStillRunning
-  extends Schema.TaggedError<SandboxStillRunning>()("SandboxStillRunning", common)
-{}
+  extends Schema.TaggedError<SandboxStillRunning>("effect-microsandbox/SandboxStillRunning")(
+    "SandboxStillRunning",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `sandbox_not_running`: connect, by-name ping/touch/metrics of a sandbox that is not running. @since 0.1.0 */
-export class SandboxNotRunning extends Schema.TaggedError<SandboxNotRunning>()("SandboxNotRunning", common) {}
+export class SandboxNotRunning
+  extends Schema.TaggedError<SandboxNotRunning>("effect-microsandbox/SandboxNotRunning")(
+    "SandboxNotRunning",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `volume_not_found`. @since 0.1.0 */
-export class VolumeNotFound extends Schema.TaggedError<VolumeNotFound>()("VolumeNotFound", common) {}
+export class VolumeNotFound
+  extends Schema.TaggedError<VolumeNotFound>("effect-microsandbox/VolumeNotFound")("VolumeNotFound", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `volume_already_exists`. @since 0.1.0 */
 export class VolumeAlreadyExists
-  extends Schema.TaggedError<VolumeAlreadyExists>()("VolumeAlreadyExists", common)
-{}
+  extends Schema.TaggedError<VolumeAlreadyExists>("effect-microsandbox/VolumeAlreadyExists")(
+    "VolumeAlreadyExists",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `exec_timeout`: a command ran past its timeout and was killed. @since 0.1.0 */
-export class ExecTimeout extends Schema.TaggedError<ExecTimeout>()("ExecTimeout", common) {}
+export class ExecTimeout
+  extends Schema.TaggedError<ExecTimeout>("effect-microsandbox/ExecTimeout")("ExecTimeout", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `no_default_command`: the image defines neither entrypoint nor cmd. @since 0.1.0 */
-export class NoDefaultCommand extends Schema.TaggedError<NoDefaultCommand>()("NoDefaultCommand", common) {}
+export class NoDefaultCommand
+  extends Schema.TaggedError<NoDefaultCommand>("effect-microsandbox/NoDefaultCommand")(
+    "NoDefaultCommand",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /**
  * `invalid_config`: the configuration was rejected, by this library before anything
  * crossed the boundary (then `field` names the offending option) or by the runtime.
  * @since 0.1.0
  */
-export class InvalidConfig extends Schema.TaggedError<InvalidConfig>()("InvalidConfig", {
-  ...common,
-  field: Schema.optional(Schema.String)
-}) {}
+export class InvalidConfig
+  extends Schema.TaggedError<InvalidConfig>("effect-microsandbox/InvalidConfig")("InvalidConfig", {
+    ...common,
+    field: Schema.optional(Schema.String)
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `invalid_argument`: malformed input the runtime refused. @since 0.1.0 */
-export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("InvalidArgument", common) {}
+export class InvalidArgument
+  extends Schema.TaggedError<InvalidArgument>("effect-microsandbox/InvalidArgument")(
+    "InvalidArgument",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `invalid_handle`: a handle that was already closed or never existed. @since 0.1.0 */
-export class InvalidHandle extends Schema.TaggedError<InvalidHandle>()("InvalidHandle", common) {}
+export class InvalidHandle
+  extends Schema.TaggedError<InvalidHandle>("effect-microsandbox/InvalidHandle")("InvalidHandle", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `buffer_too_small`: a read result did not fit even after one retry at the reported size. @since 0.1.0 */
-export class BufferTooSmall extends Schema.TaggedError<BufferTooSmall>()("BufferTooSmall", common) {}
+export class BufferTooSmall
+  extends Schema.TaggedError<BufferTooSmall>("effect-microsandbox/BufferTooSmall")("BufferTooSmall", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `internal`: the runtime's catch-all (also name clashes, pull failures, agent transport errors). @since 0.1.0 */
-export class Internal extends Schema.TaggedError<Internal>()("Internal", common) {}
+export class Internal
+  extends Schema.TaggedError<Internal>("effect-microsandbox/Internal")("Internal", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `filesystem`: a guest filesystem operation failed. @since 0.1.0 */
-export class Filesystem extends Schema.TaggedError<Filesystem>()("Filesystem", {
-  ...common,
-  path: Schema.optional(Schema.String)
-}) {}
+export class Filesystem
+  extends Schema.TaggedError<Filesystem>("effect-microsandbox/Filesystem")("Filesystem", {
+    ...common,
+    path: Schema.optional(Schema.String)
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `image_not_found`. @since 0.1.0 */
-export class ImageNotFound extends Schema.TaggedError<ImageNotFound>()("ImageNotFound", common) {}
+export class ImageNotFound
+  extends Schema.TaggedError<ImageNotFound>("effect-microsandbox/ImageNotFound")("ImageNotFound", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `image_in_use`. @since 0.1.0 */
-export class ImageInUse extends Schema.TaggedError<ImageInUse>()("ImageInUse", common) {}
+export class ImageInUse
+  extends Schema.TaggedError<ImageInUse>("effect-microsandbox/ImageInUse")("ImageInUse", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `snapshot_not_found`. @since 0.1.0 */
-export class SnapshotNotFound extends Schema.TaggedError<SnapshotNotFound>()("SnapshotNotFound", common) {}
+export class SnapshotNotFound
+  extends Schema.TaggedError<SnapshotNotFound>("effect-microsandbox/SnapshotNotFound")(
+    "SnapshotNotFound",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `snapshot_already_exists`. @since 0.1.0 */
 export class SnapshotAlreadyExists
-  extends Schema.TaggedError<SnapshotAlreadyExists>()("SnapshotAlreadyExists", common)
-{}
+  extends Schema.TaggedError<SnapshotAlreadyExists>("effect-microsandbox/SnapshotAlreadyExists")(
+    "SnapshotAlreadyExists",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `snapshot_sandbox_running`. @since 0.1.0 */
 export class SnapshotSandboxRunning
-  extends Schema.TaggedError<SnapshotSandboxRunning>()("SnapshotSandboxRunning", common)
-{}
+  extends Schema.TaggedError<SnapshotSandboxRunning>("effect-microsandbox/SnapshotSandboxRunning")(
+    "SnapshotSandboxRunning",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `snapshot_image_missing`. @since 0.1.0 */
 export class SnapshotImageMissing
-  extends Schema.TaggedError<SnapshotImageMissing>()("SnapshotImageMissing", common)
-{}
+  extends Schema.TaggedError<SnapshotImageMissing>("effect-microsandbox/SnapshotImageMissing")(
+    "SnapshotImageMissing",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `snapshot_integrity`. @since 0.1.0 */
-export class SnapshotIntegrity extends Schema.TaggedError<SnapshotIntegrity>()("SnapshotIntegrity", common) {}
+export class SnapshotIntegrity
+  extends Schema.TaggedError<SnapshotIntegrity>("effect-microsandbox/SnapshotIntegrity")(
+    "SnapshotIntegrity",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `snapshot_migration`. @since 0.1.0 */
-export class SnapshotMigration extends Schema.TaggedError<SnapshotMigration>()("SnapshotMigration", common) {}
+export class SnapshotMigration
+  extends Schema.TaggedError<SnapshotMigration>("effect-microsandbox/SnapshotMigration")(
+    "SnapshotMigration",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `patch_failed`: a rootfs patch could not be applied before boot. @since 0.1.0 */
-export class PatchFailed extends Schema.TaggedError<PatchFailed>()("PatchFailed", common) {}
+export class PatchFailed
+  extends Schema.TaggedError<PatchFailed>("effect-microsandbox/PatchFailed")("PatchFailed", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `metrics_disabled`: the sandbox's config disables metrics sampling. @since 0.1.0 */
-export class MetricsDisabled extends Schema.TaggedError<MetricsDisabled>()("MetricsDisabled", common) {}
+export class MetricsDisabled
+  extends Schema.TaggedError<MetricsDisabled>("effect-microsandbox/MetricsDisabled")(
+    "MetricsDisabled",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `metrics_unavailable`: no sample could be taken. @since 0.1.0 */
 export class MetricsUnavailable
-  extends Schema.TaggedError<MetricsUnavailable>()("MetricsUnavailable", common)
-{}
+  extends Schema.TaggedError<MetricsUnavailable>("effect-microsandbox/MetricsUnavailable")(
+    "MetricsUnavailable",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `unsupported_operation`: not available on this backend or runtime. @since 0.1.0 */
 export class UnsupportedOperation
-  extends Schema.TaggedError<UnsupportedOperation>()("UnsupportedOperation", common)
-{}
+  extends Schema.TaggedError<UnsupportedOperation>("effect-microsandbox/UnsupportedOperation")(
+    "UnsupportedOperation",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** `io`: a host-side I/O error. @since 0.1.0 */
-export class Io extends Schema.TaggedError<Io>()("Io", common) {}
+export class Io extends Schema.TaggedError<Io>("effect-microsandbox/Io")("Io", common) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 // ------------------------------------------------------------------ documented by the seed, not yet emitted
 
 /** A sandbox of that name exists (the runtime reports a clash as `internal`; see docs/lifecycle.md). @since 0.1.0 */
 export class SandboxAlreadyExists
-  extends Schema.TaggedError<SandboxAlreadyExists>()("SandboxAlreadyExists", common)
-{}
+  extends Schema.TaggedError<SandboxAlreadyExists>("effect-microsandbox/SandboxAlreadyExists")(
+    "SandboxAlreadyExists",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** A command could not be started in the sandbox. @since 0.1.0 */
-export class ExecFailed extends Schema.TaggedError<ExecFailed>()("ExecFailed", {
-  ...common,
-  reason: Schema.optional(Schema.String),
-  errno: Schema.optional(Schema.Number)
-}) {}
+export class ExecFailed
+  extends Schema.TaggedError<ExecFailed>("effect-microsandbox/ExecFailed")("ExecFailed", {
+    ...common,
+    reason: Schema.optional(Schema.String),
+    errno: Schema.optional(Schema.Number)
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** A guest path does not exist. @since 0.1.0 */
-export class PathNotFound extends Schema.TaggedError<PathNotFound>()("PathNotFound", {
-  ...common,
-  path: Schema.String
-}) {}
+export class PathNotFound
+  extends Schema.TaggedError<PathNotFound>("effect-microsandbox/PathNotFound")("PathNotFound", {
+    ...common,
+    path: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** The image could not be pulled. @since 0.1.0 */
-export class ImagePullFailed extends Schema.TaggedError<ImagePullFailed>()("ImagePullFailed", common) {}
+export class ImagePullFailed
+  extends Schema.TaggedError<ImagePullFailed>("effect-microsandbox/ImagePullFailed")(
+    "ImagePullFailed",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** The network policy rejected something. @since 0.1.0 */
-export class NetworkPolicy extends Schema.TaggedError<NetworkPolicy>()("NetworkPolicy", common) {}
+export class NetworkPolicy
+  extends Schema.TaggedError<NetworkPolicy>("effect-microsandbox/NetworkPolicy")("NetworkPolicy", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** A secret was about to reach a host it is not allowed for. @since 0.1.0 */
-export class SecretViolation extends Schema.TaggedError<SecretViolation>()("SecretViolation", common) {}
+export class SecretViolation
+  extends Schema.TaggedError<SecretViolation>("effect-microsandbox/SecretViolation")(
+    "SecretViolation",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 /** TLS interception or verification failed. @since 0.1.0 */
-export class Tls extends Schema.TaggedError<Tls>()("Tls", common) {}
+export class Tls extends Schema.TaggedError<Tls>("effect-microsandbox/Tls")("Tls", common) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 // ------------------------------------------------------------------ the library's own
 
@@ -138,27 +350,45 @@ export const LoadAttempt = Schema.Struct({
 export type LoadAttempt = typeof LoadAttempt.Type
 
 /** The runtime library could not be loaded from any source. @since 0.1.0 */
-export class LibraryNotLoaded extends Schema.TaggedError<LibraryNotLoaded>()("LibraryNotLoaded", {
-  ...common,
-  attempts: Schema.Array(LoadAttempt)
-}) {}
+export class LibraryNotLoaded
+  extends Schema.TaggedError<LibraryNotLoaded>("effect-microsandbox/LibraryNotLoaded")("LibraryNotLoaded", {
+    ...common,
+    attempts: Schema.Array(LoadAttempt)
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** A command exited with a non-zero code where success was required. @since 0.1.0 */
-export class NonZeroExit extends Schema.TaggedError<NonZeroExit>()("NonZeroExit", {
-  ...common,
-  command: Schema.String,
-  exitCode: Schema.Number,
-  stderr: Schema.String
-}) {}
+export class NonZeroExit
+  extends Schema.TaggedError<NonZeroExit>("effect-microsandbox/NonZeroExit")("NonZeroExit", {
+    ...common,
+    command: Schema.String,
+    exitCode: Schema.Number,
+    stderr: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** An operation that needs an interactive terminal was called without one. @since 0.1.0 */
-export class NotATerminal extends Schema.TaggedError<NotATerminal>()("NotATerminal", common) {}
+export class NotATerminal
+  extends Schema.TaggedError<NotATerminal>("effect-microsandbox/NotATerminal")("NotATerminal", common)
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /** An error kind this version of the library does not know; `kind` keeps the raw value. @since 0.1.0 */
-export class Unknown extends Schema.TaggedError<Unknown>()("Unknown", {
+export class Unknown extends Schema.TaggedError<Unknown>("effect-microsandbox/Unknown")("Unknown", {
   ...common,
   kind: Schema.String
-}) {}
+}) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 // ------------------------------------------------------------------ installation, host diagnosis, boot failures
 
@@ -169,22 +399,27 @@ export class Unknown extends Schema.TaggedError<Unknown>()("Unknown", {
  * `reason` is a short machine-readable cause; `remedy` says what to do.
  * @since 0.1.0
  */
-export class InstallFailed extends Schema.TaggedError<InstallFailed>()("InstallFailed", {
-  ...common,
-  reason: Schema.Literal(
-    "SkipDownload",
-    "NoSource",
-    "ProxyDisallowed",
-    "DirectUnsupported",
-    "ProxyFailed",
-    "GoToolFailed",
-    "NotInModule",
-    "BadArchive",
-    "UnsupportedPlatform",
-    "WriteFailed"
-  ),
-  remedy: Schema.String
-}) {}
+export class InstallFailed
+  extends Schema.TaggedError<InstallFailed>("effect-microsandbox/InstallFailed")("InstallFailed", {
+    ...common,
+    reason: Schema.Literal(
+      "SkipDownload",
+      "NoSource",
+      "ProxyDisallowed",
+      "DirectUnsupported",
+      "ProxyFailed",
+      "GoToolFailed",
+      "NotInModule",
+      "BadArchive",
+      "UnsupportedPlatform",
+      "WriteFailed"
+    ),
+    remedy: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * The module archive could not be verified: no checksum database is configured
@@ -194,35 +429,62 @@ export class InstallFailed extends Schema.TaggedError<InstallFailed>()("InstallF
  * not in the signed tree).
  * @since 0.1.0
  */
-export class VerificationFailed extends Schema.TaggedError<VerificationFailed>()("VerificationFailed", {
-  ...common,
-  reason: Schema.Literal("NoChecksumDatabase", "BadVerifierKey", "LookupFailed", "BadSignature", "NotInTree"),
-  remedy: Schema.String
-}) {}
+export class VerificationFailed
+  extends Schema.TaggedError<VerificationFailed>("effect-microsandbox/VerificationFailed")(
+    "VerificationFailed",
+    {
+      ...common,
+      reason: Schema.Literal(
+        "NoChecksumDatabase",
+        "BadVerifierKey",
+        "LookupFailed",
+        "BadSignature",
+        "NotInTree"
+      ),
+      remedy: Schema.String
+    }
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * The downloaded module archive's `h1:` hash differs from the one the checksum database
  * (or the Go toolchain) vouches for. Nothing was installed.
  * @since 0.1.0
  */
-export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("ChecksumMismatch", {
-  ...common,
-  module: Schema.String,
-  version: Schema.String,
-  expected: Schema.String,
-  actual: Schema.String
-}) {}
+export class ChecksumMismatch
+  extends Schema.TaggedError<ChecksumMismatch>("effect-microsandbox/ChecksumMismatch")("ChecksumMismatch", {
+    ...common,
+    module: Schema.String,
+    version: Schema.String,
+    expected: Schema.String,
+    actual: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * A host check of `Doctor.doctor` failed: `check` names it (for example
  * `"kvm-paravirtual"`), `remedy` says what to do.
  * @since 0.1.0
  */
-export class DoctorCheckFailed extends Schema.TaggedError<DoctorCheckFailed>()("DoctorCheckFailed", {
-  ...common,
-  check: Schema.String,
-  remedy: Schema.String
-}) {}
+export class DoctorCheckFailed
+  extends Schema.TaggedError<DoctorCheckFailed>("effect-microsandbox/DoctorCheckFailed")(
+    "DoctorCheckFailed",
+    {
+      ...common,
+      check: Schema.String,
+      remedy: Schema.String
+    }
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * A sandbox did not boot. The runtime reports it as `internal` with a message
@@ -234,68 +496,248 @@ export class DoctorCheckFailed extends Schema.TaggedError<DoctorCheckFailed>()("
  * boot; `processExit` the exit status or signal the runtime saw, when it said.
  * @since 0.1.0
  */
-export class BootFailed extends Schema.TaggedError<BootFailed>()("BootFailed", {
-  ...common,
-  reason: Schema.Literal("KvmInternalError", "KvmUnavailable", "ExitedBeforeRelay", "RelayTimeout"),
-  processExit: Schema.optional(Schema.String),
-  systemLog: Schema.Array(Schema.String),
-  remedy: Schema.String
-}) {}
+export class BootFailed
+  extends Schema.TaggedError<BootFailed>("effect-microsandbox/BootFailed")("BootFailed", {
+    ...common,
+    reason: Schema.Literal("KvmInternalError", "KvmUnavailable", "ExitedBeforeRelay", "RelayTimeout"),
+    processExit: Schema.optional(Schema.String),
+    systemLog: Schema.Array(Schema.String),
+    remedy: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
- * Every error this library produces.
+ * Every error this library produces, as a Schema (to carry it over RPC or HTTP APIs)
+ * and as the union type.
  *
  * @since 0.1.0
  */
-export type MicrosandboxError =
-  | SandboxNotFound
-  | SandboxStillRunning
-  | SandboxNotRunning
-  | VolumeNotFound
-  | VolumeAlreadyExists
-  | ExecTimeout
-  | NoDefaultCommand
-  | InvalidConfig
-  | InvalidArgument
-  | InvalidHandle
-  | BufferTooSmall
-  | Internal
-  | Filesystem
-  | ImageNotFound
-  | ImageInUse
-  | SnapshotNotFound
-  | SnapshotAlreadyExists
-  | SnapshotSandboxRunning
-  | SnapshotImageMissing
-  | SnapshotIntegrity
-  | SnapshotMigration
-  | PatchFailed
-  | MetricsDisabled
-  | MetricsUnavailable
-  | UnsupportedOperation
-  | Io
-  | SandboxAlreadyExists
-  | ExecFailed
-  | PathNotFound
-  | ImagePullFailed
-  | NetworkPolicy
-  | SecretViolation
-  | Tls
-  | LibraryNotLoaded
-  | NonZeroExit
-  | NotATerminal
-  | Unknown
-  | InstallFailed
-  | VerificationFailed
-  | ChecksumMismatch
-  | DoctorCheckFailed
-  | BootFailed
-  | MalformedResponse
-  | SandboxLost
+/**
+ * A document received from the runtime (a result, or an item of an exec, log or
+ * metrics stream) did not decode: `raw` is its text, truncated to 512 characters.
+ * @since 0.1.0
+ */
+export class MalformedResponse
+  extends Schema.TaggedError<MalformedResponse>("effect-microsandbox/MalformedResponse")(
+    "MalformedResponse",
+    {
+      ...common,
+      raw: Schema.String
+    }
+  )
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
+
+/**
+ * The sandbox stopped, crashed or was removed while a command ran in it: the command's
+ * session ended without an exit. `status` is the sandbox's status seen afterwards
+ * (`crashed`, `stopped`…, or `removed` when it has no record any more).
+ * @since 0.1.0
+ */
+export class SandboxLost
+  extends Schema.TaggedError<SandboxLost>("effect-microsandbox/SandboxLost")("SandboxLost", {
+    ...common,
+    status: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
+
+export const MicrosandboxError = Schema.Union(
+  SandboxNotFound,
+  SandboxStillRunning,
+  SandboxNotRunning,
+  VolumeNotFound,
+  VolumeAlreadyExists,
+  ExecTimeout,
+  NoDefaultCommand,
+  InvalidConfig,
+  InvalidArgument,
+  InvalidHandle,
+  BufferTooSmall,
+  Internal,
+  Filesystem,
+  ImageNotFound,
+  ImageInUse,
+  SnapshotNotFound,
+  SnapshotAlreadyExists,
+  SnapshotSandboxRunning,
+  SnapshotImageMissing,
+  SnapshotIntegrity,
+  SnapshotMigration,
+  PatchFailed,
+  MetricsDisabled,
+  MetricsUnavailable,
+  UnsupportedOperation,
+  Io,
+  SandboxAlreadyExists,
+  ExecFailed,
+  PathNotFound,
+  ImagePullFailed,
+  NetworkPolicy,
+  SecretViolation,
+  Tls,
+  LibraryNotLoaded,
+  NonZeroExit,
+  NotATerminal,
+  Unknown,
+  InstallFailed,
+  VerificationFailed,
+  ChecksumMismatch,
+  DoctorCheckFailed,
+  BootFailed,
+  MalformedResponse,
+  SandboxLost
+)
+
+/** @since 0.1.0 */
+export type MicrosandboxError = typeof MicrosandboxError.Type
+
+// ------------------------------------------------------------------ per-operation unions
+
+/**
+ * What any native call can report, whatever the operation: the runtime's catch-all
+ * (`Internal`, also where an error of an unexpected kind for an operation ends up, with
+ * the original as its `cause`), malformed input, a closed handle, an output buffer too
+ * small, an operation this backend lacks, a host I/O error, a kind this library does not
+ * know.
+ *
+ * @since 0.1.0
+ */
+export const CallError = Schema.Union(
+  Internal,
+  InvalidArgument,
+  InvalidHandle,
+  BufferTooSmall,
+  UnsupportedOperation,
+  Io,
+  Unknown,
+  MalformedResponse
+)
+/** @since 0.1.0 */
+export type CallError = typeof CallError.Type
+
+/**
+ * Creating, starting or connecting to a sandbox (`Sandbox.make`, `Sandbox.start`,
+ * `Sandbox.connect`, `SandboxHandle.start`…).
+ *
+ * @since 0.1.0
+ */
+export const LifecycleError = Schema.Union(
+  CallError,
+  InvalidConfig,
+  SandboxAlreadyExists,
+  SandboxNotFound,
+  SandboxStillRunning,
+  SandboxNotRunning,
+  PatchFailed,
+  ImagePullFailed,
+  ImageNotFound,
+  NetworkPolicy,
+  Tls,
+  BootFailed
+)
+/** @since 0.1.0 */
+export type LifecycleError = typeof LifecycleError.Type
+
+/**
+ * Stopping, killing, pinging, inspecting, listing or removing a sandbox (the live
+ * handle's and `SandboxHandle`'s control operations, `Sandbox.get`, `Sandbox.list`,
+ * `Sandbox.remove`).
+ *
+ * @since 0.1.0
+ */
+export const ControlError = Schema.Union(
+  CallError,
+  InvalidConfig,
+  SandboxNotFound,
+  SandboxStillRunning,
+  SandboxNotRunning
+)
+/** @since 0.1.0 */
+export type ControlError = typeof ControlError.Type
+
+/**
+ * Running a command (`exec`, `shell`, `execStream`, `spawn`, `attach` and the
+ * operations of an `ExecProcess`).
+ *
+ * @since 0.1.0
+ */
+export const ExecError = Schema.Union(
+  CallError,
+  ExecFailed,
+  ExecTimeout,
+  NoDefaultCommand,
+  NotATerminal,
+  SandboxNotRunning,
+  SandboxLost
+)
+/** @since 0.1.0 */
+export type ExecError = typeof ExecError.Type
+
+/**
+ * The guest filesystem (`sandbox.fs`).
+ *
+ * @since 0.1.0
+ */
+export const FilesystemError = Schema.Union(CallError, Filesystem, PathNotFound, SandboxNotRunning)
+/** @since 0.1.0 */
+export type FilesystemError = typeof FilesystemError.Type
+
+/**
+ * Persisted output (`logs`, `logStream`): `SandboxNotFound` when the sandbox or its log
+ * directory does not exist.
+ *
+ * @since 0.1.0
+ */
+export const LogsError = Schema.Union(CallError, SandboxNotFound)
+/** @since 0.1.0 */
+export type LogsError = typeof LogsError.Type
+
+/**
+ * Metrics (`metrics`, `metricsStream`, `Metrics.poll`, `Sandbox.allMetrics`).
+ *
+ * @since 0.1.0
+ */
+export const MetricsError = Schema.Union(
+  CallError,
+  MetricsDisabled,
+  MetricsUnavailable,
+  SandboxNotFound,
+  SandboxNotRunning
+)
+/** @since 0.1.0 */
+export type MetricsError = typeof MetricsError.Type
+
+/**
+ * SSH into a sandbox (`Ssh.openClient`, `Ssh.serve`, a client's `exec`, `attach`,
+ * `sftp`, and every SFTP operation): SFTP failures are `Internal` (the runtime's
+ * `<code>: <message>` text), a missing path `PathNotFound`.
+ *
+ * @since 0.1.0
+ */
+export const SshError = Schema.Union(CallError, PathNotFound, NotATerminal, SandboxNotRunning)
+/** @since 0.1.0 */
+export type SshError = typeof SshError.Type
+
+/**
+ * Installing the runtime (`Installer.ensureInstalled`).
+ *
+ * @since 0.1.0
+ */
+export const InstallerError = Schema.Union(InstallFailed, VerificationFailed, ChecksumMismatch)
+/** @since 0.1.0 */
+export type InstallerError = typeof InstallerError.Type
 
 /**
  * The runtime's error kinds (docs/runtime-abi.md §1.3) and the class each decodes to.
- * `cancelled` is absent on purpose: it is interruption.
+ * `cancelled` is absent on purpose: interruption when the call was interrupted, else `Internal`.
  *
  * @since 0.1.0
  */
@@ -339,46 +781,9 @@ export const runtimeKinds = {
 /** @since 0.1.0 */
 export type RuntimeKind = keyof typeof runtimeKinds
 
-const tags = new Set<string>([
-  ...Object.values(runtimeKinds).map((c) => c._tag),
-  "LibraryNotLoaded",
-  "NonZeroExit",
-  "NotATerminal",
-  "Unknown",
-  "InstallFailed",
-  "VerificationFailed",
-  "ChecksumMismatch",
-  "DoctorCheckFailed",
-  "BootFailed",
-  "MalformedResponse",
-  "SandboxLost"
-])
-
 /**
- * Whether a value is one of this library's errors.
+ * Whether a value is one of this library's errors (by its `TypeId`, not by its tag).
  *
  * @since 0.1.0
  */
-export const isMicrosandboxError = (u: unknown): u is MicrosandboxError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
-
-/**
- * A document received from the runtime (a result, or an item of an exec, log or
- * metrics stream) did not decode: `raw` is its text, truncated to 512 characters.
- * @since 0.1.0
- */
-export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
-  ...common,
-  raw: Schema.String
-}) {}
-
-/**
- * The sandbox stopped, crashed or was removed while a command ran in it: the command's
- * session ended without an exit. `status` is the sandbox's status seen afterwards
- * (`crashed`, `stopped`…, or `removed` when it has no record any more).
- * @since 0.1.0
- */
-export class SandboxLost extends Schema.TaggedError<SandboxLost>()("SandboxLost", {
-  ...common,
-  status: Schema.String
-}) {}
+export const isMicrosandboxError = (u: unknown): u is MicrosandboxError => Predicate.hasProperty(u, TypeId)

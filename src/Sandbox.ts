@@ -37,7 +37,7 @@ import * as internal from "./internal/sandbox.js"
 import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
 import type { Metrics } from "./Metrics.js"
 import { Microsandbox } from "./Microsandbox.js"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { ControlError, ExecError, LifecycleError, LogsError, MetricsError } from "./MicrosandboxError.js"
 import type { ModificationPlan, ModifyError, ModifyOptions, Patch } from "./Modification.js"
 import * as SandboxConfig from "./SandboxConfig.js"
 import type { SandboxFilter } from "./SandboxFilter.js"
@@ -88,31 +88,31 @@ export interface Sandbox extends Pipeable {
   /** The configuration it was created with (empty for `start`/`connect`). */
   readonly config: SandboxConfig.SandboxConfig
   /** Whether this handle owns the VM's lifecycle (closing it stops the VM). */
-  readonly ownsLifecycle: Effect.Effect<boolean, MicrosandboxError>
+  readonly ownsLifecycle: Effect.Effect<boolean, ControlError>
   /** `ownsLifecycle`, with `false` on any error. */
   readonly ownsLifecycleOrFalse: Effect.Effect<boolean>
   /** Graceful stop within `timeout` (default 10 s; zero kills at once), then kill. The handle stays open. */
-  readonly stop: (options?: StopOptions) => Effect.Effect<void, MicrosandboxError>
+  readonly stop: (options?: StopOptions) => Effect.Effect<void, ControlError>
   /** Asks the guest to shut down and returns at once. */
-  readonly requestStop: Effect.Effect<void, MicrosandboxError>
+  readonly requestStop: Effect.Effect<void, ControlError>
   /** Kills the VM and observes the stopped state within `timeout` (default 5 s). */
-  readonly kill: (options?: KillOptions) => Effect.Effect<void, MicrosandboxError>
+  readonly kill: (options?: KillOptions) => Effect.Effect<void, ControlError>
   /** Sends the kill and returns. */
-  readonly requestKill: Effect.Effect<void, MicrosandboxError>
+  readonly requestKill: Effect.Effect<void, ControlError>
   /** Running → draining: the guest finishes its work, then stops. */
-  readonly requestDrain: Effect.Effect<void, MicrosandboxError>
+  readonly requestDrain: Effect.Effect<void, ControlError>
   /** Waits, without bound, until the sandbox stops or crashes. */
-  readonly waitUntilStopped: Effect.Effect<StopResult, MicrosandboxError>
+  readonly waitUntilStopped: Effect.Effect<StopResult, ControlError>
   /** Lets the VM outlive this handle and this process; the Scope then leaves it alone. */
-  readonly detach: Effect.Effect<void, MicrosandboxError>
+  readonly detach: Effect.Effect<void, ControlError>
   /** Closes the handle now (an owning handle's VM then shuts down); the Scope then leaves it alone. */
-  readonly close: Effect.Effect<void, MicrosandboxError>
+  readonly close: Effect.Effect<void, ControlError>
   /** A round trip to the guest agent (does not refresh the idle timer). */
-  readonly ping: Effect.Effect<PingResult, MicrosandboxError>
+  readonly ping: Effect.Effect<PingResult, ControlError>
   /** Refreshes the idle timer. */
-  readonly touch: Effect.Effect<TouchResult, MicrosandboxError>
+  readonly touch: Effect.Effect<TouchResult, ControlError>
   /** The sandbox's record, read now. */
-  readonly info: Effect.Effect<SandboxHandle, MicrosandboxError>
+  readonly info: Effect.Effect<SandboxHandle, ControlError>
   /**
    * Plans, and unless `dryRun` applies, a change of resources, env, labels, workdir or
    * secrets (`policy`: `no_restart` by default, `next_start`, `restart`). See the
@@ -129,16 +129,16 @@ export interface Sandbox extends Pipeable {
     command: string,
     args?: ReadonlyArray<string>,
     options?: ExecOptions<E>
-  ) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  ) => Effect.Effect<ExecResult, ExecError | E>
   /** Runs the image's default command (entrypoint + cmd, then `args`); `NoDefaultCommand` when there is none. */
   readonly execDefault: <E = never>(
     options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
-  ) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  ) => Effect.Effect<ExecResult, ExecError | E>
   /** Runs a script through the sandbox's shell (`<shell> -c script`). */
   readonly shell: <E = never>(
     script: string,
     options?: ExecOptions<E>
-  ) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  ) => Effect.Effect<ExecResult, ExecError | E>
   /**
    * A command's events as a Stream: one native receive per pull. The session is closed
    * when the stream ends; interrupting it kills the command (unless `killOnInterrupt: false`).
@@ -147,22 +147,22 @@ export interface Sandbox extends Pipeable {
     command: string,
     args?: ReadonlyArray<string>,
     options?: ExecOptions<E>
-  ) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  ) => Stream.Stream<ExecEvent, ExecError | E>
   /** `execStream` of the default command. */
   readonly execDefaultStream: <E = never>(
     options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
-  ) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  ) => Stream.Stream<ExecEvent, ExecError | E>
   /** `execStream` of a script through the sandbox's shell. */
   readonly shellStream: <E = never>(
     script: string,
     options?: ExecOptions<E>
-  ) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  ) => Stream.Stream<ExecEvent, ExecError | E>
   /** Starts a command to control while it runs (stdin, signals, resize); owned by the Scope. */
   readonly spawn: (
     command: string,
     args?: ReadonlyArray<string>,
     options?: ExecOptions<never> & { readonly stdinPipe?: boolean }
-  ) => Effect.Effect<ExecProcess, MicrosandboxError, Scope.Scope>
+  ) => Effect.Effect<ExecProcess, ExecError, Scope.Scope>
   /**
    * Bridges this process's terminal to a command in the sandbox and returns its exit
    * code; `NotATerminal` when stdin or stdout is not a TTY.
@@ -171,36 +171,36 @@ export interface Sandbox extends Pipeable {
     command: string,
     args?: ReadonlyArray<string>,
     options?: AttachOptions
-  ) => Effect.Effect<number, MicrosandboxError>
+  ) => Effect.Effect<number, ExecError>
   /** `attach` to the default command. */
   readonly attachDefault: (
     options?: AttachOptions & { readonly args?: ReadonlyArray<string> }
   ) => Effect.Effect<
     number,
-    MicrosandboxError
+    ExecError
   >
   /** `attach` to the sandbox's shell. */
-  readonly attachShell: Effect.Effect<number, MicrosandboxError>
+  readonly attachShell: Effect.Effect<number, ExecError>
   /** The guest filesystem. */
   readonly fs: SandboxFs
   /** SSH into the sandbox: an in-process client (exec, attach, SFTP) or a server endpoint on stdio (see `Ssh`). */
   readonly ssh: SandboxSsh
 
   /** Persisted output (default sources: stdout, stderr, output), sorted by time. */
-  readonly logs: (options?: LogOptions) => Effect.Effect<ReadonlyArray<LogEntry>, MicrosandboxError>
+  readonly logs: (options?: LogOptions) => Effect.Effect<ReadonlyArray<LogEntry>, LogsError>
   /**
    * Persisted output as a Stream, one native receive per pull; with `follow`, new
    * entries as they are written. The native stream is closed when the Stream ends.
    */
-  readonly logStream: (options?: LogStreamOptions) => Stream.Stream<LogEntry, MicrosandboxError>
+  readonly logStream: (options?: LogStreamOptions) => Stream.Stream<LogEntry, LogsError>
   /** A point-in-time sample (`MetricsDisabled` when sampling is off). */
-  readonly metrics: Effect.Effect<Metrics, MicrosandboxError>
+  readonly metrics: Effect.Effect<Metrics, MetricsError>
   /**
    * The runtime's metrics stream: a sample per `interval` (rounded up to whole
    * milliseconds), ending when the sandbox stops. The runtime samples on its own clock
    * and queues samples until they are received; `Metrics.poll` samples on demand instead.
    */
-  readonly metricsStream: (interval: Duration.DurationInput) => Stream.Stream<Metrics, MicrosandboxError>
+  readonly metricsStream: (interval: Duration.DurationInput) => Stream.Stream<Metrics, MetricsError>
 }
 
 /** @since 0.1.0 */
@@ -218,7 +218,7 @@ export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
 export const make = (
   name: string,
   ...options: ReadonlyArray<SandboxConfig.Option>
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   internal.create(name, SandboxConfig.make(...options))
 
 /**
@@ -229,7 +229,7 @@ export const make = (
 export const makeWith = (
   name: string,
   config: SandboxConfig.SandboxConfig
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => internal.create(name, config)
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> => internal.create(name, config)
 
 /**
  * A sandbox as a Layer for a service tag of yours: services receive it by dependency
@@ -246,14 +246,14 @@ export const layer = <I>(
   tag: Context.Tag<I, Sandbox>,
   name: string,
   ...options: ReadonlyArray<SandboxConfig.Option>
-): Layer.Layer<I, MicrosandboxError, Microsandbox> => Layer.scoped(tag, make(name, ...options))
+): Layer.Layer<I, LifecycleError, Microsandbox> => Layer.scoped(tag, make(name, ...options))
 
 /**
  * The sandbox of that name, as a metadata handle (`SandboxNotFound` when absent).
  *
  * @since 0.1.0
  */
-export const get = (name: string): Effect.Effect<SandboxHandle, MicrosandboxError, Microsandbox> =>
+export const get = (name: string): Effect.Effect<SandboxHandle, ControlError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.lookup(svc, name))
 
 /**
@@ -261,7 +261,7 @@ export const get = (name: string): Effect.Effect<SandboxHandle, MicrosandboxErro
  *
  * @since 0.1.0
  */
-export const list: Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError, Microsandbox> = Effect
+export const list: Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError, Microsandbox> = Effect
   .flatMap(
     Microsandbox,
     (svc) => internal.listAll(svc, {})
@@ -275,7 +275,7 @@ export const list: Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError
  */
 export const listWith = (
   filter: SandboxFilter
-): Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError, Microsandbox> =>
+): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) =>
     filter.limit._tag === "Some" || filter.cursor._tag === "Some"
       ? Effect.map(internal.listPage(svc, filter), (p) => p.sandboxes)
@@ -290,7 +290,7 @@ export const listPage = (
   filter: SandboxFilter
 ): Effect.Effect<
   { readonly sandboxes: ReadonlyArray<SandboxHandle>; readonly nextCursor: Option.Option<string> },
-  MicrosandboxError,
+  ControlError,
   Microsandbox
 > => Effect.flatMap(Microsandbox, (svc) => internal.listPage(svc, filter))
 
@@ -300,7 +300,7 @@ export const listPage = (
  *
  * @since 0.1.0
  */
-export const start = (name: string): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+export const start = (name: string): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   internal.start(name, false)
 
 /**
@@ -310,7 +310,7 @@ export const start = (name: string): Effect.Effect<Sandbox, MicrosandboxError, M
  */
 export const startDetached = (
   name: string
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => internal.start(name, true)
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> => internal.start(name, true)
 
 /**
  * Connects to a running sandbox by name; releasing the Scope disconnects.
@@ -319,7 +319,7 @@ export const startDetached = (
  */
 export const connect = (
   name: string
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => internal.connect(name)
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> => internal.connect(name)
 
 /**
  * Removes a stopped sandbox's record, state and logs (`SandboxStillRunning` while it
@@ -327,7 +327,7 @@ export const connect = (
  *
  * @since 0.1.0
  */
-export const remove = (name: string): Effect.Effect<void, MicrosandboxError, Microsandbox> =>
+export const remove = (name: string): Effect.Effect<void, ControlError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.remove(svc, name))
 
 /**
@@ -335,7 +335,7 @@ export const remove = (name: string): Effect.Effect<void, MicrosandboxError, Mic
  *
  * @since 0.1.0
  */
-export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MicrosandboxError, Microsandbox> = Effect
+export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MetricsError, Microsandbox> = Effect
   .flatMap(
     Microsandbox,
     (svc) => internal.allMetrics(svc)
@@ -356,13 +356,13 @@ export const exec: {
     command: string,
     args?: ReadonlyArray<string>,
     options?: ExecOptions<E>
-  ): (self: Sandbox) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  ): (self: Sandbox) => Effect.Effect<ExecResult, ExecError | E>
   <E = never>(
     self: Sandbox,
     command: string,
     args?: ReadonlyArray<string>,
     options?: ExecOptions<E>
-  ): Effect.Effect<ExecResult, MicrosandboxError | E>
+  ): Effect.Effect<ExecResult, ExecError | E>
 } = dual(
   (args) => isSandbox(args[0]),
   <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
@@ -378,12 +378,12 @@ export const shell: {
   <E = never>(
     script: string,
     options?: ExecOptions<E>
-  ): (self: Sandbox) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  ): (self: Sandbox) => Effect.Effect<ExecResult, ExecError | E>
   <E = never>(
     self: Sandbox,
     script: string,
     options?: ExecOptions<E>
-  ): Effect.Effect<ExecResult, MicrosandboxError | E>
+  ): Effect.Effect<ExecResult, ExecError | E>
 } = dual(
   (args) => isSandbox(args[0]),
   <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shell(script, options)
@@ -399,13 +399,13 @@ export const execStream: {
     command: string,
     args?: ReadonlyArray<string>,
     options?: ExecOptions<E>
-  ): (self: Sandbox) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  ): (self: Sandbox) => Stream.Stream<ExecEvent, ExecError | E>
   <E = never>(
     self: Sandbox,
     command: string,
     args?: ReadonlyArray<string>,
     options?: ExecOptions<E>
-  ): Stream.Stream<ExecEvent, MicrosandboxError | E>
+  ): Stream.Stream<ExecEvent, ExecError | E>
 } = dual(
   (args) => isSandbox(args[0]),
   <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
@@ -418,8 +418,8 @@ export const execStream: {
  * @since 0.1.0
  */
 export const stop: {
-  (options?: StopOptions): (self: Sandbox) => Effect.Effect<void, MicrosandboxError>
-  (self: Sandbox, options?: StopOptions): Effect.Effect<void, MicrosandboxError>
+  (options?: StopOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
+  (self: Sandbox, options?: StopOptions): Effect.Effect<void, ControlError>
 } = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: StopOptions) => self.stop(options))
 
 /**
@@ -428,8 +428,8 @@ export const stop: {
  * @since 0.1.0
  */
 export const kill: {
-  (options?: KillOptions): (self: Sandbox) => Effect.Effect<void, MicrosandboxError>
-  (self: Sandbox, options?: KillOptions): Effect.Effect<void, MicrosandboxError>
+  (options?: KillOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
+  (self: Sandbox, options?: KillOptions): Effect.Effect<void, ControlError>
 } = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: KillOptions) => self.kill(options))
 
 /**

@@ -16,7 +16,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { FilesystemError } from "./MicrosandboxError.js"
 
 /** @since 0.1.0 */
 export type FileKind = "file" | "directory" | "symlink" | "other"
@@ -44,29 +44,29 @@ export class FsStat extends Data.Class<{
  */
 export interface SandboxFs {
   /** The whole file; files too large for one response are read through the streaming read, transparently. */
-  readonly read: (path: string) => Effect.Effect<Uint8Array, MicrosandboxError>
+  readonly read: (path: string) => Effect.Effect<Uint8Array, FilesystemError>
   /** The whole file as UTF-8 text. */
-  readonly readString: (path: string) => Effect.Effect<string, MicrosandboxError>
+  readonly readString: (path: string) => Effect.Effect<string, FilesystemError>
   /** Creates or truncates a file with this content. */
-  readonly write: (path: string, data: Uint8Array | string) => Effect.Effect<void, MicrosandboxError>
-  readonly list: (path: string) => Effect.Effect<ReadonlyArray<FsEntry>, MicrosandboxError>
-  readonly stat: (path: string) => Effect.Effect<FsStat, MicrosandboxError>
-  readonly exists: (path: string) => Effect.Effect<boolean, MicrosandboxError>
+  readonly write: (path: string, data: Uint8Array | string) => Effect.Effect<void, FilesystemError>
+  readonly list: (path: string) => Effect.Effect<ReadonlyArray<FsEntry>, FilesystemError>
+  readonly stat: (path: string) => Effect.Effect<FsStat, FilesystemError>
+  readonly exists: (path: string) => Effect.Effect<boolean, FilesystemError>
   /** Creates a directory and its parents. */
-  readonly mkdir: (path: string) => Effect.Effect<void, MicrosandboxError>
+  readonly mkdir: (path: string) => Effect.Effect<void, FilesystemError>
   /** Removes one file. */
-  readonly remove: (path: string) => Effect.Effect<void, MicrosandboxError>
+  readonly remove: (path: string) => Effect.Effect<void, FilesystemError>
   /** Removes a directory tree. */
-  readonly removeDir: (path: string) => Effect.Effect<void, MicrosandboxError>
+  readonly removeDir: (path: string) => Effect.Effect<void, FilesystemError>
   /** Copies within the guest. */
-  readonly copy: (from: string, to: string) => Effect.Effect<void, MicrosandboxError>
-  readonly rename: (from: string, to: string) => Effect.Effect<void, MicrosandboxError>
+  readonly copy: (from: string, to: string) => Effect.Effect<void, FilesystemError>
+  readonly rename: (from: string, to: string) => Effect.Effect<void, FilesystemError>
   /** Copies a host file or directory into the guest. */
-  readonly copyFromHost: (hostPath: string, guestPath: string) => Effect.Effect<void, MicrosandboxError>
+  readonly copyFromHost: (hostPath: string, guestPath: string) => Effect.Effect<void, FilesystemError>
   /** Copies a guest file to the host. */
-  readonly copyToHost: (guestPath: string, hostPath: string) => Effect.Effect<void, MicrosandboxError>
+  readonly copyToHost: (guestPath: string, hostPath: string) => Effect.Effect<void, FilesystemError>
   /** The file in chunks, pulled on demand; the native stream is closed when the Stream ends. */
-  readonly readStream: (path: string) => Stream.Stream<Uint8Array, MicrosandboxError>
+  readonly readStream: (path: string) => Stream.Stream<Uint8Array, FilesystemError>
   /** A sink that creates or truncates the file, writes every chunk, then finalizes the write. */
-  readonly writeStream: (path: string) => Sink.Sink<void, Uint8Array, never, MicrosandboxError>
+  readonly writeStream: (path: string) => Sink.Sink<void, Uint8Array, never, FilesystemError>
 }

@@ -41,7 +41,7 @@ import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { SshError } from "./MicrosandboxError.js"
 import { isSandbox, type Sandbox } from "./Sandbox.js"
 
 /** @since 0.1.0 */
@@ -204,26 +204,26 @@ export const SshOutputFromDocument: Schema.Schema<
 export interface Sftp extends Pipeable {
   readonly [TypeId]: TypeId
   /** The whole file (`PathNotFound` when it does not exist). */
-  readonly read: (path: string) => Effect.Effect<Uint8Array, MicrosandboxError>
+  readonly read: (path: string) => Effect.Effect<Uint8Array, SshError>
   /** The whole file as UTF-8 text. */
-  readonly readString: (path: string) => Effect.Effect<string, MicrosandboxError>
+  readonly readString: (path: string) => Effect.Effect<string, SshError>
   /** Creates or truncates the file with this content. */
-  readonly write: (path: string, data: Uint8Array | string) => Effect.Effect<void, MicrosandboxError>
+  readonly write: (path: string, data: Uint8Array | string) => Effect.Effect<void, SshError>
   /** Creates a directory, and its missing parents (the guest agent creates them). */
-  readonly mkdir: (path: string) => Effect.Effect<void, MicrosandboxError>
+  readonly mkdir: (path: string) => Effect.Effect<void, SshError>
   /** Removes a file (not a directory). */
-  readonly removeFile: (path: string) => Effect.Effect<void, MicrosandboxError>
+  readonly removeFile: (path: string) => Effect.Effect<void, SshError>
   /** Removes an empty directory. */
-  readonly removeDir: (path: string) => Effect.Effect<void, MicrosandboxError>
-  readonly rename: (from: string, to: string) => Effect.Effect<void, MicrosandboxError>
+  readonly removeDir: (path: string) => Effect.Effect<void, SshError>
+  readonly rename: (from: string, to: string) => Effect.Effect<void, SshError>
   /** The canonical absolute path (symlinks resolved; a missing last component is kept). */
-  readonly realPath: (path: string) => Effect.Effect<string, MicrosandboxError>
+  readonly realPath: (path: string) => Effect.Effect<string, SshError>
   /** A symlink's target, as stored. */
-  readonly readLink: (path: string) => Effect.Effect<string, MicrosandboxError>
+  readonly readLink: (path: string) => Effect.Effect<string, SshError>
   /** Creates `linkPath` pointing to `target`. */
-  readonly symlink: (target: string, linkPath: string) => Effect.Effect<void, MicrosandboxError>
+  readonly symlink: (target: string, linkPath: string) => Effect.Effect<void, SshError>
   /** Closes the session now; its Scope then leaves it alone. Later calls fail `InvalidHandle`. */
-  readonly close: Effect.Effect<void, MicrosandboxError>
+  readonly close: Effect.Effect<void, SshError>
 }
 
 /**
@@ -241,17 +241,17 @@ export interface SshClient extends Pipeable {
    * status and output. The command's stdin stays open and empty: a command that reads
    * stdin waits (interrupt the fiber to abandon it).
    */
-  readonly exec: (command: string, options?: ExecOptions) => Effect.Effect<SshOutput, MicrosandboxError>
+  readonly exec: (command: string, options?: ExecOptions) => Effect.Effect<SshOutput, SshError>
   /**
    * An interactive shell on this process's terminal (raw mode while it runs) until it
    * exits or the detach keys are typed; its exit status (0 after a detach).
    * `NotATerminal` when stdin or stdout is not a TTY.
    */
-  readonly attach: (options?: AttachOptions) => Effect.Effect<number, MicrosandboxError>
+  readonly attach: (options?: AttachOptions) => Effect.Effect<number, SshError>
   /** Opens an SFTP session owned by the current Scope (`Internal` when SFTP is disabled). */
-  readonly sftp: Effect.Effect<Sftp, MicrosandboxError, Scope.Scope>
+  readonly sftp: Effect.Effect<Sftp, SshError, Scope.Scope>
   /** Disconnects now; the Scope then leaves it alone. Later calls fail `InvalidHandle`. */
-  readonly close: Effect.Effect<void, MicrosandboxError>
+  readonly close: Effect.Effect<void, SshError>
 }
 
 /**
@@ -270,9 +270,9 @@ export interface SshServer extends Pipeable {
    * logger) corrupts the connection, so send logs to stderr; do not read stdin
    * elsewhere. Interrupting it cancels the connection.
    */
-  readonly serve: Effect.Effect<void, MicrosandboxError>
+  readonly serve: Effect.Effect<void, SshError>
   /** Releases the endpoint now; the Scope then leaves it alone. */
-  readonly close: Effect.Effect<void, MicrosandboxError>
+  readonly close: Effect.Effect<void, SshError>
 }
 
 /**
@@ -283,14 +283,14 @@ export interface SshServer extends Pipeable {
  */
 export interface SandboxSsh {
   /** Opens an in-process SSH client owned by the current Scope. */
-  readonly openClient: (options?: ClientOptions) => Effect.Effect<SshClient, MicrosandboxError, Scope.Scope>
+  readonly openClient: (options?: ClientOptions) => Effect.Effect<SshClient, SshError, Scope.Scope>
   /**
    * Prepares an SSH server endpoint owned by the current Scope (`Internal` when the
    * authorized keys file is missing or holds no key).
    */
   readonly prepareServer: (
     options?: ServerOptions
-  ) => Effect.Effect<SshServer, MicrosandboxError, Scope.Scope>
+  ) => Effect.Effect<SshServer, SshError, Scope.Scope>
 }
 
 /** @since 0.1.0 @category guards */
@@ -315,8 +315,8 @@ export const isSftp = (u: unknown): u is Sftp =>
  * @category constructors
  */
 export const openClient: {
-  (options?: ClientOptions): (self: Sandbox) => Effect.Effect<SshClient, MicrosandboxError, Scope.Scope>
-  (self: Sandbox, options?: ClientOptions): Effect.Effect<SshClient, MicrosandboxError, Scope.Scope>
+  (options?: ClientOptions): (self: Sandbox) => Effect.Effect<SshClient, SshError, Scope.Scope>
+  (self: Sandbox, options?: ClientOptions): Effect.Effect<SshClient, SshError, Scope.Scope>
 } = dual(
   (args) => isSandbox(args[0]),
   (self: Sandbox, options?: ClientOptions) => self.ssh.openClient(options)
@@ -330,8 +330,8 @@ export const openClient: {
  * @category constructors
  */
 export const prepareServer: {
-  (options?: ServerOptions): (self: Sandbox) => Effect.Effect<SshServer, MicrosandboxError, Scope.Scope>
-  (self: Sandbox, options?: ServerOptions): Effect.Effect<SshServer, MicrosandboxError, Scope.Scope>
+  (options?: ServerOptions): (self: Sandbox) => Effect.Effect<SshServer, SshError, Scope.Scope>
+  (self: Sandbox, options?: ServerOptions): Effect.Effect<SshServer, SshError, Scope.Scope>
 } = dual(
   (args) => isSandbox(args[0]),
   (self: Sandbox, options?: ServerOptions) => self.ssh.prepareServer(options)
@@ -348,8 +348,8 @@ export const prepareServer: {
  * @category operations
  */
 export const exec: {
-  (command: string, options?: ExecOptions): (self: SshClient) => Effect.Effect<SshOutput, MicrosandboxError>
-  (self: SshClient, command: string, options?: ExecOptions): Effect.Effect<SshOutput, MicrosandboxError>
+  (command: string, options?: ExecOptions): (self: SshClient) => Effect.Effect<SshOutput, SshError>
+  (self: SshClient, command: string, options?: ExecOptions): Effect.Effect<SshOutput, SshError>
 } = dual(
   (args) => isSshClient(args[0]),
   (self: SshClient, command: string, options?: ExecOptions) => self.exec(command, options)
@@ -362,8 +362,8 @@ export const exec: {
  * @category operations
  */
 export const attach: {
-  (options?: AttachOptions): (self: SshClient) => Effect.Effect<number, MicrosandboxError>
-  (self: SshClient, options?: AttachOptions): Effect.Effect<number, MicrosandboxError>
+  (options?: AttachOptions): (self: SshClient) => Effect.Effect<number, SshError>
+  (self: SshClient, options?: AttachOptions): Effect.Effect<number, SshError>
 } = dual(
   (args) => isSshClient(args[0]),
   (self: SshClient, options?: AttachOptions) => self.attach(options)
@@ -375,7 +375,7 @@ export const attach: {
  * @since 0.1.0
  * @category constructors
  */
-export const sftp = (self: SshClient): Effect.Effect<Sftp, MicrosandboxError, Scope.Scope> => self.sftp
+export const sftp = (self: SshClient): Effect.Effect<Sftp, SshError, Scope.Scope> => self.sftp
 
 /**
  * Reads a whole file over SFTP (data-first or pipeable).
@@ -384,8 +384,8 @@ export const sftp = (self: SshClient): Effect.Effect<Sftp, MicrosandboxError, Sc
  * @category operations
  */
 export const read: {
-  (path: string): (self: Sftp) => Effect.Effect<Uint8Array, MicrosandboxError>
-  (self: Sftp, path: string): Effect.Effect<Uint8Array, MicrosandboxError>
+  (path: string): (self: Sftp) => Effect.Effect<Uint8Array, SshError>
+  (self: Sftp, path: string): Effect.Effect<Uint8Array, SshError>
 } = dual(2, (self: Sftp, path: string) => self.read(path))
 
 /**
@@ -395,6 +395,6 @@ export const read: {
  * @category operations
  */
 export const write: {
-  (path: string, data: Uint8Array | string): (self: Sftp) => Effect.Effect<void, MicrosandboxError>
-  (self: Sftp, path: string, data: Uint8Array | string): Effect.Effect<void, MicrosandboxError>
+  (path: string, data: Uint8Array | string): (self: Sftp) => Effect.Effect<void, SshError>
+  (self: Sftp, path: string, data: Uint8Array | string): Effect.Effect<void, SshError>
 } = dual(3, (self: Sftp, path: string, data: Uint8Array | string) => self.write(path, data))

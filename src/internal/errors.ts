@@ -3,11 +3,16 @@
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as MicrosandboxError from "../MicrosandboxError.js"
 
 export interface ErrorContext {
   readonly operation: string
   readonly sandbox?: string | undefined
+  /** The guest path the operation was about (carried by `PathNotFound` and `Filesystem`). */
+  readonly path?: string | undefined
 }
 
 const fields = (message: string, ctx: ErrorContext) =>
@@ -49,7 +54,14 @@ export const fromDocument = (
   }
   switch (doc.kind) {
     case "path_not_found":
-      return new MicrosandboxError.PathNotFound({ ...fields(doc.message, ctx), path: "" })
+      // Without a path to name, the failure is only a filesystem failure.
+      return ctx.path === undefined
+        ? new MicrosandboxError.Filesystem(fields(doc.message, ctx))
+        : new MicrosandboxError.PathNotFound({ ...fields(doc.message, ctx), path: ctx.path })
+    case "filesystem":
+      return new MicrosandboxError.Filesystem(
+        ctx.path === undefined ? fields(doc.message, ctx) : { ...fields(doc.message, ctx), path: ctx.path }
+      )
     default: {
       const Class = MicrosandboxError.runtimeKinds[doc.kind] as new(
         args: ReturnType<typeof fields>
@@ -67,3 +79,49 @@ export const invalidConfig = (
   message: string,
   ctx: ErrorContext
 ): MicrosandboxError.InvalidConfig => new MicrosandboxError.InvalidConfig({ ...fields(message, ctx), field })
+
+/**
+ * An error of a kind the operation is not declared to raise becomes `Internal`, naming
+ * the original and keeping it as the `cause`.
+ */
+export const unexpected = (e: MicrosandboxError.MicrosandboxError): MicrosandboxError.Internal =>
+  new MicrosandboxError.Internal({
+    message: `unexpected ${e._tag} error: ${e.message}`,
+    operation: e.operation,
+    ...(e.sandbox === undefined ? {} : { sandbox: e.sandbox }),
+    cause: e
+  })
+
+/**
+ * Narrows the errors of an operation to one of the per-operation unions of
+ * MicrosandboxError.ts: members pass unchanged, anything else becomes `Internal` (a
+ * member of every union). Apply it to the library's own errors, before a caller's own
+ * error type (an exec's stdin stream) joins them: at run time the two cannot be told
+ * apart when the caller's errors are this library's classes.
+ */
+export const narrowTo = <A extends MicrosandboxError.MicrosandboxError, I>(union: Schema.Schema<A, I>) => {
+  const is = Schema.is(union)
+  const error = (e: MicrosandboxError.MicrosandboxError): A | MicrosandboxError.Internal =>
+    is(e) ? e : unexpected(e)
+  return {
+    error,
+    effect: <X, R>(
+      self: Effect.Effect<X, MicrosandboxError.MicrosandboxError, R>
+    ): Effect.Effect<X, A | MicrosandboxError.Internal, R> => Effect.mapError(self, error),
+    stream: <X, R>(
+      self: Stream.Stream<X, MicrosandboxError.MicrosandboxError, R>
+    ): Stream.Stream<X, A | MicrosandboxError.Internal, R> => Stream.mapError(self, error)
+  }
+}
+
+/** The narrowing of each per-operation union. */
+export const narrow = {
+  call: narrowTo(MicrosandboxError.CallError),
+  lifecycle: narrowTo(MicrosandboxError.LifecycleError),
+  control: narrowTo(MicrosandboxError.ControlError),
+  exec: narrowTo(MicrosandboxError.ExecError),
+  filesystem: narrowTo(MicrosandboxError.FilesystemError),
+  logs: narrowTo(MicrosandboxError.LogsError),
+  metrics: narrowTo(MicrosandboxError.MetricsError),
+  ssh: narrowTo(MicrosandboxError.SshError)
+}

@@ -27,7 +27,8 @@ import {
   type Rlimits
 } from "../Exec.js"
 import * as Errors from "../MicrosandboxError.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { ExecError, MicrosandboxError } from "../MicrosandboxError.js"
+import { narrow } from "./errors.js"
 import { decodeDocument } from "./ffi/native.js"
 import { signatureByName } from "./ffi/signatures.js"
 import * as LogsImpl from "./logs.js"
@@ -146,7 +147,7 @@ export const open = (
   target: Target,
   options: ExecOptions<unknown>,
   stdinPipe: boolean
-): Effect.Effect<Session, MicrosandboxError, Scope.Scope> =>
+): Effect.Effect<Session, ExecError, Scope.Scope> =>
   Effect.gen(function*() {
     yield* checkCwd(core, operation, options.cwd)
     const resolved = yield* withRlimits(core, operation, target, options.rlimits)
@@ -191,7 +192,7 @@ export const open = (
       ),
       (session) => close(session)
     )
-  }).pipe(Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
+  }).pipe(narrow.exec.effect, Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
 
 const close = (s: Session): Effect.Effect<void> => {
   const native = s.core.native
@@ -378,7 +379,7 @@ const recv = (s: Session): Effect.Effect<Option.Option<ExecEvent>, MicrosandboxE
 
 /** Events per pull at most when a pull also takes what is already queued. */
 const BATCH = 64
-/** Extra attempts after an empty answer while taking queued events (runtime-abi.md §2.3: the runtime's select is unbiased). */
+/** Extra attempts after an empty answer while taking queued events (docs/runtime-abi.md §2.3: the runtime's select is unbiased). */
 const RACE_RETRIES = 3
 
 const recvSpec = signatureByName.get("msb_exec_recv")!
@@ -386,7 +387,7 @@ const recvSpec = signatureByName.get("msb_exec_recv")!
 /**
  * A queued event document taken on this thread without waiting: a receive with a
  * pre-triggered cancel id, which the runtime answers with a queued event or `cancelled`
- * (losing nothing, runtime-abi.md §2.3). The real runtime's select is unbiased, so a
+ * (losing nothing, docs/runtime-abi.md §2.3). The real runtime's select is unbiased, so a
  * `cancelled` may hide a queued event: retried `RACE_RETRIES` times. Undefined when
  * nothing came (or an error, which the ordinary receive then reports).
  */
@@ -429,8 +430,8 @@ const drainQueued = (s: Session, into: Array<ExecEvent>): void => {
  * buffer for the next pull (of this stream or another over the same session), so
  * nothing received is lost between consumers.
  */
-export const events = (s: Session, batched = false): Stream.Stream<ExecEvent, MicrosandboxError> =>
-  batched
+export const events = (s: Session, batched = false): Stream.Stream<ExecEvent, ExecError> =>
+  (batched
     ? Stream.repeatEffectChunkOption(
       Effect.suspend(() => {
         if (s.buffered.length > 0) {
@@ -461,11 +462,11 @@ export const events = (s: Session, batched = false): Stream.Stream<ExecEvent, Mi
           })
         )
       })
-    )
+    )).pipe(narrow.exec.stream)
 
 const STDIN_PIECE = 256 * 1024
 
-export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect<void, MicrosandboxError> => {
+export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect<void, ExecError> => {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
   // A zero-length write would close the guest's stdin (docs/runtime-abi.md §5.6.4): skip it.
   if (bytes.length === 0) return Effect.void
@@ -479,19 +480,20 @@ export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect
         sandbox: s.core.name
       }),
     { discard: true }
-  )
+  ).pipe(narrow.exec.effect)
 }
 
-export const closeStdin = (s: Session): Effect.Effect<void, MicrosandboxError> =>
+export const closeStdin = (s: Session): Effect.Effect<void, ExecError> =>
   s.core.native.call("msb_exec_stdin_close", [s.handle], { operation: "Exec.stdin", sandbox: s.core.name })
     .pipe(
-      Effect.asVoid
+      Effect.asVoid,
+      narrow.exec.effect
     )
 
 const stdinFeed = <E>(
   s: Session,
   stdin: NonNullable<ExecOptions<E>["stdin"]>
-): Effect.Effect<void, MicrosandboxError | E> =>
+): Effect.Effect<void, ExecError | E> =>
   (typeof stdin === "string" || stdin instanceof Uint8Array
     ? writeStdin(s, stdin)
     : Stream.runForEach(stdin, (chunk) => writeStdin(s, chunk))).pipe(Effect.zipRight(closeStdin(s)))
@@ -501,7 +503,7 @@ export const eventsWithStdin = <E>(
   s: Session,
   options: ExecOptions<E>,
   batched = false
-): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
+): Stream.Stream<ExecEvent, ExecError | E> =>
   options.stdin === undefined
     ? events(s, batched)
     : events(s, batched).pipe(Stream.drainFork(Stream.fromEffect(stdinFeed(s, options.stdin))))
@@ -512,7 +514,7 @@ export const stream = <E>(
   operation: string,
   target: Target,
   options: ExecOptions<E>
-): Stream.Stream<ExecEvent, MicrosandboxError | E> =>
+): Stream.Stream<ExecEvent, ExecError | E> =>
   Stream.unwrapScoped(
     Effect.map(open(core, operation, target, options, options.stdin !== undefined), (s) =>
       eventsWithStdin(s, options, true))
@@ -591,7 +593,7 @@ export const collect = <E>(
   operation: string,
   target: Target,
   options: ExecOptions<E>
-): Effect.Effect<ExecResult, MicrosandboxError | E> => {
+): Effect.Effect<ExecResult, ExecError | E> => {
   const run = collectEvents(core, operation, target, stream(core, operation, target, options))
   if (options.timeout === undefined) return run
   const timeout = Duration.decode(options.timeout)
@@ -616,7 +618,7 @@ export const spawn = (
   operation: string,
   target: Target,
   options: ExecOptions<never> & { readonly stdinPipe?: boolean }
-): Effect.Effect<ExecProcess, MicrosandboxError, Scope.Scope> =>
+): Effect.Effect<ExecProcess, ExecError, Scope.Scope> =>
   Effect.map(
     open(core, operation, target, options, options.stdinPipe ?? options.stdin !== undefined),
     (s) => {
@@ -633,15 +635,20 @@ export const spawn = (
         signal: (signal) =>
           native.call("msb_exec_signal", [s.handle, signal], ctx).pipe(
             Effect.tap(Effect.sync(() => (s.lastSignal = Option.some(signal)))),
-            Effect.asVoid
+            Effect.asVoid,
+            narrow.exec.effect
           ),
         kill: native.call("msb_exec_kill", [s.handle], ctx).pipe(
           Effect.tap(Effect.sync(() => (s.lastSignal = Option.some(9)))),
-          Effect.asVoid
+          Effect.asVoid,
+          narrow.exec.effect
         ),
         resize: (rows, cols) =>
-          native.call("msb_exec_resize", [s.handle, rows, cols], ctx).pipe(Effect.asVoid),
-        id: native.callDecode("msb_exec_id", [s.handle], IdJson, ctx).pipe(Effect.map((r) => r.id)),
+          native.call("msb_exec_resize", [s.handle, rows, cols], ctx).pipe(Effect.asVoid, narrow.exec.effect),
+        id: native.callDecode("msb_exec_id", [s.handle], IdJson, ctx).pipe(
+          Effect.map((r) => r.id),
+          narrow.exec.effect
+        ),
         wait: foldExitStatus(ev, () => s.lastSignal),
         collect: collectEvents(core, operation, target, ev)
       }
@@ -656,7 +663,7 @@ export const attach = (
   operation: string,
   target: Target | "shell",
   options: AttachOptions
-): Effect.Effect<number, MicrosandboxError> =>
+): Effect.Effect<number, ExecError> =>
   Effect.gen(function*() {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       return yield* new Errors.NotATerminal({
@@ -691,4 +698,4 @@ export const attach = (
           sandbox: core.name
         }))
     return result.exit_code
-  }).pipe(Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
+  }).pipe(narrow.exec.effect, Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))

@@ -10,8 +10,9 @@ import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Errors from "../MicrosandboxError.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { FilesystemError, MicrosandboxError } from "../MicrosandboxError.js"
 import { type FileKind, FsEntry, FsStat, type SandboxFs } from "../SandboxFs.js"
+import { narrow } from "./errors.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 
@@ -37,8 +38,11 @@ const ChunkJson = Schema.Union(
 
 const NOT_FOUND = /No such file or directory|os error 2\b|not found/i
 
-/** A guest-side failure on a missing path is PathNotFound; others stay Filesystem. */
-const refine = (path: string) => (e: MicrosandboxError): MicrosandboxError =>
+/**
+ * A guest-side failure on a missing path is PathNotFound; others stay Filesystem, both
+ * naming the path; an error no filesystem operation declares is Internal.
+ */
+const refine = (path: string) => (e: MicrosandboxError): FilesystemError =>
   e._tag === "Filesystem" && NOT_FOUND.test(e.message)
     ? new Errors.PathNotFound({
       message: e.message,
@@ -53,7 +57,7 @@ const refine = (path: string) => (e: MicrosandboxError): MicrosandboxError =>
       path,
       ...(e.sandbox ? { sandbox: e.sandbox } : {})
     })
-    : e
+    : narrow.filesystem.error(e)
 
 export const make = (core: SandboxCore): SandboxFs => {
   const native = core.native
@@ -78,19 +82,20 @@ export const make = (core: SandboxCore): SandboxFs => {
     extra: ReadonlyArray<string>,
     schema: Schema.Schema<A, I>,
     options: { readonly retryOnBufferTooSmall?: boolean } = {}
-  ): Effect.Effect<A, MicrosandboxError> =>
+  ): Effect.Effect<A, FilesystemError> =>
     checked(operation, ...paths).pipe(
       Effect.zipRight(withHandle(core, operation, (h) =>
         native.callDecode(fn, [h, ...paths, ...extra], schema, {
           operation,
           sandbox: core.name,
+          path: paths[0],
           ...options
         }))),
       Effect.mapError(refine(paths[0] ?? "")),
       Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name, "msb.path": paths[0] ?? "" } })
     )
 
-  const readStream = (path: string): Stream.Stream<Uint8Array, MicrosandboxError> =>
+  const readStream = (path: string): Stream.Stream<Uint8Array, FilesystemError> =>
     Stream.unwrapScoped(
       Effect.gen(function*() {
         yield* checked("SandboxFs.readStream", path)
@@ -127,7 +132,7 @@ export const make = (core: SandboxCore): SandboxFs => {
       })
     )
 
-  const read = (path: string): Effect.Effect<Uint8Array, MicrosandboxError> =>
+  const read = (path: string): Effect.Effect<Uint8Array, FilesystemError> =>
     op("SandboxFs.read", "msb_fs_read", [path], [], DataJson, { retryOnBufferTooSmall: false }).pipe(
       Effect.map((r): Uint8Array => Buffer.from(r.data, "base64")),
       // Too large for one response: the streaming read, transparently.
@@ -137,7 +142,7 @@ export const make = (core: SandboxCore): SandboxFs => {
         ))
     )
 
-  const writeStream = (path: string): Sink.Sink<void, Uint8Array, never, MicrosandboxError> =>
+  const writeStream = (path: string): Sink.Sink<void, Uint8Array, never, FilesystemError> =>
     Sink.unwrapScoped(
       Effect.gen(function*() {
         yield* checked("SandboxFs.writeStream", path)

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -16,13 +17,14 @@ import * as Stream from "effect/Stream"
 import type * as Exec from "../Exec.js"
 import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { ControlError, ExecError, LifecycleError, MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
 import type * as Modification from "../Modification.js"
 import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
 import type { SandboxHandle } from "../SandboxHandle.js"
 import { classifyBootFailure } from "./bootFailure.js"
+import { narrow } from "./errors.js"
 import * as ExecImpl from "./exec.js"
 import type { NativeLibrary } from "./ffi/native.js"
 import * as FsImpl from "./fs.js"
@@ -194,13 +196,15 @@ const call = <A, I>(
     operation,
     (h) => core.native.callDecode(name, args(h), schema, { operation, sandbox: core.name })
   ).pipe(
+    narrow.control.effect,
     Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } })
   )
 
 const releasePolicy = (core: SandboxCore, exit: Exit.Exit<unknown, unknown>): SandboxConfig.ReleasePolicy => {
   const policy = core.config.release ?? (core.owns ? "stop" : "detach")
-  // A defect is no time for a graceful shutdown.
-  if (policy === "stop" && Exit.isFailure(exit) && Exit.isFailure(exit) && exit.cause._tag === "Die") {
+  // A defect anywhere in the exit's Cause (inside a parallel or sequential composition,
+  // next to a failure or an interruption) is no time for a graceful shutdown.
+  if (policy === "stop" && Exit.isFailure(exit) && Cause.isDie(exit.cause)) {
     return "kill"
   }
   return policy
@@ -299,13 +303,14 @@ class SandboxImpl implements Sandbox {
     this.shellPath = core.config.shell
   }
   /** The configured shell: from the create options, else the persisted config, else /bin/sh. */
-  private get shellCommand(): Effect.Effect<string, MicrosandboxError> {
+  private get shellCommand(): Effect.Effect<string, ExecError> {
     if (this.shellPath !== undefined) return Effect.succeed(this.shellPath)
     return lookup(this.core.service, this.core.name, "Sandbox.shell").pipe(
       Effect.map((h) =>
         Either.match(h.config, { onLeft: () => "/bin/sh", onRight: (c) => c.shell ?? "/bin/sh" })
       ),
-      Effect.tap((shell) => Effect.sync(() => (this.shellPath = shell)))
+      Effect.tap((shell) => Effect.sync(() => (this.shellPath = shell))),
+      narrow.exec.effect
     )
   }
   exec<E = never>(command: string, args: ReadonlyArray<string> = [], options: Exec.ExecOptions<E> = {}) {
@@ -367,16 +372,18 @@ class SandboxImpl implements Sandbox {
     }
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs")
+    return LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs").pipe(narrow.logs.effect)
   }
   logStream(options: LogStreamOptions = {}) {
-    return LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream")
+    return LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream").pipe(
+      narrow.logs.stream
+    )
   }
   get metrics() {
-    return MetricsImpl.sample(this.core)
+    return MetricsImpl.sample(this.core).pipe(narrow.metrics.effect)
   }
   metricsStream(interval: Duration.DurationInput) {
-    return MetricsImpl.stream(this.core, interval)
+    return MetricsImpl.stream(this.core, interval).pipe(narrow.metrics.stream)
   }
   get name() {
     return this.core.name
@@ -391,7 +398,7 @@ class SandboxImpl implements Sandbox {
   toJSON() {
     return { _id: "Sandbox", name: this.core.name, state: this.core.state }
   }
-  get ownsLifecycle(): Effect.Effect<boolean, MicrosandboxError> {
+  get ownsLifecycle(): Effect.Effect<boolean, ControlError> {
     return call(this.core, "Sandbox.ownsLifecycle", "msb_sandbox_owns_lifecycle", (h) => [h], OwnsJson).pipe(
       Effect.map((r) => r.owns)
     )
@@ -460,16 +467,16 @@ class SandboxImpl implements Sandbox {
       // The handle is consumed even when detach fails (docs/runtime-abi.md §3.3).
       core.state = "detached"
       return core.native.call("msb_sandbox_detach", [h], { operation: "Sandbox.detach", sandbox: core.name })
-    }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.detach"))
+    }).pipe(Effect.asVoid, Effect.uninterruptible, narrow.control.effect, Effect.withSpan("Sandbox.detach"))
   }
   get close() {
     const core = this.core
     return withHandle(core, "Sandbox.close", (h) => {
       core.state = "closed"
       return core.native.call("msb_sandbox_close", [h], { operation: "Sandbox.close", sandbox: core.name })
-    }).pipe(Effect.asVoid, Effect.uninterruptible, Effect.withSpan("Sandbox.close"))
+    }).pipe(Effect.asVoid, Effect.uninterruptible, narrow.control.effect, Effect.withSpan("Sandbox.close"))
   }
-  get info(): Effect.Effect<SandboxHandle, MicrosandboxError> {
+  get info(): Effect.Effect<SandboxHandle, ControlError> {
     return lookup(this.core.service, this.core.name, "Sandbox.info")
   }
   modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
@@ -536,7 +543,7 @@ const acquire = (
 export const create = (
   name: string,
   config: SandboxConfig.SandboxConfig
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   Effect.flatMap(
     SandboxConfig.validate(name, config, "Sandbox.make"),
     (valid) =>
@@ -551,7 +558,7 @@ export const create = (
             onOrphan
           }
         ).pipe(Effect.mapError(refineCreateError(name)), (boot) => bootFailure(native, name, boot)))
-  )
+  ).pipe(narrow.lifecycle.effect)
 
 const checkName = (name: string, operation: string) => {
   const problem = SandboxConfig.checkName(name)
@@ -570,7 +577,7 @@ const checkName = (name: string, operation: string) => {
 export const start = (
   name: string,
   detached: boolean
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> => {
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> => {
   const operation = detached ? "Sandbox.startDetached" : "Sandbox.start"
   return checkName(name, operation).pipe(
     Effect.zipRight(
@@ -585,13 +592,14 @@ export const start = (
             onOrphan
           }).pipe((boot) => bootFailure(native, name, boot))
       )
-    )
+    ),
+    narrow.lifecycle.effect
   )
 }
 
 export const connect = (
   name: string
-): Effect.Effect<Sandbox, MicrosandboxError, Microsandbox | Scope.Scope> =>
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   checkName(name, "SandboxHandle.connect").pipe(
     Effect.zipRight(
       acquire(
@@ -606,7 +614,8 @@ export const connect = (
             onOrphan: (r) => native.call("msb_sandbox_close", [BigInt(r.handle)])
           })
       )
-    )
+    ),
+    narrow.lifecycle.effect
   )
 
 // ------------------------------------------------------------------ handles (metadata)
@@ -663,6 +672,14 @@ class HandleImpl implements SandboxHandle {
       Effect.withSpan(operation, { attributes: { "msb.sandbox": this.name } })
     )
   }
+  private control<A, I>(
+    operation: string,
+    fn: Parameters<NativeLibrary["call"]>[0],
+    args: ReadonlyArray<bigint | string>,
+    schema: Schema.Schema<A, I>
+  ) {
+    return this.byName(operation, fn, args, schema).pipe(narrow.control.effect)
+  }
   get refresh() {
     return lookup(this.service, this.name, "SandboxHandle.refresh")
   }
@@ -676,7 +693,7 @@ class HandleImpl implements SandboxHandle {
     return start(this.name, true).pipe(Effect.provideService(Microsandbox, this.service))
   }
   stop(options: StopOptions = {}) {
-    return this.byName(
+    return this.control(
       "SandboxHandle.stop",
       "msb_sandbox_handle_stop",
       [millis(options.timeout, 10_000)],
@@ -686,7 +703,7 @@ class HandleImpl implements SandboxHandle {
     )
   }
   kill(options: KillOptions = {}) {
-    return this.byName(
+    return this.control(
       "SandboxHandle.kill",
       "msb_sandbox_handle_kill",
       [millis(options.timeout, 5_000)],
@@ -696,22 +713,22 @@ class HandleImpl implements SandboxHandle {
     )
   }
   get requestStop() {
-    return this.byName("SandboxHandle.requestStop", "msb_sandbox_handle_request_stop", [], OkJson).pipe(
+    return this.control("SandboxHandle.requestStop", "msb_sandbox_handle_request_stop", [], OkJson).pipe(
       Effect.asVoid
     )
   }
   get requestKill() {
-    return this.byName("SandboxHandle.requestKill", "msb_sandbox_handle_request_kill", [], OkJson).pipe(
+    return this.control("SandboxHandle.requestKill", "msb_sandbox_handle_request_kill", [], OkJson).pipe(
       Effect.asVoid
     )
   }
   get requestDrain() {
-    return this.byName("SandboxHandle.requestDrain", "msb_sandbox_handle_request_drain", [], OkJson).pipe(
+    return this.control("SandboxHandle.requestDrain", "msb_sandbox_handle_request_drain", [], OkJson).pipe(
       Effect.asVoid
     )
   }
   get waitUntilStopped() {
-    return this.byName(
+    return this.control(
       "SandboxHandle.waitUntilStopped",
       "msb_sandbox_handle_wait_until_stopped",
       [],
@@ -724,22 +741,27 @@ class HandleImpl implements SandboxHandle {
     return remove(this.service, this.name)
   }
   get ping() {
-    return this.byName("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson).pipe(
+    return this.control("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson).pipe(
       Effect.map((r) =>
         new PingResult({ name: r.name, latency: Duration.micros(BigInt(Math.round(r.latency_ms * 1000))) })
       )
     )
   }
   get touch() {
-    return this.byName("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson).pipe(
+    return this.control("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson).pipe(
       Effect.map((r) => new TouchResult({ name: r.name, activitySeq: r.activity_seq }))
     )
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs")
+    return LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs").pipe(
+      narrow.logs.effect
+    )
   }
   logStream(options: LogStreamOptions = {}) {
     return LogsImpl.stream(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logStream")
+      .pipe(
+        narrow.logs.stream
+      )
   }
   get metrics() {
     return this.byName(
@@ -748,7 +770,8 @@ class HandleImpl implements SandboxHandle {
       [],
       MetricsModule.MetricsLiteJson
     ).pipe(
-      Effect.map(MetricsModule.liteFromJson)
+      Effect.map(MetricsModule.liteFromJson),
+      narrow.metrics.effect
     )
   }
   modify(patch: Modification.Patch, options?: Modification.ModifyOptions) {
@@ -765,6 +788,7 @@ class HandleImpl implements SandboxHandle {
 export const lookup = (svc: MicrosandboxService, name: string, operation = "Sandbox.get") =>
   svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name }).pipe(
     Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
+    narrow.control.effect,
     Effect.withSpan(operation, { attributes: { "msb.sandbox": name } })
   )
 
@@ -772,6 +796,7 @@ export const remove = (svc: MicrosandboxService, name: string) =>
   svc.native.callDecode("msb_sandbox_remove", [name], OkJson, { operation: "Sandbox.remove", sandbox: name })
     .pipe(
       Effect.asVoid,
+      narrow.control.effect,
       Effect.withSpan("Sandbox.remove", { attributes: { "msb.sandbox": name } })
     )
 
@@ -787,7 +812,7 @@ export const listPage = (
     limit: Option.Option<number>
     cursor: Option.Option<string>
   }
-): Effect.Effect<ListPage, MicrosandboxError> => {
+): Effect.Effect<ListPage, ControlError> => {
   const doc: Record<string, unknown> = {}
   if (Object.keys(filter.labels).length > 0) doc.labels = filter.labels
   if (Option.isSome(filter.limit)) doc.limit = filter.limit.value
@@ -798,14 +823,15 @@ export const listPage = (
     Effect.map((r) => ({
       sandboxes: r.sandboxes.map((info) => new HandleImpl(svc, info)),
       nextCursor: Option.fromNullable(r.next_cursor)
-    }))
+    })),
+    narrow.control.effect
   )
 }
 
 export const listAll = (
   svc: MicrosandboxService,
   labels: Readonly<Record<string, string>>
-): Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError> =>
+): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
   Effect.gen(function*() {
     const out: Array<SandboxHandle> = []
     let cursor = Option.none<string>()
@@ -828,5 +854,6 @@ export const allMetrics = (svc: MicrosandboxService) =>
           import("../Metrics.js").Metrics
         >
       ),
+      narrow.metrics.effect,
       Effect.withSpan("Sandbox.allMetrics")
     )

@@ -13,7 +13,7 @@ import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Errors from "../MicrosandboxError.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { SshError } from "../MicrosandboxError.js"
 import {
   type AttachOptions,
   AttachOptionsDocument,
@@ -30,6 +30,7 @@ import {
   type SshServer,
   TypeId
 } from "../Ssh.js"
+import { narrow } from "./errors.js"
 import type { CallOptions } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
@@ -128,9 +129,10 @@ const callWith = <A>(
   args: ReadonlyArray<string | bigint>,
   decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>,
   options: Omit<CallOptions, "operation" | "sandbox"> = {}
-): Effect.Effect<A, MicrosandboxError> =>
+): Effect.Effect<A, SshError> =>
   core.native.call(fn, args, { ...ctxOf(core, operation), ...options }).pipe(
-    Effect.flatMap((json) => Effect.mapError(decode(json), unexpected(core, operation, fn)))
+    Effect.flatMap((json) => Effect.mapError(decode(json), unexpected(core, operation, fn))),
+    narrow.ssh.effect
   )
 
 const closedError = (core: SandboxCore, operation: string, o: Owned) =>
@@ -141,12 +143,12 @@ const live = <A>(
   core: SandboxCore,
   operation: string,
   o: Owned,
-  f: (handle: bigint) => Effect.Effect<A, MicrosandboxError>
-): Effect.Effect<A, MicrosandboxError> =>
+  f: (handle: bigint) => Effect.Effect<A, SshError>
+): Effect.Effect<A, SshError> =>
   Effect.suspend(() => (o.closed ? Effect.fail(closedError(core, operation, o)) : f(o.handle)))
 
 /** Closes the native object once; a second close is InvalidHandle (as the Go SDK answers). */
-const closeOnce = (core: SandboxCore, operation: string, o: Owned): Effect.Effect<void, MicrosandboxError> =>
+const closeOnce = (core: SandboxCore, operation: string, o: Owned): Effect.Effect<void, SshError> =>
   Effect.suspend(() => {
     if (o.closed) return Effect.fail(closedError(core, operation, o))
     o.closed = true
@@ -180,10 +182,10 @@ const acquire = <A>(
     readonly closeFn: FunctionName
   },
   withParent: (
-    f: (handle: bigint) => Effect.Effect<bigint, MicrosandboxError>
-  ) => Effect.Effect<bigint, MicrosandboxError>,
+    f: (handle: bigint) => Effect.Effect<bigint, SshError>
+  ) => Effect.Effect<bigint, SshError>,
   make: (o: Owned) => A
-): Effect.Effect<A, MicrosandboxError, Scope.Scope> => {
+): Effect.Effect<A, SshError, Scope.Scope> => {
   const onOrphan = (json: string) =>
     Effect.flatMap(
       spec.decode(json),
@@ -202,7 +204,7 @@ const acquire = <A>(
 const NO_SUCH_FILE = /No such file/i
 
 /** SFTP failures arrive as `internal` (runtime-abi.md §5.14); a missing path is PathNotFound. */
-const refine = (path: string) => (e: MicrosandboxError): MicrosandboxError =>
+const refine = (path: string) => (e: SshError): SshError =>
   e._tag === "Internal" && e.message.startsWith("SFTP ") && NO_SUCH_FILE.test(e.message)
     ? new Errors.PathNotFound({
       message: e.message,
@@ -225,7 +227,7 @@ const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
     args: ReadonlyArray<string>,
     subject: string,
     decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>
-  ): Effect.Effect<A, MicrosandboxError> => {
+  ): Effect.Effect<A, SshError> => {
     const operation = `Sftp.${name}`
     return checkPaths(core, operation, args).pipe(
       Effect.zipRight(live(core, operation, o, (h) => callWith(core, operation, fn, [h, ...args], decode))),

@@ -50,10 +50,10 @@ import { SDK_RUNTIME_VERSION } from "../internal/ffi/loader.js"
 import * as internal from "../internal/install/install.js"
 import * as Microsandbox from "../Microsandbox.js"
 import type {
+  CallError,
   ChecksumMismatch,
   InstallFailed,
   LibraryNotLoaded,
-  MicrosandboxError,
   VerificationFailed
 } from "../MicrosandboxError.js"
 
@@ -142,7 +142,7 @@ export const sdkVersion: Effect.Effect<string> = Effect.succeed(SDK_RUNTIME_VERS
  *
  * @since 0.1.0
  */
-export const runtimeVersion: Effect.Effect<string, MicrosandboxError, Microsandbox.Microsandbox> =
+export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox.Microsandbox> =
   Microsandbox.runtimeVersion
 
 /**

@@ -39,6 +39,32 @@ describe("Scope semantics", () => {
         expect(Double.counters().handles.sandbox).toBe(0)
       }))
 
+    it.effect("a defect that is not the top-level cause still kills: die in a concurrent Effect.all, die plus a failing finalizer", () =>
+      Effect.gen(function*() {
+        // The defect sits inside a parallel composition (next to the interruption of its sibling).
+        const parallel = yield* Effect.exit(Effect.scoped(
+          Sandbox.make("nested-die-all", alpine).pipe(
+            Effect.zipRight(Effect.all([Effect.die(new Boom()), Effect.never], { concurrency: 2 }))
+          )
+        ))
+        // The defect is followed by a finalizer that fails: a sequential composition.
+        const finalizer = yield* Effect.exit(Effect.scoped(
+          Sandbox.make("nested-die-finalizer", alpine).pipe(
+            Effect.zipRight(Effect.die(new Boom())),
+            Effect.ensuring(Effect.die(new Error("finalizer broke")))
+          )
+        ))
+        for (const exit of [parallel, finalizer]) {
+          expect(Exit.isFailure(exit)).toBe(true)
+          if (Exit.isFailure(exit)) expect(exit.cause._tag).not.toBe("Die")
+        }
+        for (const name of ["nested-die-all", "nested-die-finalizer"]) {
+          expect([name, yield* Double.status(name)]).toEqual([name, "stopped"])
+          expect(Double.systemLog(name)).toContain("sandbox killed")
+          expect(Double.systemLog(name)).not.toContain("stop requested")
+        }
+      }))
+
     it.effect("interrupting create at random points leaves 0 running sandboxes, 0 handles, 0 cancel ids (100 runs)", () =>
       Effect.gen(function*() {
         yield* Double.configure({ boot_delay_ms: 15 })

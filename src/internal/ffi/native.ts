@@ -5,7 +5,9 @@
  *
  * - Interrupting the calling fiber triggers the call's cancel id, waits for the native
  *   call to return, and if it succeeded anyway hands the result to `onOrphan` so that
- *   whatever it produced (a handle) is released. `cancelled` is interruption.
+ *   whatever it produced (a handle) is released. `cancelled` is interruption when the
+ *   fiber was interrupted; a `cancelled` answer that no interruption asked for is an
+ *   `Internal` error (it cannot be caught as an interruption).
  * - `buffer_too_small` on a read-only call is retried once with the size the runtime
  *   reports. On a call with side effects it is a defect: buffers are sized so it cannot
  *   happen (test/ffi/buffers.test.ts proves it for every side-effecting export).
@@ -15,11 +17,12 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as HashSet from "effect/HashSet"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import { type LoadAttempt, MalformedResponse, type MicrosandboxError } from "../../MicrosandboxError.js"
-import { fromDocument, parseErrorDocument } from "../errors.js"
+import { type ErrorContext, fromDocument, internal, parseErrorDocument } from "../errors.js"
 import { Executor, type ExecutorOptions, type NativeJob, type Outcome } from "./executor.js"
 import type { Invoker, NativeArg } from "./invoker.js"
 import { type FunctionName, type Signature, signatureByName } from "./signatures.js"
@@ -29,6 +32,8 @@ export interface CallOptions {
   readonly operation?: string
   /** Sandbox name carried by errors. */
   readonly sandbox?: string | undefined
+  /** Guest path carried by filesystem errors (`PathNotFound`, `Filesystem`). */
+  readonly path?: string | undefined
   /** Releases what a call produced when its caller was interrupted after all. */
   readonly onOrphan?: (json: string) => Effect.Effect<void, unknown>
   /** Override the output buffer size (bytes). */
@@ -137,6 +142,23 @@ const cancel = (
       )
       : Effect.void)
 
+/**
+ * A `cancelled` answer: interruption when this fiber was interrupted (the executor
+ * reports its own cancellations as `interrupted`, so this is only a safety net), else an
+ * `Internal` error: something other than this call's caller triggered its cancel id.
+ */
+const unaskedCancel = (name: string, message: string, ctx: ErrorContext) =>
+  Effect.descriptorWith((fiber) =>
+    HashSet.size(fiber.interruptors) > 0
+      ? Effect.interrupt
+      : Effect.fail(
+        internal(
+          `${name} answered \`cancelled\` (${message}) although nothing interrupted the call`,
+          ctx
+        )
+      )
+  )
+
 export const makeNative = (
   loaded: { readonly path: string; readonly source: LoadAttempt["source"]; readonly invoker: Invoker },
   prototypes: ReadonlyArray<readonly [string, string]>,
@@ -147,7 +169,7 @@ export const makeNative = (
   // An error kind this SDK does not know names the library that produced it.
   const typed = (
     doc: { readonly kind: string; readonly message: string },
-    ctx: { operation: string; sandbox: string | undefined }
+    ctx: ErrorContext
   ) => {
     const error = fromDocument(doc, ctx)
     return error._tag === "Unknown"
@@ -184,7 +206,7 @@ export const makeNative = (
 
   const call: NativeLibrary["call"] = (name, args, opts = {}) => {
     const spec = signatureByName.get(name)
-    const ctx = { operation: opts.operation ?? name, sandbox: opts.sandbox }
+    const ctx: ErrorContext = { operation: opts.operation ?? name, sandbox: opts.sandbox, path: opts.path }
     if (!spec || spec.shape !== "json") {
       return Effect.die(new Error(`${name} is not a JSON-shaped export`))
     }
@@ -201,7 +223,7 @@ export const makeNative = (
               : Effect.die(new Error(`native call ${name} failed to marshal: ${outcome.message}`))
           case "err": {
             const doc = parseErrorDocument(outcome.text)
-            if (doc.kind === "cancelled") return Effect.interrupt
+            if (doc.kind === "cancelled") return unaskedCancel(name, doc.message, ctx)
             if (doc.kind === "buffer_too_small") {
               const need = NEED.exec(doc.message)
               if (spec.effects === "write" && opts.idempotent !== true) {
