@@ -641,7 +641,14 @@ export const LifecycleError = Schema.Union(
   ImageNotFound,
   NetworkPolicy,
   Tls,
-  BootFailed
+  BootFailed,
+  // named volumes of a create (`existing` must exist; `create` must not), and a boot
+  // from a snapshot
+  VolumeNotFound,
+  VolumeAlreadyExists,
+  SnapshotNotFound,
+  SnapshotIntegrity,
+  SnapshotImageMissing
 )
 /** @since 0.1.0 */
 export type LifecycleError = typeof LifecycleError.Type

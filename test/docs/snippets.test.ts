@@ -157,6 +157,7 @@ const compilerOptions = (): ts.CompilerOptions => {
     noUnusedParameters: false,
     paths: {
       "effect-microsandbox": [join(root, "src/index.ts")],
+      "effect-microsandbox/node": [join(root, "src/node/index.ts")],
       "effect-microsandbox/*": [join(root, "src/*.ts")]
     }
   }

@@ -77,9 +77,12 @@ describe("Sandbox.modify", () => {
         expect(Modification.requiresRestart(plan)).toBe(true)
         expect(Modification.isRefused(plan)).toBe(true)
         const after = yield* persisted("mod-dry")
-        expect([after.config.resources.cpus, after.config.env, after.config.labels]).toEqual([1, { A: "1" }, {
-          team: "x"
-        }])
+        // the runtime's persisted form: env is a list of {key, value}
+        expect([after.config.resources.cpus, after.config.env, after.config.labels]).toEqual([
+          1,
+          [{ key: "A", value: "1" }],
+          { team: "x" }
+        ])
       })))
 
     it.effect("policies: no_restart refuses a restart, next_start persists and leaves the VM, restart reboots", () =>
@@ -100,7 +103,7 @@ describe("Sandbox.modify", () => {
           "running",
           2,
           2,
-          { MODE: "fast" }
+          [{ key: "MODE", value: "fast" }]
         ])
         yield* sandbox.ping
 

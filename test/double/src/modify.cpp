@@ -386,6 +386,11 @@ Json build_plan(const std::string& name, const std::string& st, const Json& rec,
   const Json* env = cfg.find("env");
   const Json* labels = cfg.find("labels");
   auto get = [](const Json* o, const std::string& k) -> std::optional<std::string> {
+    if (o && o->is_array()) {  // the persisted env: [{"key":…,"value":…}]
+      for (auto& e : o->as_array())
+        if (e.find("key") && e.find("key")->as_string() == k && e.find("value")) return e.find("value")->as_string();
+      return std::nullopt;
+    }
     if (!o || !o->is_object()) return std::nullopt;
     auto v = o->find(k);
     if (!v || !v->is_string()) return std::nullopt;
@@ -593,9 +598,28 @@ void apply_patch(Json& rec, const Patch& p) {
       }
     }
   }
-  Json& env = cfg.find("env") && cfg.find("env")->is_object() ? *cfg.find("env") : cfg.set("env", Json::object());
-  for (auto& kv : p.env) env.set(kv.first, kv.second);
-  for (auto& k : p.env_remove) env.erase(k);
+  // the persisted env is a list of {key, value} in the order the variables were set
+  Json& env = cfg.find("env") && cfg.find("env")->is_array() ? *cfg.find("env") : cfg.set("env", Json::array());
+  for (auto& kv : p.env) {
+    bool found = false;
+    for (auto& e : env.as_array())
+      if (e.find("key")->as_string() == kv.first) {
+        e.set("value", kv.second);
+        found = true;
+      }
+    if (!found) {
+      Json e = Json::object();
+      e.set("key", kv.first);
+      e.set("value", kv.second);
+      env.push(e);
+    }
+  }
+  for (auto& k : p.env_remove) {
+    Json kept = Json::array();
+    for (auto& e : env.as_array())
+      if (e.find("key")->as_string() != k) kept.push(e);
+    env = kept;
+  }
   Json& labels =
       cfg.find("labels") && cfg.find("labels")->is_object() ? *cfg.find("labels") : cfg.set("labels", Json::object());
   for (auto& kv : p.labels) labels.set(kv.first, kv.second);

@@ -449,11 +449,13 @@ MSB_EXPORT char* msb_volume_remove(uint64_t cancel_id, const char* name_p, unsig
       std::string st = rec.find("status")->as_string();
       if (st != "running" && st != "draining" && st != "paused") continue;
       auto cfg = rec.find("config");
-      auto vols = cfg ? cfg->find("volumes") : nullptr;
-      if (!vols || !vols->is_object()) continue;
-      for (auto& kv : vols->as_object()) {
-        auto n = kv.second.find("named");
-        if (n && n->is_string() && n->as_string() == name)
+      // the runtime's persisted mounts: [{"type":"Named","name":…,"guest":…}, …]
+      auto mounts = cfg ? cfg->find("mounts") : nullptr;
+      if (!mounts || !mounts->is_array()) continue;
+      for (auto& m : mounts->as_array()) {
+        auto t = m.find("type");
+        auto n = m.find("name");
+        if (t && t->is_string() && t->as_string() == "Named" && n && n->is_string() && n->as_string() == name)
           fail("invalid_config", "invalid config: volume \"" + name + "\" is attached to active sandbox \"" +
                                      rec.find("name")->as_string() + "\"");
       }
