@@ -47,10 +47,11 @@ void Token::remove(const WaitableP& w) {
 }
 
 // Config `race_loss_percent`: how often a call whose cancel id was triggered before it
-// started loses the race against an item that is already there (the real runtime's
-// unbiased select! loses about half of them; this double is otherwise biased to the item).
+// started loses the race against an item that is already there. Default 50: the real
+// runtime's unbiased select! lost 156 of 296 such races (52.7%) on a log stream with its
+// items queued (test/real/records.test.ts); 0 makes the double always hand over the item.
 static bool loses_race() {
-  int64_t percent = config_int("race_loss_percent", 0);
+  int64_t percent = config_int("race_loss_percent", 50);
   if (percent <= 0) return false;
   static std::atomic<uint64_t> state{0x9E3779B97F4A7C15ull};
   uint64_t x = state.fetch_add(0x9E3779B97F4A7C15ull) + 0x9E3779B97F4A7C15ull;
