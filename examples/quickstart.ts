@@ -3,15 +3,21 @@
  *
  *   npm ci && npm run quickstart [image]
  *
- * 1. The doctor checks that this host can boot microVMs. Where it cannot, the diagnosis
- *    (what failed, what to do) is printed and the program exits non-zero. There is no
- *    fallback to the test double.
- * 2. The runtime's C-ABI library is found or installed (with download progress).
+ * 1. The doctor checks that this host can boot microVMs and prints what it found.
+ * 2. The runtime's C-ABI library is found or installed (with download progress); when it
+ *    cannot be installed, the installer's error and the doctor's diagnosis are printed
+ *    and the program exits non-zero. There is no fallback to the test double.
  * 3. The seed's typical flow: create a sandbox, run a command, print its output, and
- *    close — the sandbox is stopped when the scope ends.
+ *    close — the sandbox is stopped when the scope ends. Where the doctor says this host
+ *    cannot boot microVMs, the create still goes to the real runtime, from an empty local
+ *    root folder (no image pull), so that the runtime's own answer is shown: `BootFailed`
+ *    with the runtime's system log lines, then the doctor's diagnosis; exit code 1.
  */
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Option } from "effect"
+import { mkdirSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Exec, Microsandbox, Sandbox, SandboxConfig } from "../src/index.js"
 import { Doctor, Installer } from "../src/node/index.js"
 
@@ -19,8 +25,15 @@ const image = process.argv[2] ?? "python:3.12"
 
 class HostCannotBoot extends Error {}
 
-const firstSandbox = Effect.scoped(
-  Effect.gen(function*() {
+/** An empty root folder: enough for the runtime to attempt a boot without pulling an image. */
+const localRoot = () => {
+  const root = mkdtempSync(join(tmpdir(), "msb-quickstart-root-"))
+  for (const dir of ["bin", "etc", "tmp"]) mkdirSync(join(root, dir))
+  return root
+}
+
+const firstSandbox = (image: string) =>
+  Effect.scoped(Effect.gen(function*() {
     const runtime = yield* Microsandbox.Microsandbox
     if (runtime.isTestDouble) {
       yield* Console.error(
@@ -36,18 +49,20 @@ const firstSandbox = Effect.scoped(
       "echo \"hello from $(uname -n), a microVM running $(uname -sr)\"; (python3 --version || true) 2>&1"
     ]).pipe(Exec.orFail)
     yield* Console.log(result.stdout.trimEnd())
-  })
-)
+  }))
 
 const program = Effect.gen(function*() {
   const report = yield* Doctor.doctor({ loadLibrary: false })
   // A missing library is fixed by the install below; any other failure is the host's.
   const blocking = report.failures.filter((f) => f.check !== "library")
+  const diagnosis = Console.error(Doctor.format(report))
   if (blocking.length > 0) {
-    yield* Console.error(Doctor.format(report))
-    return yield* Effect.fail(new HostCannotBoot("this host cannot boot microVMs"))
+    yield* diagnosis
+    yield* Console.error(
+      "\nthis host cannot boot microVMs; asking the real runtime anyway, from an empty local root folder (no image pull), to show its own answer (on a paravirtual KVM the guest fails late: up to two minutes)…"
+    )
   }
-  yield* firstSandbox.pipe(
+  yield* firstSandbox(blocking.length > 0 ? localRoot() : image).pipe(
     Effect.provide(
       Installer.layerMicrosandboxNode({
         onProgress: (p) =>
@@ -63,10 +78,30 @@ const program = Effect.gen(function*() {
     ),
     Effect.catchTag("BootFailed", (e) =>
       Console.error(
-        [`the sandbox did not boot: ${e.reason}`, ...e.systemLog.map((l) => `  | ${l}`), `→ ${e.remedy}`]
-          .join("\n")
-      ).pipe(Effect.zipRight(Effect.fail(new HostCannotBoot(e.message)))))
+        [
+          `the sandbox did not boot (${e.reason}${e.processExit !== undefined ? `, ${e.processExit}` : ""}): ${e.message}`,
+          "the runtime's system log of that boot:",
+          ...e.systemLog.map((l) => `  | ${l}`),
+          `→ ${e.remedy}`
+        ].join("\n")
+      ).pipe(
+        Effect.zipRight(blocking.length > 0 ? Console.error("\nthe doctor's diagnosis, again:") : Effect.void),
+        Effect.zipRight(blocking.length > 0 ? diagnosis : Effect.void),
+        Effect.zipRight(Effect.fail(new HostCannotBoot(e.message)))
+      )),
+    Effect.catchTags({
+      InstallFailed: (e) => installFailed(e.message, e.remedy),
+      VerificationFailed: (e) => installFailed(e.message, e.remedy),
+      ChecksumMismatch: (e) => installFailed(e.message, "retry; if it persists, the module proxy serves a broken archive")
+    })
   )
+
+  function installFailed(message: string, remedy: string) {
+    return Console.error(`the runtime library could not be installed: ${message}\n→ ${remedy}`).pipe(
+      Effect.zipRight(blocking.length > 0 ? Effect.void : diagnosis),
+      Effect.zipRight(Effect.fail(new HostCannotBoot(message)))
+    )
+  }
 })
 
 program.pipe(

@@ -145,7 +145,7 @@ export class Executor {
       try {
         return this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
       } finally {
-        this.invoker.callScalar("msb_cancel_unregister", [cid])
+        this.unregisterCid(cid)
       }
     }
     return this.invoker.callJson(spec.name, spec.cid === "ign" ? [0n, ...args] : args, bufferSize)
@@ -163,7 +163,7 @@ export class Executor {
       const outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
       return isCancelled(outcome) ? null : outcome
     } finally {
-      this.invoker.callScalar("msb_cancel_unregister", [cid])
+      this.unregisterCid(cid)
     }
   }
 
@@ -249,8 +249,21 @@ export class Executor {
 
   // ------------------------------------------------------------------ internals
 
+  /** Cancel ids allocated and not yet unregistered (each call registers one at most). */
+  get liveCancelIds(): number {
+    return this.liveCids
+  }
+  private liveCids = 0
+
   private allocCid(): bigint {
-    return BigInt(this.invoker.callScalar("msb_cancel_alloc", []) as number | bigint)
+    const cid = BigInt(this.invoker.callScalar("msb_cancel_alloc", []) as number | bigint)
+    this.liveCids++
+    return cid
+  }
+
+  private unregisterCid(cid: bigint): void {
+    this.invoker.callScalar("msb_cancel_unregister", [cid])
+    this.liveCids--
   }
 
   private interrupt(job: Job): Promise<Outcome> {
@@ -353,7 +366,7 @@ export class Executor {
       this.longCallMs = 0.8 * this.longCallMs + 0.2 * (performance.now() - job.startedAt)
     } else if (job.spec.mode === "recv") this.runningRecv--
     if (job.cid !== null) {
-      this.invoker.callScalar("msb_cancel_unregister", [job.cid])
+      this.unregisterCid(job.cid)
       job.cid = null
     }
     job.lane = null
