@@ -50,8 +50,15 @@ export class InvalidConfig extends Schema.TaggedError<InvalidConfig>()("InvalidC
   ...common,
   field: Schema.optional(Schema.String)
 }) {}
-/** `invalid_argument`: malformed input the runtime refused. @since 0.1.0 */
-export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("InvalidArgument", common) {}
+/**
+ * `invalid_argument`: malformed input, refused by the runtime or by this library
+ * before any native call (then `argument` names the offending argument).
+ * @since 0.1.0
+ */
+export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("InvalidArgument", {
+  ...common,
+  argument: Schema.optional(Schema.String)
+}) {}
 /** `invalid_handle`: a handle that was already closed or never existed. @since 0.1.0 */
 export class InvalidHandle extends Schema.TaggedError<InvalidHandle>()("InvalidHandle", common) {}
 /** `buffer_too_small`: a read result did not fit even after one retry at the reported size. @since 0.1.0 */

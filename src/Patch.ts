@@ -12,32 +12,35 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { CString, GuestPath, IntBetween, NonEmptyCString } from "./internal/validate.js"
+
+const Mode = IntBetween(0, 0o7777)
 
 /** @since 0.1.0 */
 export const PatchConfig = Schema.Union(
   Schema.TaggedStruct("text", {
-    path: Schema.String,
-    content: Schema.String,
-    mode: Schema.optional(Schema.Number),
+    path: GuestPath,
+    content: CString,
+    mode: Schema.optional(Mode),
     replace: Schema.optional(Schema.Boolean)
   }),
-  Schema.TaggedStruct("append", { path: Schema.String, content: Schema.String }),
-  Schema.TaggedStruct("mkdir", { path: Schema.String, mode: Schema.optional(Schema.Number) }),
-  Schema.TaggedStruct("remove", { path: Schema.String }),
+  Schema.TaggedStruct("append", { path: GuestPath, content: CString }),
+  Schema.TaggedStruct("mkdir", { path: GuestPath, mode: Schema.optional(Mode) }),
+  Schema.TaggedStruct("remove", { path: GuestPath }),
   Schema.TaggedStruct("symlink", {
-    target: Schema.String,
-    link: Schema.String,
+    target: NonEmptyCString,
+    link: GuestPath,
     replace: Schema.optional(Schema.Boolean)
   }),
   Schema.TaggedStruct("copy_file", {
-    src: Schema.String,
-    dst: Schema.String,
-    mode: Schema.optional(Schema.Number),
+    src: NonEmptyCString,
+    dst: GuestPath,
+    mode: Schema.optional(Mode),
     replace: Schema.optional(Schema.Boolean)
   }),
   Schema.TaggedStruct("copy_dir", {
-    src: Schema.String,
-    dst: Schema.String,
+    src: NonEmptyCString,
+    dst: GuestPath,
     replace: Schema.optional(Schema.Boolean)
   })
 )

@@ -15,8 +15,9 @@
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { LoadAttempt, MicrosandboxError } from "../../MicrosandboxError.js"
+import type { InvalidArgument, LoadAttempt, MicrosandboxError } from "../../MicrosandboxError.js"
 import { fromDocument, internal, parseErrorDocument } from "../errors.js"
+import { invalidArgument, jsonProblem, show, stringProblem } from "../validate.js"
 import { Executor, type ExecutorOptions, type Outcome } from "./executor.js"
 import type { Invoker, NativeArg } from "./invoker.js"
 import { type FunctionName, type Signature, signatureByName } from "./signatures.js"
@@ -66,6 +67,41 @@ export interface NativeLibrary {
 }
 
 const NEED = /need (\d+), have (\d+)/
+
+// The C parameter names of an export's arguments as the caller passes them (without
+// the cancel id and the output buffer), parsed once per export from its prototype.
+const parameterNames = new Map<string, ReadonlyArray<string>>()
+const namesOf = (spec: Signature): ReadonlyArray<string> => {
+  let names = parameterNames.get(spec.name)
+  if (!names) {
+    const list = spec.prototype.slice(spec.prototype.indexOf("(") + 1, spec.prototype.lastIndexOf(")"))
+    names = list.split(",").map((p) => p.trim().split(/[\s*]+/).pop() ?? "").filter((n) =>
+      n !== "cancel_id" && n !== "buf" && n !== "buf_len" && n !== "void"
+    )
+    parameterNames.set(spec.name, names)
+  }
+  return names
+}
+
+/**
+ * The one check every string passes before it crosses into C: a NUL byte would cut
+ * it (`remove("box\0x")` would remove `box`), a lone surrogate cannot be encoded as
+ * UTF-8, and a JSON document must not smuggle either inside a string member.
+ */
+const checkArgs = (
+  spec: Signature,
+  args: ReadonlyArray<NativeArg>,
+  ctx: { operation: string; sandbox: string | undefined }
+): InvalidArgument | undefined => {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (typeof arg !== "string") continue
+    const param = namesOf(spec)[i] ?? `argument ${i}`
+    const problem = param.endsWith("json") ? jsonProblem(arg) : stringProblem(arg)
+    if (problem !== undefined) return invalidArgument(ctx, param, `${param} ${problem}: ${show(arg)}`)
+  }
+  return undefined
+}
 
 export const makeNative = (
   loaded: { readonly path: string; readonly source: LoadAttempt["source"]; readonly invoker: Invoker },
@@ -128,6 +164,8 @@ export const makeNative = (
     if (!spec || spec.shape !== "json") {
       return Effect.die(new Error(`${name} is not a JSON-shaped export`))
     }
+    const refused = checkArgs(spec, args, ctx)
+    if (refused) return Effect.fail(refused)
     const attempt = (bufferSize: number, retried: boolean): Effect.Effect<string, MicrosandboxError> =>
       Effect.flatMap(run(spec, args, bufferSize, opts), (outcome) => {
         switch (outcome.t) {

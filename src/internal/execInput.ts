@@ -1,0 +1,90 @@
+/**
+ * Checks of a command and its options before an exec session is opened: every
+ * string crosses into C whole, every option has the type it claims, so that a bad
+ * value is an `InvalidArgument` naming it, never a thrown exception or a defect.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import * as Stream from "effect/Stream"
+import type * as Errors from "../MicrosandboxError.js"
+import {
+  type ArgContext,
+  checkGuestPath,
+  checkString,
+  checkStringRecord,
+  checkStrings,
+  decodeDuration,
+  hasLoneSurrogate,
+  invalidArgument,
+  show
+} from "./validate.js"
+
+const isOptional = (u: unknown, is: (u: unknown) => boolean) => u === undefined || is(u)
+const isBoolean = (u: unknown) => typeof u === "boolean"
+
+/** Checks a command (absent for the image's default command), its arguments and its options. */
+export const checkExec = (
+  ctx: ArgContext,
+  command: unknown,
+  args: unknown,
+  options: unknown,
+  extra: { readonly attach?: boolean } = {}
+): Effect.Effect<void, Errors.InvalidArgument> =>
+  Effect.suspend(() => {
+    const checks: Array<Effect.Effect<void, Errors.InvalidArgument>> = []
+    const fail = (argument: string, message: string) => Effect.fail(invalidArgument(ctx, argument, message))
+    if (command !== undefined) {
+      checks.push(
+        Effect.flatMap(
+          checkString(ctx, "command", command),
+          () => command === "" ? fail("command", "command must not be empty") : Effect.void
+        )
+      )
+    }
+    checks.push(checkStrings(ctx, "args", args))
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      return fail("options", `options must be an object, got ${show(options)}`)
+    }
+    const o = (options ?? {}) as Record<string, unknown>
+    if (o.cwd !== undefined) checks.push(checkGuestPath(ctx, "cwd", o.cwd))
+    if (o.user !== undefined) checks.push(checkString(ctx, "user", o.user))
+    if (o.env !== undefined) {
+      checks.push(
+        Effect.flatMap(checkStringRecord(ctx, "env", o.env), () => {
+          const bad = Object.keys(o.env as object).find((k) => k.length === 0 || k.includes("="))
+          return bad === undefined
+            ? Effect.void
+            : fail("env", `invalid environment variable name ${show(bad)}`)
+        })
+      )
+    }
+    for (const flag of ["tty", "killOnInterrupt", "stdinPipe"] as const) {
+      if (!isOptional(o[flag], isBoolean)) {
+        checks.push(fail(flag, `${flag} must be a boolean, got ${show(o[flag])}`))
+      }
+    }
+    if (o.timeout !== undefined) {
+      const decoded = decodeDuration(o.timeout)
+      if (Either.isLeft(decoded)) checks.push(fail("timeout", `timeout ${decoded.left}`))
+    }
+    if (o.rlimits !== undefined && (typeof o.rlimits !== "object" || o.rlimits === null)) {
+      checks.push(fail("rlimits", `rlimits must be an object, got ${show(o.rlimits)}`))
+    }
+    const stdin = o.stdin
+    if (stdin !== undefined) {
+      if (typeof stdin === "string") {
+        if (hasLoneSurrogate(stdin)) {
+          checks.push(
+            fail("stdin", "stdin is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)")
+          )
+        }
+      } else if (!(stdin instanceof Uint8Array) && !Predicate.hasProperty(stdin, Stream.StreamTypeId)) {
+        checks.push(fail("stdin", `stdin must be a string, a Uint8Array or a Stream, got ${show(stdin)}`))
+      }
+    }
+    if (extra.attach && o.detachKeys !== undefined) checks.push(checkString(ctx, "detachKeys", o.detachKeys))
+    return Effect.all(checks, { discard: true })
+  })
