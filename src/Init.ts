@@ -32,6 +32,6 @@ export const cmd = (
   options: { readonly args?: ReadonlyArray<string>; readonly env?: Readonly<Record<string, string>> } = {}
 ): InitConfig => ({
   cmd: command,
-  ...(options.args ? { args: options.args } : {}),
-  ...(options.env ? { env: options.env } : {})
+  ...(options?.args ? { args: options.args } : {}),
+  ...(options?.env ? { env: options.env } : {})
 })

@@ -72,8 +72,8 @@ export const text = (path: string, content: string, options: PatchOptions = {}):
   _tag: "text",
   path,
   content,
-  ...opt("mode", options.mode),
-  ...opt("replace", options.replace)
+  ...opt("mode", options?.mode),
+  ...opt("replace", options?.replace)
 })
 
 /** Appends content to a file (created when missing). @since 0.1.0 */
@@ -83,7 +83,7 @@ export const append = (path: string, content: string): PatchConfig => ({ _tag: "
 export const mkdir = (path: string, options: Pick<PatchOptions, "mode"> = {}): PatchConfig => ({
   _tag: "mkdir",
   path,
-  ...opt("mode", options.mode)
+  ...opt("mode", options?.mode)
 })
 
 /** Removes a file or directory tree. @since 0.1.0 */
@@ -98,7 +98,7 @@ export const symlink = (
   _tag: "symlink",
   target,
   link,
-  ...opt("replace", options.replace)
+  ...opt("replace", options?.replace)
 })
 
 /** Copies a host file into the guest. @since 0.1.0 */
@@ -106,8 +106,8 @@ export const copyFile = (src: string, dst: string, options: PatchOptions = {}): 
   _tag: "copy_file",
   src,
   dst,
-  ...opt("mode", options.mode),
-  ...opt("replace", options.replace)
+  ...opt("mode", options?.mode),
+  ...opt("replace", options?.replace)
 })
 
 /** Copies a host directory into the guest. @since 0.1.0 */
@@ -119,7 +119,7 @@ export const copyDir = (
   _tag: "copy_dir",
   src,
   dst,
-  ...opt("replace", options.replace)
+  ...opt("replace", options?.replace)
 })
 
 /** The guest paths a patch writes (each must be absolute). @since 0.1.0 */
