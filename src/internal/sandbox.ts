@@ -24,9 +24,9 @@ import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
 import type { SandboxHandle } from "../SandboxHandle.js"
 import * as ExecImpl from "./exec.js"
-import { checkExec } from "./execInput.js"
 import type { NativeLibrary } from "./ffi/native.js"
 import * as FsImpl from "./fs.js"
+import { checkExec, checkInterval, checkLogOptions } from "./inputs.js"
 import * as LogsImpl from "./logs.js"
 import * as MetricsImpl from "./metrics.js"
 import * as MetricsModule from "./metricsCodec.js"
@@ -450,16 +450,30 @@ class SandboxImpl implements Sandbox {
     }
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs")
+    return checkLogOptions({ operation: "Sandbox.logs", sandbox: this.core.name }, options).pipe(
+      Effect.zipRight(
+        Effect.suspend(() => LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs"))
+      )
+    )
   }
   logStream(options: LogStreamOptions = {}) {
-    return LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream")
+    return Stream.unwrap(
+      Effect.map(
+        checkLogOptions({ operation: "Sandbox.logStream", sandbox: this.core.name }, options),
+        () => LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream")
+      )
+    )
   }
   get metrics() {
     return MetricsImpl.sample(this.core)
   }
   metricsStream(interval: Duration.DurationInput) {
-    return MetricsImpl.stream(this.core, interval)
+    return Stream.unwrap(
+      Effect.map(
+        checkInterval({ operation: "Sandbox.metricsStream", sandbox: this.core.name }, interval),
+        () => MetricsImpl.stream(this.core, interval)
+      )
+    )
   }
   get name() {
     return this.core.name
@@ -830,10 +844,22 @@ class HandleImpl implements SandboxHandle {
     )
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs")
+    return checkLogOptions({ operation: "SandboxHandle.logs", sandbox: this.name }, options).pipe(
+      Effect.zipRight(
+        Effect.suspend(() =>
+          LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs")
+        )
+      )
+    )
   }
   logStream(options: LogStreamOptions = {}) {
-    return LogsImpl.stream(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logStream")
+    return Stream.unwrap(
+      Effect.map(
+        checkLogOptions({ operation: "SandboxHandle.logStream", sandbox: this.name }, options),
+        () =>
+          LogsImpl.stream(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logStream")
+      )
+    )
   }
   get metrics() {
     return this.byName(

@@ -14,13 +14,26 @@ import * as Errors from "../MicrosandboxError.js"
 
 // ------------------------------------------------------------------ strings
 
-/** A short, printable rendering of any value for an error message. */
+const render = (u: unknown): string => {
+  switch (typeof u) {
+    case "string":
+      return JSON.stringify(u)
+    case "bigint":
+      return `${u}n`
+    case "function":
+      return "a function"
+    case "object":
+      return u === null ? "null" : JSON.stringify(u) ?? Object.prototype.toString.call(u)
+    default:
+      return String(u)
+  }
+}
+
+/** A short, printable rendering of any value for an error message (never throws). */
 export const show = (u: unknown): string => {
   let text: string
   try {
-    text = typeof u === "string" ? JSON.stringify(u) : typeof u === "bigint" ? `${u}n` : String(
-      typeof u === "object" && u !== null ? JSON.stringify(u) ?? u : u
-    )
+    text = render(u)
   } catch {
     text = Object.prototype.toString.call(u)
   }

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { Microsandbox } from "../../src/Microsandbox.js"
 import type { MicrosandboxError } from "../../src/MicrosandboxError.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -228,6 +229,18 @@ describe("issue 10: values outside the TypeScript types fail as typed errors, ne
           expect((yield* noCall(failure(sandbox.kill({ timeout: loose("soon") })))).argument).toBe("timeout")
           // Still running: a negative grace period is not "kill at once".
           expect(yield* Double.status("bad-timeouts")).toBe("running")
+          // Log and metrics options: typed, before any call.
+          expect((yield* noCall(failure(sandbox.logs({ tail: -1 })))).argument).toBe("tail")
+          expect((yield* noCall(failure(sandbox.logs(loose(null))))).argument).toBe("options")
+          const streamArg = (stream: Stream.Stream<unknown, MicrosandboxError>) =>
+            Effect.map(noCall(failure(Stream.runDrain(stream))), (e) => e.argument)
+          expect(yield* streamArg(sandbox.logStream({ since: Number.NaN }))).toBe("since")
+          expect(yield* streamArg(sandbox.logStream({ afterCursor: "c\0" }))).toBe("afterCursor")
+          expect(yield* streamArg(sandbox.metricsStream(-5))).toBe("interval")
+          expect(yield* streamArg(sandbox.metricsStream(loose("soon")))).toBe("interval")
+          const handle = yield* Sandbox.get("bad-timeouts")
+          expect((yield* noCall(failure(handle.stop({ timeout: -1 })))).argument).toBe("timeout")
+          expect((yield* noCall(failure(handle.logs({ until: loose("tomorrow") })))).argument).toBe("until")
         }))
       }))
   })

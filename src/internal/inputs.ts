@@ -88,3 +88,50 @@ export const checkExec = (
     if (extra.attach && o.detachKeys !== undefined) checks.push(checkString(ctx, "detachKeys", o.detachKeys))
     return Effect.all(checks, { discard: true })
   })
+
+const isTime = (u: unknown) =>
+  (u instanceof Date && !Number.isNaN(u.getTime())) || (typeof u === "number" && Number.isFinite(u) && u >= 0)
+
+/** Checks the options of a log read or log stream (`LogOptions`, `LogStreamOptions`). */
+export const checkLogOptions = (
+  ctx: ArgContext,
+  options: unknown
+): Effect.Effect<void, Errors.InvalidArgument> =>
+  Effect.suspend(() => {
+    const fail = (argument: string, message: string) => Effect.fail(invalidArgument(ctx, argument, message))
+    if (options === undefined) return Effect.void
+    if (typeof options !== "object" || options === null) {
+      return fail("options", `options must be an object, got ${show(options)}`)
+    }
+    const o = options as Record<string, unknown>
+    if (o.tail !== undefined && !(Number.isSafeInteger(o.tail) && (o.tail as number) >= 0)) {
+      return fail("tail", `tail must be a non-negative integer, got ${show(o.tail)}`)
+    }
+    for (const key of ["since", "until"] as const) {
+      if (o[key] !== undefined && !isTime(o[key])) {
+        return fail(
+          key,
+          `${key} must be a valid Date or a non-negative number of milliseconds, got ${show(o[key])}`
+        )
+      }
+    }
+    if (!isOptional(o.follow, isBoolean)) {
+      return fail("follow", `follow must be a boolean, got ${show(o.follow)}`)
+    }
+    return Effect.all([
+      o.sources === undefined ? Effect.void : checkStrings(ctx, "sources", o.sources),
+      o.afterCursor === undefined ? Effect.void : checkString(ctx, "afterCursor", o.afterCursor)
+    ], { discard: true })
+  })
+
+/** Checks a sampling interval: a duration that is not negative, NaN or malformed. */
+export const checkInterval = (
+  ctx: ArgContext,
+  interval: unknown
+): Effect.Effect<void, Errors.InvalidArgument> =>
+  Effect.suspend(() =>
+    Either.match(decodeDuration(interval), {
+      onLeft: (reason) => Effect.fail(invalidArgument(ctx, "interval", `interval ${reason}`)),
+      onRight: () => Effect.void
+    })
+  )
