@@ -25,7 +25,9 @@ import {
 } from "../Exec.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
+import { stdinProblem } from "./inputs.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import { invalidArgument } from "./validate.js"
 
 /** A running command: its handle and what has been observed of it. */
 export interface Session {
@@ -273,6 +275,10 @@ export const events = (s: Session): Stream.Stream<ExecEvent, MicrosandboxError> 
 const STDIN_PIECE = 256 * 1024
 
 export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect<void, MicrosandboxError> => {
+  const refused = stdinProblem(data)
+  if (refused !== undefined) {
+    return Effect.fail(invalidArgument({ operation: "Exec.stdin", sandbox: s.core.name }, "data", refused))
+  }
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
   // A zero-length write would close the guest's stdin (runtime-abi.md §5.6.4): skip it.
   if (bytes.length === 0) return Effect.void

@@ -22,6 +22,16 @@ import {
   show
 } from "./validate.js"
 
+/** Why a piece of stdin data cannot be sent (a string that UTF-8 cannot carry, or not data at all). */
+export const stdinProblem = (data: unknown): string | undefined =>
+  typeof data === "string"
+    ? hasLoneSurrogate(data)
+      ? "is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)"
+      : undefined
+    : data instanceof Uint8Array
+    ? undefined
+    : `must be a string, a Uint8Array or a Stream, got ${show(data)}`
+
 const isOptional = (u: unknown, is: (u: unknown) => boolean) => u === undefined || is(u)
 const isBoolean = (u: unknown) => typeof u === "boolean"
 
@@ -74,16 +84,9 @@ export const checkExec = (
       checks.push(fail("rlimits", `rlimits must be an object, got ${show(o.rlimits)}`))
     }
     const stdin = o.stdin
-    if (stdin !== undefined) {
-      if (typeof stdin === "string") {
-        if (hasLoneSurrogate(stdin)) {
-          checks.push(
-            fail("stdin", "stdin is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)")
-          )
-        }
-      } else if (!(stdin instanceof Uint8Array) && !Predicate.hasProperty(stdin, Stream.StreamTypeId)) {
-        checks.push(fail("stdin", `stdin must be a string, a Uint8Array or a Stream, got ${show(stdin)}`))
-      }
+    if (stdin !== undefined && !Predicate.hasProperty(stdin, Stream.StreamTypeId)) {
+      const problem = stdinProblem(stdin)
+      if (problem !== undefined) checks.push(fail("stdin", `stdin ${problem}`))
     }
     if (extra.attach && o.detachKeys !== undefined) checks.push(checkString(ctx, "detachKeys", o.detachKeys))
     return Effect.all(checks, { discard: true })

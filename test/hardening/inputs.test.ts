@@ -98,6 +98,17 @@ describe("issue 10: NUL bytes and invalid Unicode never reach C", () => {
         const stream = yield* noCall(failure(Effect.scoped(sandbox.spawn("echo\0rm"))))
         expect(stream.argument).toBe("command")
         expect(calls("msb_sandbox_exec_stream")).toBe(opens)
+        // Stdin data of a spawned process: bytes or text, anything else is typed.
+        yield* Effect.scoped(Effect.gen(function*() {
+          const proc = yield* sandbox.spawn("cat", [], { stdinPipe: true })
+          const writes = calls("msb_exec_stdin_write")
+          expect((yield* failure(proc.write(loose(null)))).argument).toBe("data")
+          expect((yield* failure(proc.write("\uD800"))).argument).toBe("data")
+          expect(calls("msb_exec_stdin_write")).toBe(writes)
+          yield* proc.write("a\0b")
+          yield* proc.closeStdin
+          expect(Array.from((yield* proc.collect).stdoutBytes)).toEqual([97, 0, 98])
+        }))
         // The same command without the NUL runs.
         expect((yield* sandbox.exec("echo", ["ok"])).stdout).toBe("ok\n")
       })))
@@ -114,6 +125,22 @@ describe("issue 10: NUL bytes and invalid Unicode never reach C", () => {
         const lone = JSON.stringify({ image: "alpine", hostname: "h\uD800" })
         expect((yield* noCall(failure(native.call("msb_sandbox_create", ["ok-name", lone])))).argument)
           .toBe("opts_json")
+        // Integers must fit their C type and strings must be strings: koffi would throw
+        // (a defect) or wrap, and the error names the parameter.
+        const cases: ReadonlyArray<readonly [Parameters<typeof native.call>, string]> = [
+          [["msb_exec_resize", [1n, 70000, 80]], "rows"],
+          [["msb_exec_resize", [1n, 24, -1]], "cols"],
+          [["msb_exec_signal", [1n, 2 ** 31]], "signal"],
+          [["msb_exec_signal", [-1n, 9]], "exec_handle"],
+          [["msb_sandbox_handle_stop", ["box", 1.5]], "timeout_ms"],
+          [["msb_sandbox_handle_stop", ["box", 2n ** 64n]], "timeout_ms"],
+          [["msb_sandbox_handle_stop", [loose(42), 1n]], "name"],
+          [["msb_sandbox_start", ["box", loose("yes")]], "detached"]
+        ]
+        for (const [[fn, args], param] of cases) {
+          const error = yield* noCall(failure(native.call(fn, args)))
+          expect([fn, error._tag, error.argument]).toEqual([fn, "InvalidArgument", param])
+        }
         // An escaped backslash followed by "u0000" is text, not a NUL.
         const literal = JSON.stringify({ labels: { a: "\\u0000" } })
         expect(literal).toContain("\\\\u0000")
