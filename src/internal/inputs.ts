@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
@@ -19,6 +20,7 @@ import {
   decodeDuration,
   hasLoneSurrogate,
   invalidArgument,
+  MAX_UNITS,
   show
 } from "./validate.js"
 
@@ -127,7 +129,10 @@ export const checkLogOptions = (
     ], { discard: true })
   })
 
-/** Checks a sampling interval: a duration that is not negative, NaN or malformed. */
+/**
+ * Checks a sampling interval: a duration that is not negative, NaN or malformed, and
+ * finite within the runtime's whole milliseconds (it is sent as a u64 of ms).
+ */
 export const checkInterval = (
   ctx: ArgContext,
   interval: unknown
@@ -135,6 +140,13 @@ export const checkInterval = (
   Effect.suspend(() =>
     Either.match(decodeDuration(interval), {
       onLeft: (reason) => Effect.fail(invalidArgument(ctx, "interval", `interval ${reason}`)),
-      onRight: () => Effect.void
+      onRight: (d) => {
+        const ms = Math.ceil(Duration.toMillis(d))
+        return Number.isFinite(ms) && ms <= MAX_UNITS
+          ? Effect.void
+          : Effect.fail(
+            invalidArgument(ctx, "interval", `interval must be finite, at most ${MAX_UNITS} milliseconds`)
+          )
+      }
     })
   )

@@ -8,6 +8,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Metrics from "../../src/Metrics.js"
 import { Microsandbox } from "../../src/Microsandbox.js"
 import type { MicrosandboxError } from "../../src/MicrosandboxError.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -265,6 +266,10 @@ describe("issue 10: values outside the TypeScript types fail as typed errors, ne
           expect(yield* streamArg(sandbox.logStream({ afterCursor: "c\0" }))).toBe("afterCursor")
           expect(yield* streamArg(sandbox.metricsStream(-5))).toBe("interval")
           expect(yield* streamArg(sandbox.metricsStream(loose("soon")))).toBe("interval")
+          // Found by the property tests: an infinite interval used to die converting to BigInt.
+          expect(yield* streamArg(sandbox.metricsStream(Infinity))).toBe("interval")
+          expect(yield* streamArg(Metrics.poll(sandbox, -1))).toBe("interval")
+          expect(yield* streamArg(Metrics.poll(loose(null), "1 second"))).toBe("sandbox")
           const handle = yield* Sandbox.get("bad-timeouts")
           expect((yield* noCall(failure(handle.stop({ timeout: -1 })))).argument).toBe("timeout")
           expect((yield* noCall(failure(handle.logs({ until: loose("tomorrow") })))).argument).toBe("until")

@@ -20,6 +20,7 @@ import * as Stream from "effect/Stream"
 import * as Init from "../../src/Init.js"
 import { createDocument } from "../../src/internal/sandbox.js"
 import { jsonProblem } from "../../src/internal/validate.js"
+import * as Metrics from "../../src/Metrics.js"
 import type { Microsandbox } from "../../src/Microsandbox.js"
 import { isMicrosandboxError } from "../../src/MicrosandboxError.js"
 import * as Mount from "../../src/Mount.js"
@@ -394,6 +395,57 @@ describe("properties: operations against the double", () => {
           }
         }),
       runs(200)
+    )
+
+    it.effect.prop(
+      "logs, logStream, metricsStream, Metrics.poll: typed for any options; a value C cannot carry makes no native call",
+      {
+        options: fc.oneof(
+          fc.record(
+            {
+              tail: fc.oneof(fc.nat(5), hostileNumber, hostile),
+              since: fc.oneof(fc.constant(new Date(0)), hostileNumber, hostile),
+              until: fc.oneof(fc.constant(new Date(8.64e15)), hostileNumber, hostile),
+              sources: fc.oneof(
+                fc.constant(["stdout"]),
+                fc.array(fc.oneof(fc.string(), badString), { maxLength: 2 })
+              ),
+              afterCursor: fc.oneof(fc.string(), badString, hostile),
+              follow: fc.constant(false)
+            },
+            { requiredKeys: [] }
+          ),
+          hostile
+        ),
+        interval: fc.oneof(fc.constant("20 millis"), hostileNumber, hostile),
+        form: fc.integer({ min: 0, max: 4 })
+      },
+      ({ form, interval, options }) =>
+        Effect.gen(function*() {
+          const sandbox = yield* Box
+          const handle = yield* Sandbox.get("prop-box")
+          const o = options as never
+          const before = { total: totalCalls(), handles: Double.openHandles() }
+          const run: Effect.Effect<unknown, unknown> = [
+            () => sandbox.logs(o),
+            () => Stream.runDrain(sandbox.logStream(o)),
+            () => handle.logs(o),
+            () => Stream.runDrain(Stream.take(sandbox.metricsStream(interval as Duration.DurationInput), 1)),
+            () => Stream.runDrain(Stream.take(Metrics.poll(sandbox, interval as Duration.DurationInput), 1))
+          ][form]!()
+          const exit = yield* Effect.exit(run)
+          expectTyped(exit, { form, options, interval })
+          const given = (typeof options === "object" && options !== null ? options : {}) as Record<
+            string,
+            unknown
+          >
+          if (form < 3 && holdsBadString([given.sources, given.afterCursor])) {
+            expect(Exit.isFailure(exit)).toBe(true)
+            expect(totalCalls()).toBe(before.total)
+          }
+          expect(Double.openHandles()).toBe(before.handles)
+        }),
+      runs(120)
     )
 
     it.effect.prop(
