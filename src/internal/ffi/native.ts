@@ -133,6 +133,10 @@ const checkArgs = (
         ? `must be a string, got ${show(arg)}`
         : param.name.endsWith("json")
         ? jsonProblem(arg)
+        : param.name.endsWith("_b64")
+        // Base64 this library encoded (file contents, stdin): ASCII by construction, and
+        // megabytes long; not scanned.
+        ? undefined
         : stringProblem(arg)
     } else if (param.type === "bool") {
       problem = typeof arg === "boolean" ? undefined : `must be a boolean, got ${show(arg)}`
@@ -142,12 +146,9 @@ const checkArgs = (
       problem = stringProblem(arg)
     }
     if (problem !== undefined) {
+      // String problems do not quote the value; the others already do.
       const shown = typeof arg === "string" ? `: ${show(arg)}` : ""
-      return invalidArgument(
-        ctx,
-        param.name,
-        `${param.name} ${problem}${problem.includes(show(arg)) ? "" : shown}`
-      )
+      return invalidArgument(ctx, param.name, `${param.name} ${problem}${shown}`)
     }
   }
   return undefined
