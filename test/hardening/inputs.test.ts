@@ -1,7 +1,7 @@
 // Issue 10, "Inputs": the reproductions, as tests. Every bad value is a typed error
 // naming what is wrong, raised before any native call (the double's call counters
 // prove it), and no Scope is left holding a running sandbox because of one.
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -9,6 +9,7 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Metrics from "../../src/Metrics.js"
+import * as MicrosandboxModule from "../../src/Microsandbox.js"
 import { Microsandbox } from "../../src/Microsandbox.js"
 import type { MicrosandboxError } from "../../src/MicrosandboxError.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -276,6 +277,30 @@ describe("issue 10: values outside the TypeScript types fail as typed errors, ne
         }))
       }))
   })
+})
+
+describe("issue 10: the layer's options", () => {
+  it.effect("a library or msb path C would cut, a thread count that is not a positive integer: typed, nothing loaded", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [{ libraryPath: `${Double.libraryPath}\0.evil` }, "libraryPath"],
+        [{ msbPath: "/usr/bin/msb\0x" }, "msbPath"],
+        [{ libraryPath: 42 }, "libraryPath"],
+        [{ threads: { maxWorkers: 0 } }, "threads.maxWorkers"],
+        [{ threads: { sliceMs: Number.NaN } }, "threads.sliceMs"],
+        [null, "options"]
+      ]
+      for (const [options, option] of cases) {
+        const exit = yield* Effect.exit(Effect.scoped(MicrosandboxModule.make(loose(options))))
+        expect(
+          Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error._tag : "not a typed failure"
+        )
+          .toBe("LibraryNotLoaded")
+        if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+          expect(exit.cause.error.message).toContain(option)
+        }
+      }
+    }))
 })
 
 describe("issue 10: values the runtime rejects do not reach it", () => {
