@@ -135,7 +135,7 @@ const checkOptions = (options: unknown): Effect.Effect<void, LibraryNotLoaded> =
       if (value === undefined) {
         continue
       }
-      if (typeof value !== "string" || value.length === 0) return refuse(key, `not a path: ${show(value)}`)
+      if (typeof value !== "string") return refuse(key, `not a path: ${show(value)}`)
       const problem = stringProblem(value)
       if (problem !== undefined) return refuse(key, `the path ${problem}: ${show(value)}`)
     }
