@@ -143,6 +143,11 @@ describe("issue 10: NUL bytes and invalid Unicode never reach C", () => {
           const error = yield* noCall(failure(native.call(fn, args)))
           expect([fn, error._tag, error.argument]).toEqual([fn, "InvalidArgument", param])
         }
+        // NULL is C's "absent" for an optional string: passed through.
+        const lookups = calls("msb_sandbox_lookup")
+        const absent = yield* Effect.flip(native.call("msb_sandbox_lookup", [null]))
+        expect(calls("msb_sandbox_lookup")).toBe(lookups + 1)
+        expect((absent as { argument?: string }).argument).toBeUndefined()
         // An escaped backslash followed by "u0000" is text, not a NUL.
         const literal = JSON.stringify({ labels: { a: "\\u0000" } })
         expect(literal).toContain("\\\\u0000")

@@ -128,7 +128,10 @@ const checkArgs = (
     const arg = args[i]!
     const param = params[i] ?? { type: "", name: `argument ${i}` }
     let problem: string | undefined
-    if (param.type === "const char *") {
+    if (param.type === "const char *" && arg === null) {
+      // NULL: the C way of saying "absent" for an optional string or document.
+      problem = undefined
+    } else if (param.type === "const char *") {
       problem = typeof arg !== "string"
         ? `must be a string, got ${show(arg)}`
         : param.name.endsWith("json")
