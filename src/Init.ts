@@ -4,12 +4,16 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { CString, CStringRecord, GuestPath } from "./internal/validate.js"
 
 /** @since 0.1.0 */
 export const InitConfig = Schema.Struct({
-  cmd: Schema.String,
-  args: Schema.optional(Schema.Array(Schema.String)),
-  env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+  /** `"auto"` or an absolute guest path. */
+  cmd: Schema.Union(Schema.Literal("auto"), GuestPath).annotations({
+    message: () => "the init command must be an absolute path or \"auto\""
+  }),
+  args: Schema.optional(Schema.Array(CString)),
+  env: Schema.optional(CStringRecord)
 })
 
 /** @since 0.1.0 */
@@ -28,6 +32,6 @@ export const cmd = (
   options: { readonly args?: ReadonlyArray<string>; readonly env?: Readonly<Record<string, string>> } = {}
 ): InitConfig => ({
   cmd: command,
-  ...(options.args ? { args: options.args } : {}),
-  ...(options.env ? { env: options.env } : {})
+  ...(options?.args ? { args: options.args } : {}),
+  ...(options?.env ? { env: options.env } : {})
 })

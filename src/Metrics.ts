@@ -4,11 +4,15 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import { narrow } from "./internal/errors.js"
+import { checkInterval } from "./internal/inputs.js"
 import { poll as pollImpl } from "./internal/metrics.js"
 import { coreOf } from "./internal/sandboxCore.js"
+import { invalidArgument, show } from "./internal/validate.js"
 import type { MetricsError } from "./MicrosandboxError.js"
 import type { Sandbox } from "./Sandbox.js"
 
@@ -72,4 +76,20 @@ export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
 export const poll = (
   sandbox: Sandbox,
   interval: Duration.DurationInput
-): Stream.Stream<Metrics, MetricsError> => narrow.metrics.stream(pollImpl(coreOf(sandbox), interval))
+): Stream.Stream<Metrics, MetricsError> =>
+  narrow.metrics.stream(Stream.unwrap(
+    Predicate.hasProperty(sandbox, SandboxTypeId)
+      ? Effect.map(
+        checkInterval({ operation: "Metrics.poll", sandbox: sandbox.name }, interval),
+        () => pollImpl(coreOf(sandbox), interval)
+      )
+      : Effect.fail(
+        invalidArgument(
+          { operation: "Metrics.poll" },
+          "sandbox",
+          `sandbox must be a Sandbox, got ${show(sandbox)}`
+        )
+      )
+  ))
+
+const SandboxTypeId = Symbol.for("effect-microsandbox/Sandbox")

@@ -29,7 +29,8 @@ import { LANE_COST_MIB } from "./internal/ffi/executor.js"
 import { koffiMaxAsyncCalls, loadLibrary, prototypes, SDK_RUNTIME_VERSION } from "./internal/ffi/loader.js"
 import { makeNative, type NativeLibrary } from "./internal/ffi/native.js"
 import { resolveNpmRuntime } from "./internal/install/msb.js"
-import type { CallError, LibraryNotLoaded, LoadAttempt } from "./MicrosandboxError.js"
+import { show, stringProblem } from "./internal/validate.js"
+import { type CallError, LibraryNotLoaded, type LoadAttempt } from "./MicrosandboxError.js"
 
 /**
  * The runtime version whose C ABI this SDK implements.
@@ -145,8 +146,49 @@ const positiveInt = (name: string) =>
     Effect.orElseSucceed(() => Option.none<number>())
   )
 
+// Options from a JavaScript caller or from Config: a path C would cut, or a thread
+// count that is not a positive integer, is refused before anything is loaded.
+const checkOptions = (options: unknown): Effect.Effect<void, LibraryNotLoaded> =>
+  Effect.suspend(() => {
+    const refuse = (option: string, problem: string) =>
+      Effect.fail(
+        new LibraryNotLoaded({
+          message: `invalid Microsandbox option ${option}: ${problem}`,
+          operation: "Microsandbox.load",
+          attempts: []
+        })
+      )
+    if (typeof options !== "object" || options === null) {
+      return refuse("options", `not an object: ${show(options)}`)
+    }
+    const o = options as Record<string, unknown>
+    for (const key of ["libraryPath", "msbPath"] as const) {
+      const value = o[key]
+      if (value === undefined) {
+        continue
+      }
+      if (typeof value !== "string") return refuse(key, `not a path: ${show(value)}`)
+      const problem = stringProblem(value)
+      if (problem !== undefined) return refuse(key, `the path ${problem}: ${show(value)}`)
+    }
+    const threads = o.threads
+    if (threads !== undefined) {
+      if (typeof threads !== "object" || threads === null) {
+        return refuse("threads", `not an object: ${show(threads)}`)
+      }
+      for (const [key, value] of Object.entries(threads)) {
+        if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+          return refuse(`threads.${key}`, `must be a positive integer, got ${show(value)}`)
+        }
+      }
+    }
+    return Effect.void
+  })
+
 /**
  * Loads the runtime library and starts its thread pool; both are released with the Scope.
+ * Fails with `LibraryNotLoaded` when no library loads, or when an option cannot be used
+ * (a path with a NUL byte, a thread count that is not a positive integer).
  *
  * @since 0.1.0
  */
@@ -154,6 +196,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<MicrosandboxService, LibraryNotLoaded, import("effect/Scope").Scope> =>
   Effect.gen(function*() {
+    yield* checkOptions(options)
     const loaded = yield* loadLibrary(options.libraryPath)
     const envThreads = yield* positiveInt("MICROSANDBOX_FFI_THREADS")
     const envBudget = yield* positiveInt("MICROSANDBOX_FFI_MEMORY_MIB")

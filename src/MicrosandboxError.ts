@@ -114,12 +114,16 @@ export class InvalidConfig
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `invalid_argument`: malformed input the runtime refused. @since 0.1.0 */
+/**
+ * `invalid_argument`: malformed input, refused by the runtime or by this library
+ * before any native call (then `argument` names the offending argument).
+ * @since 0.1.0
+ */
 export class InvalidArgument
-  extends Schema.TaggedError<InvalidArgument>("effect-microsandbox/InvalidArgument")(
-    "InvalidArgument",
-    common
-  )
+  extends Schema.TaggedError<InvalidArgument>("effect-microsandbox/InvalidArgument")("InvalidArgument", {
+    ...common,
+    argument: Schema.optional(Schema.String)
+  })
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId

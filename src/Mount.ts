@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { NonEmptyCString, U32Positive } from "./internal/validate.js"
 
 const flags = {
   readonly: Schema.optional(Schema.Boolean),
@@ -26,25 +27,25 @@ const hostAccess = {
 /** @since 0.1.0 */
 export const MountConfig = Schema.Union(
   Schema.TaggedStruct("bind", {
-    hostPath: Schema.String,
-    quotaMib: Schema.optional(Schema.Number),
+    hostPath: NonEmptyCString,
+    quotaMib: Schema.optional(U32Positive),
     ...flags,
     ...hostAccess
   }),
   Schema.TaggedStruct("named", {
-    name: Schema.String,
+    name: NonEmptyCString,
     mode: Schema.optional(Schema.Literal("existing", "create", "ensure-exists")),
     kind: Schema.optional(Schema.Literal("dir", "disk")),
-    sizeMib: Schema.optional(Schema.Number),
-    quotaMib: Schema.optional(Schema.Number),
+    sizeMib: Schema.optional(U32Positive),
+    quotaMib: Schema.optional(U32Positive),
     ...flags,
     ...hostAccess
   }),
-  Schema.TaggedStruct("tmpfs", { sizeMib: Schema.optional(Schema.Number), ...flags }),
+  Schema.TaggedStruct("tmpfs", { sizeMib: Schema.optional(U32Positive), ...flags }),
   Schema.TaggedStruct("disk", {
-    hostPath: Schema.String,
+    hostPath: NonEmptyCString,
     format: Schema.optional(Schema.Literal("raw", "qcow2", "vmdk")),
-    fstype: Schema.optional(Schema.String),
+    fstype: Schema.optional(NonEmptyCString),
     ...flags
   })
 )
@@ -82,7 +83,12 @@ export const named = (
     readonly sizeMib?: number
     readonly quotaMib?: number
   } = {}
-): MountConfig => ({ _tag: "named", name: typeof volume === "string" ? volume : volume.name, ...options })
+): MountConfig => ({
+  _tag: "named",
+  // A value outside the types (from JavaScript) is kept for the Schema to refuse.
+  name: typeof volume === "object" && volume !== null && "name" in volume ? volume.name : volume as string,
+  ...options
+})
 
 /** An in-memory filesystem. @since 0.1.0 */
 export const tmpfs = (options: MountFlags & { readonly sizeMib?: number } = {}): MountConfig => ({

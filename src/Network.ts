@@ -11,25 +11,38 @@
  */
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
+import { CString, DurationIn, IntBetween, NonEmptyCString, Port } from "./internal/validate.js"
 import { ViolationAction } from "./Secret.js"
+
+const PortRange = CString.pipe(
+  Schema.filter((s) => {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(s)
+    const ok = (n: string | undefined) => n === undefined || (Number(n) >= 1 && Number(n) <= 65535)
+    return (m !== null && ok(m[1]) && ok(m[2]) && (m[2] === undefined || Number(m[1]) <= Number(m[2]))) ||
+      `not a port or port range: ${JSON.stringify(s).slice(0, 40)}`
+  })
+)
+const Count = IntBetween(1, Number.MAX_SAFE_INTEGER)
 
 /** @since 0.1.0 */
 export const Rule = Schema.Struct({
   action: Schema.Literal("allow", "deny"),
   direction: Schema.optional(Schema.Literal("egress", "ingress", "any")),
   /** `*`, a group (`public`, `loopback`, `private`, `link-local`, `metadata`, `multicast`, `host`), `.suffix`, a CIDR, an IP or a domain. */
-  destination: Schema.optional(Schema.String),
+  destination: Schema.optional(NonEmptyCString),
   protocols: Schema.optional(Schema.Array(Schema.Literal("tcp", "udp", "icmpv4", "icmpv6"))),
   /** Ports or ranges such as `443` or `"8000-9000"`. */
-  ports: Schema.optional(Schema.Array(Schema.Union(Schema.Number, Schema.String)))
+  ports: Schema.optional(Schema.Array(Schema.Union(Port, PortRange)))
 })
 /** @since 0.1.0 */
 export type Rule = typeof Rule.Type
 
 const Bucket = Schema.Struct({
-  size: Schema.Number,
-  refillTime: Schema.DurationFromSelf,
-  oneTimeBurst: Schema.optional(Schema.Number)
+  size: Count,
+  refillTime: DurationIn("millis").pipe(
+    Schema.filter((d) => Duration.toMillis(d) > 0 || "the refill time must be positive")
+  ),
+  oneTimeBurst: Schema.optional(IntBetween(0, Number.MAX_SAFE_INTEGER))
 })
 const Limiter = Schema.Struct({ bandwidth: Schema.optional(Bucket), ops: Schema.optional(Bucket) })
 
@@ -38,25 +51,26 @@ export const NetworkConfig = Schema.Struct({
   defaultEgress: Schema.optional(Schema.Literal("allow", "deny")),
   defaultIngress: Schema.optional(Schema.Literal("allow", "deny")),
   rules: Schema.optional(Schema.Array(Rule)),
-  denyDomains: Schema.optional(Schema.Array(Schema.String)),
-  denyDomainSuffixes: Schema.optional(Schema.Array(Schema.String)),
+  denyDomains: Schema.optional(Schema.Array(NonEmptyCString)),
+  denyDomainSuffixes: Schema.optional(Schema.Array(NonEmptyCString)),
   dns: Schema.optional(Schema.Struct({
     rebindProtection: Schema.optional(Schema.Boolean),
-    nameservers: Schema.optional(Schema.Array(Schema.String)),
-    queryTimeout: Schema.optional(Schema.DurationFromSelf)
+    nameservers: Schema.optional(Schema.Array(NonEmptyCString)),
+    queryTimeout: Schema.optional(DurationIn("millis"))
   })),
   tls: Schema.optional(Schema.Struct({
-    bypass: Schema.optional(Schema.Array(Schema.String)),
+    bypass: Schema.optional(Schema.Array(NonEmptyCString)),
     verifyUpstream: Schema.optional(Schema.Boolean),
-    interceptedPorts: Schema.optional(Schema.Array(Schema.Number)),
+    interceptedPorts: Schema.optional(Schema.Array(Port)),
     blockQuic: Schema.optional(Schema.Boolean),
-    caCert: Schema.optional(Schema.String),
-    caKey: Schema.optional(Schema.String),
-    upstreamCaCerts: Schema.optional(Schema.Array(Schema.String))
+    caCert: Schema.optional(NonEmptyCString),
+    /** The CA's private key: `Redacted`, revealed only when the create document is written. */
+    caKey: Schema.optional(Schema.RedactedFromSelf(NonEmptyCString)),
+    upstreamCaCerts: Schema.optional(Schema.Array(NonEmptyCString))
   })),
-  ipv4Pool: Schema.optional(Schema.String),
-  ipv6Pool: Schema.optional(Schema.String),
-  maxConnections: Schema.optional(Schema.Number),
+  ipv4Pool: Schema.optional(NonEmptyCString),
+  ipv6Pool: Schema.optional(NonEmptyCString),
+  maxConnections: Schema.optional(Count),
   rateLimiter: Schema.optional(
     Schema.Struct({ egress: Schema.optional(Limiter), ingress: Schema.optional(Limiter) })
   ),
@@ -123,6 +137,7 @@ export const encode = (n: NetworkConfig): Record<string, unknown> => {
     if (n.tls.interceptedPorts) tls.intercepted_ports = n.tls.interceptedPorts
     if (n.tls.blockQuic !== undefined) tls.block_quic = n.tls.blockQuic
     if (n.tls.caCert !== undefined) tls.ca_cert = n.tls.caCert
+    // Stays Redacted: revealed only when the create document is written.
     if (n.tls.caKey !== undefined) tls.ca_key = n.tls.caKey
     if (n.tls.upstreamCaCerts) tls.upstream_ca_certs = n.tls.upstreamCaCerts
     out.tls = tls

@@ -12,32 +12,35 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { CString, GuestPath, IntBetween, NonEmptyCString } from "./internal/validate.js"
+
+const Mode = IntBetween(0, 0o7777)
 
 /** @since 0.1.0 */
 export const PatchConfig = Schema.Union(
   Schema.TaggedStruct("text", {
-    path: Schema.String,
-    content: Schema.String,
-    mode: Schema.optional(Schema.Number),
+    path: GuestPath,
+    content: CString,
+    mode: Schema.optional(Mode),
     replace: Schema.optional(Schema.Boolean)
   }),
-  Schema.TaggedStruct("append", { path: Schema.String, content: Schema.String }),
-  Schema.TaggedStruct("mkdir", { path: Schema.String, mode: Schema.optional(Schema.Number) }),
-  Schema.TaggedStruct("remove", { path: Schema.String }),
+  Schema.TaggedStruct("append", { path: GuestPath, content: CString }),
+  Schema.TaggedStruct("mkdir", { path: GuestPath, mode: Schema.optional(Mode) }),
+  Schema.TaggedStruct("remove", { path: GuestPath }),
   Schema.TaggedStruct("symlink", {
-    target: Schema.String,
-    link: Schema.String,
+    target: NonEmptyCString,
+    link: GuestPath,
     replace: Schema.optional(Schema.Boolean)
   }),
   Schema.TaggedStruct("copy_file", {
-    src: Schema.String,
-    dst: Schema.String,
-    mode: Schema.optional(Schema.Number),
+    src: NonEmptyCString,
+    dst: GuestPath,
+    mode: Schema.optional(Mode),
     replace: Schema.optional(Schema.Boolean)
   }),
   Schema.TaggedStruct("copy_dir", {
-    src: Schema.String,
-    dst: Schema.String,
+    src: NonEmptyCString,
+    dst: GuestPath,
     replace: Schema.optional(Schema.Boolean)
   })
 )
@@ -69,8 +72,8 @@ export const text = (path: string, content: string, options: PatchOptions = {}):
   _tag: "text",
   path,
   content,
-  ...opt("mode", options.mode),
-  ...opt("replace", options.replace)
+  ...opt("mode", options?.mode),
+  ...opt("replace", options?.replace)
 })
 
 /** Appends content to a file (created when missing). @since 0.1.0 */
@@ -80,7 +83,7 @@ export const append = (path: string, content: string): PatchConfig => ({ _tag: "
 export const mkdir = (path: string, options: Pick<PatchOptions, "mode"> = {}): PatchConfig => ({
   _tag: "mkdir",
   path,
-  ...opt("mode", options.mode)
+  ...opt("mode", options?.mode)
 })
 
 /** Removes a file or directory tree. @since 0.1.0 */
@@ -95,7 +98,7 @@ export const symlink = (
   _tag: "symlink",
   target,
   link,
-  ...opt("replace", options.replace)
+  ...opt("replace", options?.replace)
 })
 
 /** Copies a host file into the guest. @since 0.1.0 */
@@ -103,8 +106,8 @@ export const copyFile = (src: string, dst: string, options: PatchOptions = {}): 
   _tag: "copy_file",
   src,
   dst,
-  ...opt("mode", options.mode),
-  ...opt("replace", options.replace)
+  ...opt("mode", options?.mode),
+  ...opt("replace", options?.replace)
 })
 
 /** Copies a host directory into the guest. @since 0.1.0 */
@@ -116,7 +119,7 @@ export const copyDir = (
   _tag: "copy_dir",
   src,
   dst,
-  ...opt("replace", options.replace)
+  ...opt("replace", options?.replace)
 })
 
 /** The guest paths a patch writes (each must be absolute). @since 0.1.0 */

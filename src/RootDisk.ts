@@ -4,19 +4,20 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { NonEmptyCString, U32Positive } from "./internal/validate.js"
 
 /** @since 0.1.0 */
 export const RootDiskConfig = Schema.Union(
-  Schema.TaggedStruct("managed", { sizeMib: Schema.optional(Schema.Number) }),
-  Schema.TaggedStruct("tmpfs", { sizeMib: Schema.optional(Schema.Number) }),
+  Schema.TaggedStruct("managed", { sizeMib: Schema.optional(U32Positive) }),
+  Schema.TaggedStruct("tmpfs", { sizeMib: Schema.optional(U32Positive) }),
   Schema.TaggedStruct("disk-image", {
-    path: Schema.String,
+    path: NonEmptyCString,
     format: Schema.optional(Schema.Literal("raw", "qcow2")),
-    fstype: Schema.optional(Schema.String)
+    fstype: Schema.optional(NonEmptyCString)
   }),
   Schema.TaggedStruct("flat", {
-    sizeMib: Schema.optional(Schema.Number),
-    fstype: Schema.optional(Schema.String),
+    sizeMib: Schema.optional(U32Positive),
+    fstype: Schema.optional(NonEmptyCString),
     clone: Schema.optional(Schema.Literal("auto", "copy", "reflink"))
   })
 )

@@ -28,7 +28,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
@@ -209,7 +209,9 @@ export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
 /**
  * Creates and boots a sandbox owned by the current Scope.
  *
- * Fails with `InvalidConfig` (naming the field) before anything crosses the boundary,
+ * The name and the configuration are decoded first (`SandboxConfig.validate`):
+ * a bad value, whatever its origin, fails with `InvalidConfig` naming the member
+ * before anything crosses the boundary, so no sandbox exists for it. Then
  * `SandboxAlreadyExists` when the name is taken (use `SandboxConfig.replace()`), or
  * the runtime's errors.
  *
@@ -219,17 +221,20 @@ export const make = (
   name: string,
   ...options: ReadonlyArray<SandboxConfig.Option>
 ): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
-  internal.create(name, SandboxConfig.make(...options))
+  Effect.suspend(() => internal.create(name, SandboxConfig.make(...options)))
 
 /**
- * Like `make`, from a configuration value.
+ * Like `make`, from a configuration value, decoded through the `SandboxConfig`
+ * Schema (a configuration loaded from JSON or built by a JavaScript caller is checked
+ * member by member; unknown members are refused).
  *
  * @since 0.1.0
  */
 export const makeWith = (
   name: string,
   config: SandboxConfig.SandboxConfig
-): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> => internal.create(name, config)
+): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
+  Effect.suspend(() => internal.create(name, config, "Sandbox.makeWith"))
 
 /**
  * A sandbox as a Layer for a service tag of yours: services receive it by dependency
@@ -276,10 +281,16 @@ export const list: Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError, Mic
 export const listWith = (
   filter: SandboxFilter
 ): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError, Microsandbox> =>
-  Effect.flatMap(Microsandbox, (svc) =>
-    filter.limit._tag === "Some" || filter.cursor._tag === "Some"
-      ? Effect.map(internal.listPage(svc, filter), (p) => p.sandboxes)
-      : internal.listAll(svc, filter.labels))
+  Effect.flatMap(Microsandbox, (svc) => {
+    const everything = typeof filter === "object" && filter !== null &&
+      Option.isOption(filter.limit) && Option.isNone(filter.limit) &&
+      Option.isOption(filter.cursor) && Option.isNone(filter.cursor)
+    // A filter without limit or cursor lists every page; anything else (a malformed filter
+    // included, which listPage refuses) is one page.
+    return everything
+      ? internal.listAll(svc, filter.labels)
+      : Effect.map(internal.listPage(svc, filter), (p) => p.sandboxes)
+  })
 
 /**
  * One page of sandboxes and the cursor of the next page.

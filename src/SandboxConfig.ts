@@ -25,6 +25,21 @@ import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InitConfig } from "./Init.js"
+import {
+  CString,
+  CStringRecord,
+  decodeDuration,
+  DurationIn,
+  GuestPath,
+  ImageSource,
+  IntBetween,
+  IpAddress,
+  isLocalPath,
+  NonEmptyCString,
+  Port,
+  show,
+  U32Positive
+} from "./internal/validate.js"
 import { parsePersisted } from "./internal/wire/persistedConfig.js"
 import { InvalidConfig } from "./MicrosandboxError.js"
 import * as Mount from "./Mount.js"
@@ -73,10 +88,10 @@ export type ReleasePolicy = typeof ReleasePolicy.Type
 
 /** @since 0.1.0 */
 export const PortBinding = Schema.Struct({
-  hostPort: Schema.Number,
-  guestPort: Schema.Number,
-  /** Host address to bind (default 127.0.0.1). */
-  bind: Schema.optional(Schema.String),
+  hostPort: Port,
+  guestPort: Port,
+  /** Host address to bind, an IPv4 or IPv6 address (default 127.0.0.1). */
+  bind: Schema.optional(IpAddress),
   protocol: Schema.optional(Schema.Literal("tcp", "udp"))
 })
 /** @since 0.1.0 */
@@ -84,8 +99,8 @@ export type PortBinding = typeof PortBinding.Type
 
 /** @since 0.1.0 */
 export const VsockRoute = Schema.Struct({
-  hostSocket: Schema.String,
-  port: Schema.Number,
+  hostSocket: NonEmptyCString,
+  port: IntBetween(0, 0xffffffff),
   socketType: Schema.optional(Schema.Literal("stream", "dgram"))
 })
 /** @since 0.1.0 */
@@ -93,62 +108,94 @@ export type VsockRoute = typeof VsockRoute.Type
 
 /** @since 0.1.0 */
 export const RegistryAuth = Schema.Struct({
-  username: Schema.String,
-  password: Schema.RedactedFromSelf(Schema.String)
+  username: NonEmptyCString,
+  password: Schema.RedactedFromSelf(CString)
 })
 /** @since 0.1.0 */
 export type RegistryAuth = typeof RegistryAuth.Type
 
-const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
+const RESERVED_LABEL_PREFIXES = ["sandbox.", "microsandbox.", "service."]
+const LabelKey = NonEmptyCString.pipe(
+  Schema.filter((key) => {
+    const prefix = RESERVED_LABEL_PREFIXES.find((p) => key.startsWith(p))
+    return prefix === undefined || `label ${show(key)} uses the reserved prefix ${JSON.stringify(prefix)}`
+  })
+)
+const EnvName = NonEmptyCString.pipe(
+  Schema.filter((key) =>
+    key.includes("=")
+      ? `invalid environment variable name ${show(key)}`
+      : key.startsWith("MSB_")
+      ? `environment variables starting with MSB_ are reserved: ${show(key)}`
+      : true
+  )
+)
 /** Host port → guest port; keys are decimal host ports. */
-const PortMap = Schema.Record({ key: Schema.String, value: Schema.Number })
+const PortMap = Schema.Record({
+  key: Schema.String.pipe(
+    Schema.filter((k) =>
+      (/^\d{1,5}$/.test(k) && Number(k) >= 1 && Number(k) <= 65535) ||
+      `host port ${show(k)} is out of range 1-65535`
+    )
+  ),
+  value: Port
+})
+const Mib = U32Positive
+const Cpus = IntBetween(1, 255)
 
 // ------------------------------------------------------------------ the model
 
+const isDiskImagePath = (s: string) => /\.(qcow2|raw|vmdk)$/.test(s)
+type Fields = Schema.Struct.Type<typeof fields>
+
 /**
- * Every option of a sandbox. All members are optional; absent means the runtime's
- * default.
- *
- * @since 0.1.0
+ * Each member with the values the runtime accepts (runtime-abi.md §6.1): sizes and
+ * counts are integers in the runtime's ranges, durations are finite and fit the
+ * runtime's whole milliseconds or seconds, ports are 1–65535, addresses are IPs,
+ * guest paths are absolute, and no string carries a NUL byte or a lone surrogate.
  */
-export const SandboxConfig = Schema.Struct({
-  image: Schema.optional(Schema.String),
-  imageFstype: Schema.optional(Schema.String),
-  imageBind: Schema.optional(Schema.String),
+const fields = {
+  /** An OCI image reference (`alpine`, `python:3.12`, `ghcr.io/o/app@sha256:…`), or a local rootfs folder or disk image (a path starting with `/`, `./` or `../`). */
+  image: Schema.optional(ImageSource),
+  imageFstype: Schema.optional(NonEmptyCString),
+  imageBind: Schema.optional(NonEmptyCString),
   rootDisk: Schema.optional(RootDisk.RootDiskConfig),
-  ociUpperSizeMib: Schema.optional(Schema.Number),
-  snapshot: Schema.optional(Schema.String),
-  memoryMib: Schema.optional(Schema.Number),
-  cpus: Schema.optional(Schema.Number),
-  maxMemoryMib: Schema.optional(Schema.Number),
-  maxCpus: Schema.optional(Schema.Number),
+  ociUpperSizeMib: Schema.optional(Mib),
+  snapshot: Schema.optional(NonEmptyCString),
+  memoryMib: Schema.optional(Mib),
+  cpus: Schema.optional(Cpus),
+  maxMemoryMib: Schema.optional(Mib),
+  maxCpus: Schema.optional(Cpus),
   cpuPlacement: Schema.optional(CpuPlacement),
-  placementProfile: Schema.optional(Schema.String),
+  placementProfile: Schema.optional(NonEmptyCString),
   thp: Schema.optional(ThpPolicy),
-  workdir: Schema.optional(Schema.String),
-  shell: Schema.optional(Schema.String),
+  workdir: Schema.optional(GuestPath),
+  shell: Schema.optional(GuestPath),
   securityProfile: Schema.optional(SecurityProfile),
   deploymentProfile: Schema.optional(DeploymentProfile),
-  env: Schema.optional(StringMap),
-  labels: Schema.optional(StringMap),
-  hostname: Schema.optional(Schema.String),
-  user: Schema.optional(Schema.String),
+  env: Schema.optional(Schema.Record({ key: EnvName, value: CString })),
+  labels: Schema.optional(Schema.Record({ key: LabelKey, value: CString })),
+  hostname: Schema.optional(NonEmptyCString),
+  user: Schema.optional(NonEmptyCString),
   replace: Schema.optional(Schema.Boolean),
-  replaceTimeout: Schema.optional(Schema.DurationFromSelf),
+  /** Sent in whole milliseconds (rounded up). */
+  replaceTimeout: Schema.optional(DurationIn("millis")),
   detached: Schema.optional(Schema.Boolean),
   ephemeral: Schema.optional(Schema.Boolean),
-  entrypoint: Schema.optional(Schema.Array(Schema.String)),
-  cmd: Schema.optional(Schema.Array(Schema.String)),
+  entrypoint: Schema.optional(Schema.Array(CString)),
+  cmd: Schema.optional(Schema.Array(CString)),
   init: Schema.optional(InitConfig),
   logLevel: Schema.optional(LogLevel),
   quietLogs: Schema.optional(Schema.Boolean),
-  scripts: Schema.optional(StringMap),
+  scripts: Schema.optional(CStringRecord),
   pullPolicy: Schema.optional(PullPolicy),
-  maxDuration: Schema.optional(Schema.DurationFromSelf),
-  idleTimeout: Schema.optional(Schema.DurationFromSelf),
+  /** Sent in whole seconds (rounded up); zero means no limit. */
+  maxDuration: Schema.optional(DurationIn("seconds")),
+  /** Sent in whole seconds (rounded up); zero means no limit. */
+  idleTimeout: Schema.optional(DurationIn("seconds")),
   registryAuth: Schema.optional(RegistryAuth),
   registryInsecure: Schema.optional(Schema.Boolean),
-  registryCaCerts: Schema.optional(Schema.Array(Schema.String)),
+  registryCaCerts: Schema.optional(Schema.Array(NonEmptyCString)),
   ports: Schema.optional(PortMap),
   portsUdp: Schema.optional(PortMap),
   portBindings: Schema.optional(Schema.Array(PortBinding)),
@@ -156,12 +203,55 @@ export const SandboxConfig = Schema.Struct({
   network: Schema.optional(Network.NetworkConfig),
   secrets: Schema.optional(Schema.Array(Secret.SecretEntry)),
   patches: Schema.optional(Schema.Array(Patch.PatchConfig)),
-  mounts: Schema.optional(Schema.Record({ key: Schema.String, value: Mount.MountConfig })),
+  mounts: Schema.optional(Schema.Record({ key: GuestPath, value: Mount.MountConfig })),
   /** Library-side: what releasing the sandbox's Scope does (not sent to the runtime). */
   release: Schema.optional(ReleasePolicy),
   /** Library-side: the graceful window of a `stop` release (default 10 s). */
-  releaseTimeout: Schema.optional(Schema.DurationFromSelf)
-})
+  releaseTimeout: Schema.optional(DurationIn("millis"))
+}
+
+// The rules that relate members to one another; the first one broken, with its member.
+const crossField = (c: Fields): { readonly path: [string]; readonly message: string } | undefined => {
+  const bad = (field: string, message: string) => ({ path: [field] as [string], message })
+  const sources = [c.image, c.imageBind, c.snapshot].filter((v) => v !== undefined).length
+  if (sources === 0) return bad("image", "an image (or a rootfs path, or a snapshot) is required")
+  if (c.image !== undefined && c.snapshot !== undefined) {
+    return bad("snapshot", "image and snapshot are mutually exclusive")
+  }
+  if (c.imageBind !== undefined && (c.image !== undefined || c.snapshot !== undefined)) {
+    return bad("imageBind", "a bind rootfs excludes image and snapshot")
+  }
+  const oci = c.image !== undefined && !isLocalPath(c.image)
+  const diskRoot = c.image !== undefined &&
+    (c.imageFstype !== undefined || (isLocalPath(c.image) && isDiskImagePath(c.image)))
+  if (c.ociUpperSizeMib !== undefined) {
+    if (!oci) return bad("ociUpperSizeMib", "the OCI upper size needs an OCI image")
+    if (c.rootDisk !== undefined) {
+      return bad("ociUpperSizeMib", "ociUpperSize and rootDisk are mutually exclusive")
+    }
+  }
+  if (c.rootDisk !== undefined && c.snapshot !== undefined) {
+    return bad("rootDisk", "a root disk is not allowed with a snapshot")
+  }
+  if (c.patches?.length && diskRoot) return bad("patches", "patches cannot be applied to a disk-image root")
+  if (c.maxCpus !== undefined && c.maxCpus < (c.cpus ?? 1)) return bad("maxCpus", "must be at least cpus")
+  if (c.maxMemoryMib !== undefined && c.maxMemoryMib < (c.memoryMib ?? 512)) {
+    return bad("maxMemoryMib", "must be at least memoryMib")
+  }
+  return undefined
+}
+
+/**
+ * Every option of a sandbox. All members are optional; absent means the runtime's
+ * default. Decoding (`Schema.decodeUnknown(SandboxConfig)`) checks every member and
+ * the rules between them; `Sandbox.make` and `Sandbox.makeWith` decode before any
+ * native call.
+ *
+ * @since 0.1.0
+ */
+export const SandboxConfig = Schema.Struct(fields).pipe(
+  Schema.filter((c) => crossField(c) ?? true, { identifier: "SandboxConfig" })
+)
 
 /** @since 0.1.0 */
 export interface SandboxConfig extends Schema.Schema.Type<typeof SandboxConfig> {}
@@ -176,9 +266,35 @@ export type Option = (config: SandboxConfig) => SandboxConfig
 /** The empty configuration. @since 0.1.0 */
 export const empty: SandboxConfig = {}
 
-/** Applies options left to right. @since 0.1.0 */
-export const make = (...options: ReadonlyArray<Option>): SandboxConfig =>
-  options.reduce((c, o) => o(c), empty)
+// Options never throw, whatever they are given: a value they cannot use is kept as it
+// is (or under a member the Schema does not know), so that decoding reports it.
+const OPTIONS_KEY = "options"
+const invalid = (c: SandboxConfig, key: string, value: unknown): SandboxConfig =>
+  ({ ...c, [key]: value }) as SandboxConfig
+const applyAll = (self: SandboxConfig, options: ReadonlyArray<unknown>): SandboxConfig => {
+  let c: SandboxConfig = typeof self === "object" && self !== null ? self : invalid(empty, OPTIONS_KEY, self)
+  for (const o of options) {
+    if (typeof o !== "function") {
+      c = invalid(c, OPTIONS_KEY, o)
+      continue
+    }
+    try {
+      const next: unknown = o(c)
+      c = typeof next === "object" && next !== null ? next as SandboxConfig : invalid(c, OPTIONS_KEY, next)
+    } catch (e) {
+      c = invalid(c, OPTIONS_KEY, e)
+    }
+  }
+  return c
+}
+
+/**
+ * Applies options left to right. Never throws: a value an option cannot use is
+ * reported when the configuration is decoded (`validate`, `Sandbox.make`).
+ *
+ * @since 0.1.0
+ */
+export const make = (...options: ReadonlyArray<Option>): SandboxConfig => applyAll(empty, options)
 
 /** Applies options to a configuration. @since 0.1.0 */
 export const apply: {
@@ -186,14 +302,19 @@ export const apply: {
   (self: SandboxConfig, ...options: ReadonlyArray<Option>): SandboxConfig
 } = dual(
   (args) => typeof args[0] === "object" && args[0] !== null && typeof args[0] !== "function",
-  (self: SandboxConfig, ...options: ReadonlyArray<Option>) => options.reduce((c, o) => o(c), self)
+  (self: SandboxConfig, ...options: ReadonlyArray<Option>) => applyAll(self, options)
 )
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+const MAP_KEYS = ["env", "labels", "scripts", "ports", "portsUdp", "mounts"] as const
 
 /** Merges a partial configuration (maps merge, values replace). @since 0.1.0 */
 export const from = (partial: SandboxConfig): Option => (c) => {
+  if (!isRecord(partial)) return invalid(c, OPTIONS_KEY, partial)
   let out: SandboxConfig = { ...c, ...partial }
-  for (const key of ["env", "labels", "scripts", "ports", "portsUdp", "mounts"] as const) {
-    if (c[key] && partial[key]) out = { ...out, [key]: { ...c[key], ...partial[key] } }
+  for (const key of MAP_KEYS) {
+    if (isRecord(c[key]) && isRecord(partial[key])) out = { ...out, [key]: { ...c[key], ...partial[key] } }
   }
   return out
 }
@@ -202,13 +323,32 @@ const set = <K extends keyof SandboxConfig>(key: K, value: SandboxConfig[K]): Op
   ...c,
   [key]: value
 })
-const merge = <K extends "env" | "labels" | "scripts" | "ports" | "portsUdp" | "mounts">(
+const merge = <K extends (typeof MAP_KEYS)[number]>(
   key: K,
   value: NonNullable<SandboxConfig[K]>
 ): Option =>
-(c) => ({ ...c, [key]: { ...(c[key] ?? {}), ...value } })
+(c) => {
+  const previous = c[key]
+  if (!isRecord(value)) return invalid(c, key, value)
+  if (previous !== undefined && !isRecord(previous)) return c
+  return { ...c, [key]: { ...previous, ...value } }
+}
+const append = <K extends "registryCaCerts" | "portBindings" | "vsock" | "secrets" | "patches">(
+  key: K,
+  items: ReadonlyArray<unknown>
+): Option =>
+(c) => {
+  const previous: unknown = c[key]
+  if (previous !== undefined && !Array.isArray(previous)) return c
+  return { ...c, [key]: [...(previous ?? []), ...items] }
+}
 const portMap = (ports: Readonly<Record<number, number>>): Record<string, number> =>
-  Object.fromEntries(Object.entries(ports).map(([h, g]) => [String(h), g]))
+  (isRecord(ports)
+    ? Object.fromEntries(Object.entries(ports).map(([h, g]) => [String(h), g]))
+    : ports) as Record<string, number>
+// A duration the helpers cannot take as given (negative, NaN, malformed) stays raw, for decoding to refuse.
+const duration = (input: Duration.DurationInput): Duration.Duration =>
+  Either.getOrElse(decodeDuration(input), () => input as unknown as Duration.Duration)
 
 // ------------------------------------------------------------------ options (the seed's WithX)
 
@@ -228,7 +368,13 @@ export const rootDisk = (disk: RootDisk.RootDiskConfig): Option => set("rootDisk
 export const ociUpperSize = (mebibytes: number): Option => set("ociUpperSizeMib", mebibytes)
 /** Boot from a snapshot artefact: its name or path, or a `Snapshot` artefact or record. @since 0.1.0 */
 export const fromSnapshot = (snapshot: string | { readonly path: string }): Option =>
-  set("snapshot", typeof snapshot === "string" ? snapshot : snapshot.path)
+  // A value outside the types (from JavaScript) is kept for the Schema to refuse.
+  set(
+    "snapshot",
+    typeof snapshot === "object" && snapshot !== null && "path" in snapshot
+      ? snapshot.path
+      : snapshot as string
+  )
 /** Guest memory in MiB (default 512). @since 0.1.0 */
 export const memory = (mebibytes: number): Option => set("memoryMib", mebibytes)
 /** vCPUs (default 1). @since 0.1.0 */
@@ -256,7 +402,8 @@ export const env = (vars: Readonly<Record<string, string>>): Option => merge("en
 /** Labels; merge with earlier label options. @since 0.1.0 */
 export const labels = (values: Readonly<Record<string, string>>): Option => merge("labels", values)
 /** One label. @since 0.1.0 */
-export const label = (key: string, value: string): Option => merge("labels", { [key]: value })
+export const label = (key: string, value: string): Option =>
+  typeof key === "string" ? merge("labels", { [key]: value }) : (c) => invalid(c, "labels", key)
 /** @since 0.1.0 */
 export const hostname = (name: string): Option => set("hostname", name)
 /** Default user (name or uid). @since 0.1.0 */
@@ -267,7 +414,7 @@ export const replace = (): Option => set("replace", true)
 export const replaceWithTimeout = (timeout: Duration.DurationInput): Option => (c) => ({
   ...c,
   replace: true,
-  replaceTimeout: Duration.decode(timeout)
+  replaceTimeout: duration(timeout)
 })
 /** Detached: the VM is not tied to this process; releasing the Scope detaches. @since 0.1.0 */
 export const detached = (): Option => set("detached", true)
@@ -287,12 +434,20 @@ export const quietLogs = (): Option => set("quietLogs", true)
 export const scripts = (values: Readonly<Record<string, string>>): Option => merge("scripts", values)
 /** @since 0.1.0 */
 export const pullPolicy = (policy: PullPolicy): Option => set("pullPolicy", policy)
-/** Maximum lifetime (rounded up to whole seconds). @since 0.1.0 */
-export const maxDuration = (duration: Duration.DurationInput): Option =>
-  set("maxDuration", Duration.decode(duration))
-/** Stop after this long without exec activity (rounded up to whole seconds). @since 0.1.0 */
-export const idleTimeout = (duration: Duration.DurationInput): Option =>
-  set("idleTimeout", Duration.decode(duration))
+/**
+ * Maximum lifetime (rounded up to whole seconds; zero means no limit). A negative
+ * duration is refused (`InvalidConfig`), never taken as "no limit".
+ *
+ * @since 0.1.0
+ */
+export const maxDuration = (limit: Duration.DurationInput): Option => set("maxDuration", duration(limit))
+/**
+ * Stop after this long without exec activity (rounded up to whole seconds; zero means
+ * no limit). A negative duration is refused.
+ *
+ * @since 0.1.0
+ */
+export const idleTimeout = (limit: Duration.DurationInput): Option => set("idleTimeout", duration(limit))
 /** Registry credentials for the image pull (the password stays `Redacted`). @since 0.1.0 */
 export const registryAuth = (username: string, password: string | Redacted.Redacted<string>): Option =>
   set("registryAuth", {
@@ -302,178 +457,84 @@ export const registryAuth = (username: string, password: string | Redacted.Redac
 /** Pull over plain HTTP. @since 0.1.0 */
 export const registryInsecure = (): Option => set("registryInsecure", true)
 /** Extra CA bundles (PEM contents) for the registry. @since 0.1.0 */
-export const registryCaCerts = (...pem: ReadonlyArray<string>): Option => (c) => ({
-  ...c,
-  registryCaCerts: [...(c.registryCaCerts ?? []), ...pem]
-})
+export const registryCaCerts = (...pem: ReadonlyArray<string>): Option => append("registryCaCerts", pem)
 /** TCP ports published on 127.0.0.1, host → guest; merge with earlier ones. @since 0.1.0 */
 export const ports = (map: Readonly<Record<number, number>>): Option => merge("ports", portMap(map))
 /** UDP ports, host → guest; merge with earlier ones. @since 0.1.0 */
 export const portsUdp = (map: Readonly<Record<number, number>>): Option => merge("portsUdp", portMap(map))
 /** Port bindings with an explicit address or protocol. @since 0.1.0 */
-export const portBindings = (...bindings: ReadonlyArray<PortBinding>): Option => (c) => ({
-  ...c,
-  portBindings: [...(c.portBindings ?? []), ...bindings]
-})
+export const portBindings = (...bindings: ReadonlyArray<PortBinding>): Option =>
+  append("portBindings", bindings)
 /** Guest-to-host vsock routes. @since 0.1.0 */
-export const vsock = (...routes: ReadonlyArray<VsockRoute>): Option => (c) => ({
-  ...c,
-  vsock: [...(c.vsock ?? []), ...routes]
-})
+export const vsock = (...routes: ReadonlyArray<VsockRoute>): Option => append("vsock", routes)
 /** Network policy and settings (see the `Network` module). @since 0.1.0 */
 export const network = (config: Network.NetworkConfig): Option => set("network", config)
 /** Secrets (see the `Secret` module). @since 0.1.0 */
-export const secrets = (...entries: ReadonlyArray<Secret.SecretEntry>): Option => (c) => ({
-  ...c,
-  secrets: [...(c.secrets ?? []), ...entries]
-})
+export const secrets = (...entries: ReadonlyArray<Secret.SecretEntry>): Option => append("secrets", entries)
 /** Rootfs patches applied before boot (see the `Patch` module). @since 0.1.0 */
-export const patches = (...entries: ReadonlyArray<Patch.PatchConfig>): Option => (c) => ({
-  ...c,
-  patches: [...(c.patches ?? []), ...entries]
-})
+export const patches = (...entries: ReadonlyArray<Patch.PatchConfig>): Option => append("patches", entries)
 /** Mounts keyed by guest path (see the `Mount` module); merge with earlier ones. @since 0.1.0 */
 export const mounts = (map: Readonly<Record<string, Mount.MountConfig>>): Option => merge("mounts", map)
 /** What releasing the Scope does to this sandbox. @since 0.1.0 */
 export const release = (policy: ReleasePolicy, timeout?: Duration.DurationInput): Option => (c) => ({
   ...c,
   release: policy,
-  ...(timeout === undefined ? {} : { releaseTimeout: Duration.decode(timeout) })
+  ...(timeout === undefined ? {} : { releaseTimeout: duration(timeout) })
 })
 
 // ------------------------------------------------------------------ validation
 
-const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8")
-const isLocalPath = (s: string) =>
-  s === "." || s === ".." || s.startsWith("/") || s.startsWith("./") || s.startsWith("../")
-const isDiskImagePath = (s: string) => /\.(qcow2|raw|vmdk)$/.test(s)
-const RESERVED_LABEL_PREFIXES = ["sandbox.", "microsandbox.", "service."]
-const validPort = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length
 
 /** Whether the root filesystem is a disk image. @since 0.1.0 */
 export const hasDiskImageRoot = (c: SandboxConfig): boolean =>
-  c.image !== undefined && (c.imageFstype !== undefined || (isLocalPath(c.image) && isDiskImagePath(c.image)))
+  typeof c.image === "string" &&
+  (c.imageFstype !== undefined || (isLocalPath(c.image) && isDiskImagePath(c.image)))
 
 /** Whether the root filesystem comes from an OCI image (not a local path). @since 0.1.0 */
-export const hasOciImage = (c: SandboxConfig): boolean => c.image !== undefined && !isLocalPath(c.image)
+export const hasOciImage = (c: SandboxConfig): boolean => typeof c.image === "string" && !isLocalPath(c.image)
 
 /**
- * Checks a sandbox name: 1–128 bytes, an ASCII letter or digit first, then
- * `[A-Za-z0-9._-]`. Returns the reason, or undefined.
+ * Checks a sandbox name: a string of 1–128 bytes, an ASCII letter or digit first,
+ * then `[A-Za-z0-9._-]`. Returns the reason, or undefined.
  *
  * @since 0.1.0
  */
 export const checkName = (name: string): string | undefined => {
+  if (typeof name !== "string") return `sandbox name must be a string, got ${show(name)}`
   if (name.length === 0) return "sandbox name must not be empty"
-  if (utf8Bytes(name) > 128) return `sandbox name is ${utf8Bytes(name)} bytes long; the limit is 128`
+  if (name.length > 128 || utf8Bytes(name) > 128) {
+    return `sandbox name is ${utf8Bytes(name)} bytes long; the limit is 128`
+  }
   if (!/^[A-Za-z0-9]/.test(name)) {
-    return `sandbox name must start with an ASCII letter or digit: ${JSON.stringify(name)}`
+    return `sandbox name must start with an ASCII letter or digit: ${show(name)}`
   }
   if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-    return `sandbox name may only contain [A-Za-z0-9._-]: ${JSON.stringify(name)}`
+    return `sandbox name may only contain [A-Za-z0-9._-]: ${show(name)}`
   }
   return undefined
 }
 
-const checks = (name: string, c: SandboxConfig): ReadonlyArray<readonly [field: string, message: string]> => {
-  const problems: Array<readonly [string, string]> = []
-  const bad = (field: string, message: string) => problems.push([field, message])
-  const nameProblem = checkName(name)
-  if (nameProblem) bad("name", nameProblem)
+const decodeConfig = Schema.decodeUnknownEither(SandboxConfig, { onExcessProperty: "error" })
 
-  const sources =
-    [c.image !== undefined, c.imageBind !== undefined, c.snapshot !== undefined].filter(Boolean).length
-  if (sources === 0) bad("image", "an image (or a rootfs path, or a snapshot) is required")
-  if (c.image !== undefined && c.snapshot !== undefined) {
-    bad("snapshot", "image and snapshot are mutually exclusive")
+const firstProblem = (error: ParseResult.ParseError): readonly [field: string, message: string] => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  if (!issue) return ["config", "invalid configuration"]
+  const field = issue.path.length > 0 ? String(issue.path[0]) : "config"
+  const where = issue.path.length > 1 ? `${issue.path.slice(1).map(String).join(".")}: ` : ""
+  // A member the Schema does not know: under "options", a value an option could not use.
+  if (issue._tag === "Unexpected") {
+    return field === OPTIONS_KEY
+      ? [field, "not a valid option (options are functions from SandboxConfig.*)"]
+      : [field, `not a configuration member`]
   }
-  if (c.imageBind !== undefined && (c.image !== undefined || c.snapshot !== undefined)) {
-    bad("imageBind", "a bind rootfs excludes image and snapshot")
-  }
-  if (c.image !== undefined && c.image.trim().length === 0) bad("image", "image must not be empty")
-  if (c.ociUpperSizeMib !== undefined) {
-    if (!hasOciImage(c)) bad("ociUpperSizeMib", "the OCI upper size needs an OCI image")
-    if (c.rootDisk !== undefined) bad("ociUpperSizeMib", "ociUpperSize and rootDisk are mutually exclusive")
-    if (!(Number.isInteger(c.ociUpperSizeMib) && c.ociUpperSizeMib > 0)) {
-      bad("ociUpperSizeMib", "must be a positive integer")
-    }
-  }
-  if (c.rootDisk !== undefined && c.snapshot !== undefined) {
-    bad("rootDisk", "a root disk is not allowed with a snapshot")
-  }
-  if (c.patches?.length && hasDiskImageRoot(c)) {
-    bad("patches", "patches cannot be applied to a disk-image root")
-  }
-  const positive = (field: keyof SandboxConfig, v: number | undefined, max: number) => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= max)) {
-      bad(field, `must be an integer from 1 to ${max}`)
-    }
-  }
-  positive("memoryMib", c.memoryMib, 0xffffffff)
-  positive("cpus", c.cpus, 255)
-  positive("maxMemoryMib", c.maxMemoryMib, 0xffffffff)
-  positive("maxCpus", c.maxCpus, 255)
-  if (c.maxCpus !== undefined && c.maxCpus < (c.cpus ?? 1)) bad("maxCpus", "must be at least cpus")
-  if (c.maxMemoryMib !== undefined && c.maxMemoryMib < (c.memoryMib ?? 512)) {
-    bad("maxMemoryMib", "must be at least memoryMib")
-  }
-  const absolute = (field: string, p: string | undefined) => {
-    if (p !== undefined && !p.startsWith("/")) bad(field, `guest path must be absolute: ${JSON.stringify(p)}`)
-  }
-  absolute("workdir", c.workdir)
-  absolute("shell", c.shell)
-  for (const [key] of Object.entries(c.labels ?? {})) {
-    if (key.length === 0) bad("labels", "label keys must not be empty")
-    const prefix = RESERVED_LABEL_PREFIXES.find((p) => key.startsWith(p))
-    if (prefix) {
-      bad("labels", `label ${JSON.stringify(key)} uses the reserved prefix ${JSON.stringify(prefix)}`)
-    }
-  }
-  for (const key of Object.keys(c.env ?? {})) {
-    if (key.length === 0 || key.includes("=")) {
-      bad("env", `invalid environment variable name ${JSON.stringify(key)}`)
-    }
-    if (key.startsWith("MSB_")) bad("env", `environment variables starting with MSB_ are reserved: ${key}`)
-  }
-  for (const [field, map] of [["ports", c.ports], ["portsUdp", c.portsUdp]] as const) {
-    for (const [host, guest] of Object.entries(map ?? {})) {
-      if (!/^\d+$/.test(host) || !validPort(Number(host))) {
-        bad(field, `host port ${host} is out of range 1-65535`)
-      }
-      if (!validPort(guest)) bad(field, `guest port ${guest} is out of range 1-65535`)
-    }
-  }
-  for (const b of c.portBindings ?? []) {
-    if (!validPort(b.hostPort)) bad("portBindings", `host port ${b.hostPort} is out of range 1-65535`)
-    if (!validPort(b.guestPort)) bad("portBindings", `guest port ${b.guestPort} is out of range 1-65535`)
-  }
-  for (const v of c.vsock ?? []) {
-    if (!(Number.isInteger(v.port) && v.port >= 0 && v.port <= 0xffffffff)) {
-      bad("vsock", `invalid vsock port ${v.port}`)
-    }
-  }
-  if (c.init !== undefined && c.init.cmd !== "auto" && !c.init.cmd.startsWith("/")) {
-    bad("init", `the init command must be an absolute path or "auto": ${JSON.stringify(c.init.cmd)}`)
-  }
-  for (const patch of c.patches ?? []) for (const p of Patch.guestPaths(patch)) absolute("patches", p)
-  for (const guest of Object.keys(c.mounts ?? {})) absolute("mounts", guest)
-  for (const s of c.secrets ?? []) {
-    if (!s.allowHosts?.length && !s.allowHostPatterns?.length) {
-      bad("secrets", `secret ${s.envVar} needs at least one allowed host`)
-    }
-  }
-  if (c.maxDuration !== undefined && Duration.toMillis(c.maxDuration) < 0) {
-    bad("maxDuration", "must not be negative")
-  }
-  if (c.idleTimeout !== undefined && Duration.toMillis(c.idleTimeout) < 0) {
-    bad("idleTimeout", "must not be negative")
-  }
-  return problems
+  return [field, `${where}${issue.message}`]
 }
 
 /**
- * Validates a configuration for a sandbox name: the first problem as `InvalidConfig`
- * naming the field.
+ * Decodes a configuration for a sandbox name, whatever its origin (options, a value
+ * loaded from JSON, a JavaScript caller): the first problem as `InvalidConfig` naming
+ * the member. Succeeds with the decoded configuration.
  *
  * @since 0.1.0
  */
@@ -481,17 +542,24 @@ export const validate = (name: string, config: SandboxConfig, operation = "Sandb
   SandboxConfig,
   InvalidConfig
 > => {
-  const problem = checks(name, config)[0]
-  return problem
-    ? Either.left(
+  const fail = (field: string, message: string) =>
+    Either.left(
       new InvalidConfig({
-        message: `invalid config: ${problem[0]}: ${problem[1]}`,
+        message: `invalid config: ${field}: ${message}`,
         operation,
-        sandbox: name,
-        field: problem[0]
+        ...(typeof name === "string" ? { sandbox: name } : {}),
+        field
       })
     )
-    : Either.right(config)
+  const nameProblem = checkName(name)
+  if (nameProblem !== undefined) return fail("name", nameProblem)
+  if (typeof config !== "object" || config === null) {
+    return fail("config", `a configuration must be an object, got ${show(config)}`)
+  }
+  return Either.match(decodeConfig(config), {
+    onLeft: (error) => fail(...firstProblem(error)),
+    onRight: (valid): Either.Either<SandboxConfig, InvalidConfig> => Either.right(valid)
+  })
 }
 
 // ------------------------------------------------------------------ encoding (docs/runtime-abi.md §6)
@@ -501,7 +569,9 @@ const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))
 
 /**
  * The create-options document the runtime expects (zero values omitted, durations
- * rounded up, secrets revealed only here, at the boundary).
+ * rounded up). Secrets (registry password, secret values, the TLS CA key) stay
+ * `Redacted` in it: they are revealed only when the library writes the document for
+ * the native call.
  *
  * @since 0.1.0
  */
@@ -558,10 +628,7 @@ export const encode = (c: SandboxConfig): Record<string, unknown> => {
     put("idle_timeout_secs", secsCeil(c.idleTimeout))
   }
   if (c.registryAuth) {
-    put("registry_auth", {
-      username: c.registryAuth.username,
-      password: Redacted.value(c.registryAuth.password)
-    })
+    put("registry_auth", { username: c.registryAuth.username, password: c.registryAuth.password })
   }
   if (c.registryInsecure) put("registry_insecure", true)
   if (c.registryCaCerts?.length) put("registry_ca_certs", c.registryCaCerts)

@@ -7,6 +7,7 @@
  */
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { CString, NonEmptyCString } from "./internal/validate.js"
 
 /** @since 0.1.0 */
 export const ViolationAction = Schema.Literal("block", "block-and-log", "block-and-terminate")
@@ -15,14 +16,19 @@ export type ViolationAction = typeof ViolationAction.Type
 
 /** @since 0.1.0 */
 export const SecretEntry = Schema.Struct({
-  envVar: Schema.String,
-  value: Schema.RedactedFromSelf(Schema.String),
-  allowHosts: Schema.optional(Schema.Array(Schema.String)),
-  allowHostPatterns: Schema.optional(Schema.Array(Schema.String)),
-  placeholder: Schema.optional(Schema.String),
+  envVar: NonEmptyCString,
+  value: Schema.RedactedFromSelf(CString),
+  allowHosts: Schema.optional(Schema.Array(NonEmptyCString)),
+  allowHostPatterns: Schema.optional(Schema.Array(NonEmptyCString)),
+  placeholder: Schema.optional(CString),
   requireTls: Schema.optional(Schema.Boolean),
   onViolation: Schema.optional(ViolationAction)
-})
+}).pipe(
+  Schema.filter((s) =>
+    (s.allowHosts?.length ?? 0) + (s.allowHostPatterns?.length ?? 0) > 0 ||
+    `secret ${s.envVar} needs at least one allowed host`
+  )
+)
 /** @since 0.1.0 */
 export type SecretEntry = typeof SecretEntry.Type
 
@@ -47,9 +53,14 @@ export const env = (
   ...options
 })
 
-/** @internal */
+/**
+ * The runtime's document for a secret. The value stays `Redacted` (it is revealed
+ * only when the create document is written).
+ *
+ * @internal
+ */
 export const encode = (s: SecretEntry): Record<string, unknown> => {
-  const out: Record<string, unknown> = { env_var: s.envVar, value: Redacted.value(s.value) }
+  const out: Record<string, unknown> = { env_var: s.envVar, value: s.value }
   if (s.allowHosts?.length) out.allow_hosts = s.allowHosts
   if (s.allowHostPatterns?.length) out.allow_host_patterns = s.allowHostPatterns
   if (s.placeholder !== undefined) out.placeholder = s.placeholder

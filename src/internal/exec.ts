@@ -31,9 +31,11 @@ import type { ExecError, MicrosandboxError } from "../MicrosandboxError.js"
 import { narrow } from "./errors.js"
 import { decodeDocument } from "./ffi/native.js"
 import { signatureByName } from "./ffi/signatures.js"
+import { stdinProblem } from "./inputs.js"
 import * as LogsImpl from "./logs.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { isLive, liveSleep, statusOf } from "./status.js"
+import { invalidArgument } from "./validate.js"
 
 /** A running command: its handle and what has been observed of it. */
 export interface Session {
@@ -467,6 +469,10 @@ export const events = (s: Session, batched = false): Stream.Stream<ExecEvent, Ex
 const STDIN_PIECE = 256 * 1024
 
 export const writeStdin = (s: Session, data: Uint8Array | string): Effect.Effect<void, ExecError> => {
+  const refused = stdinProblem(data)
+  if (refused !== undefined) {
+    return Effect.fail(invalidArgument({ operation: "Exec.stdin", sandbox: s.core.name }, "data", refused))
+  }
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
   // A zero-length write would close the guest's stdin (docs/runtime-abi.md §5.6.4): skip it.
   if (bytes.length === 0) return Effect.void

@@ -15,6 +15,7 @@ import { type FileKind, FsEntry, FsStat, type SandboxFs } from "../SandboxFs.js"
 import { narrow } from "./errors.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import { checkGuestPath, checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
 
 const Kind = Schema.Literal("file", "directory", "symlink", "other")
 const OkJson = Schema.Struct({ ok: Schema.Boolean })
@@ -61,44 +62,56 @@ const refine = (path: string) => (e: MicrosandboxError): FilesystemError =>
 
 export const make = (core: SandboxCore): SandboxFs => {
   const native = core.native
-  const checked = (operation: string, ...paths: ReadonlyArray<string>) => {
-    for (const p of paths) {
-      if (typeof p !== "string" || !p.startsWith("/")) {
-        return Effect.fail(
-          new Errors.InvalidArgument({
-            message: `guest path must be absolute: ${JSON.stringify(p)}`,
-            operation,
-            sandbox: core.name
-          })
-        )
-      }
-    }
-    return Effect.void
-  }
+  // Guest paths are absolute and cross into C whole (no NUL byte, valid Unicode); the
+  // error names the argument. `names` are the public argument names of `paths`.
+  const checked = (
+    operation: string,
+    paths: ReadonlyArray<unknown>,
+    names: ReadonlyArray<string> = ["path"]
+  ) =>
+    Effect.forEach(
+      paths,
+      (p, i) => checkGuestPath({ operation, sandbox: core.name }, names[i] ?? "path", p),
+      { discard: true }
+    )
   const op = <A, I>(
     operation: string,
     fn: FunctionName,
     paths: ReadonlyArray<string>,
     extra: ReadonlyArray<string>,
     schema: Schema.Schema<A, I>,
-    options: { readonly retryOnBufferTooSmall?: boolean } = {}
+    options: { readonly retryOnBufferTooSmall?: boolean; readonly names?: ReadonlyArray<string> } = {}
   ): Effect.Effect<A, FilesystemError> =>
-    checked(operation, ...paths).pipe(
+    checked(operation, paths, options.names).pipe(
       Effect.zipRight(withHandle(core, operation, (h) =>
         native.callDecode(fn, [h, ...paths, ...extra], schema, {
           operation,
           sandbox: core.name,
           path: paths[0],
-          ...options
+          ...(options.retryOnBufferTooSmall === undefined
+            ? {}
+            : { retryOnBufferTooSmall: options.retryOnBufferTooSmall })
         }))),
       Effect.mapError(refine(paths[0] ?? "")),
-      Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name, "msb.path": paths[0] ?? "" } })
+      Effect.withSpan(operation, {
+        attributes: { "msb.sandbox": core.name, "msb.path": typeof paths[0] === "string" ? paths[0] : "" }
+      })
+    )
+  const hostPath = (operation: string, value: unknown) =>
+    Effect.flatMap(
+      checkString({ operation, sandbox: core.name }, "hostPath", value),
+      () =>
+        value === ""
+          ? Effect.fail(
+            invalidArgument({ operation, sandbox: core.name }, "hostPath", "hostPath must not be empty")
+          )
+          : Effect.void
     )
 
   const readStream = (path: string): Stream.Stream<Uint8Array, FilesystemError> =>
     Stream.unwrapScoped(
       Effect.gen(function*() {
-        yield* checked("SandboxFs.readStream", path)
+        yield* checked("SandboxFs.readStream", [path])
         const ctx = { operation: "SandboxFs.readStream", sandbox: core.name }
         const opened = withHandle(core, ctx.operation, (h) =>
           native.callDecode("msb_fs_read_stream", [h, path], StreamJson, {
@@ -145,7 +158,7 @@ export const make = (core: SandboxCore): SandboxFs => {
   const writeStream = (path: string): Sink.Sink<void, Uint8Array, never, FilesystemError> =>
     Sink.unwrapScoped(
       Effect.gen(function*() {
-        yield* checked("SandboxFs.writeStream", path)
+        yield* checked("SandboxFs.writeStream", [path])
         const ctx = { operation: "SandboxFs.writeStream", sandbox: core.name }
         const opened = withHandle(
           core,
@@ -191,9 +204,31 @@ export const make = (core: SandboxCore): SandboxFs => {
     read,
     readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
     write: (path, data) =>
-      op("SandboxFs.write", "msb_fs_write", [path], [
-        Buffer.from(typeof data === "string" ? new TextEncoder().encode(data) : data).toString("base64")
-      ], OkJson).pipe(Effect.asVoid),
+      Effect.suspend(() => {
+        if (typeof data === "string") {
+          // Content may hold any byte, NUL included (it travels as base64); only text
+          // that cannot be encoded as UTF-8 is refused.
+          if (hasLoneSurrogate(data)) {
+            return Effect.fail(
+              invalidArgument(
+                { operation: "SandboxFs.write", sandbox: core.name },
+                "data",
+                "data is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)"
+              )
+            )
+          }
+        } else if (!(data instanceof Uint8Array)) {
+          return Effect.fail(
+            invalidArgument(
+              { operation: "SandboxFs.write", sandbox: core.name },
+              "data",
+              `data must be a string or a Uint8Array, got ${show(data)}`
+            )
+          )
+        }
+        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+        return op("SandboxFs.write", "msb_fs_write", [path], [Buffer.from(bytes).toString("base64")], OkJson)
+      }).pipe(Effect.asVoid),
     list: (path) =>
       op("SandboxFs.list", "msb_fs_list", [path], [], ListJson).pipe(
         Effect.map((entries) =>
@@ -218,20 +253,34 @@ export const make = (core: SandboxCore): SandboxFs => {
     remove: (path) => op("SandboxFs.remove", "msb_fs_remove", [path], [], OkJson).pipe(Effect.asVoid),
     removeDir: (path) =>
       op("SandboxFs.removeDir", "msb_fs_remove_dir", [path], [], OkJson).pipe(Effect.asVoid),
-    copy: (from, to) => op("SandboxFs.copy", "msb_fs_copy", [from, to], [], OkJson).pipe(Effect.asVoid),
-    rename: (from, to) => op("SandboxFs.rename", "msb_fs_rename", [from, to], [], OkJson).pipe(Effect.asVoid),
-    copyFromHost: (hostPath, guestPath) =>
-      checked("SandboxFs.copyFromHost", guestPath).pipe(
+    copy: (from, to) =>
+      op("SandboxFs.copy", "msb_fs_copy", [from, to], [], OkJson, { names: ["from", "to"] }).pipe(
+        Effect.asVoid
+      ),
+    rename: (from, to) =>
+      op("SandboxFs.rename", "msb_fs_rename", [from, to], [], OkJson, { names: ["from", "to"] }).pipe(
+        Effect.asVoid
+      ),
+    copyFromHost: (host, guestPath) =>
+      hostPath("SandboxFs.copyFromHost", host).pipe(
+        Effect.zipRight(checked("SandboxFs.copyFromHost", [guestPath], ["guestPath"])),
         Effect.zipRight(withHandle(core, "SandboxFs.copyFromHost", (h) =>
-          native.callDecode("msb_fs_copy_from_host", [h, hostPath, guestPath], OkJson, {
+          native.callDecode("msb_fs_copy_from_host", [h, host, guestPath], OkJson, {
             operation: "SandboxFs.copyFromHost",
             sandbox: core.name
           }))),
         Effect.mapError(refine(guestPath)),
         Effect.asVoid
       ),
-    copyToHost: (guestPath, hostPath) =>
-      op("SandboxFs.copyToHost", "msb_fs_copy_to_host", [guestPath], [hostPath], OkJson).pipe(Effect.asVoid),
+    copyToHost: (guestPath, host) =>
+      hostPath("SandboxFs.copyToHost", host).pipe(
+        Effect.zipRight(
+          op("SandboxFs.copyToHost", "msb_fs_copy_to_host", [guestPath], [host], OkJson, {
+            names: ["guestPath"]
+          })
+        ),
+        Effect.asVoid
+      ),
     readStream,
     writeStream
   }

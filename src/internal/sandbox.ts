@@ -11,6 +11,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -28,6 +29,7 @@ import { narrow } from "./errors.js"
 import * as ExecImpl from "./exec.js"
 import type { NativeLibrary } from "./ffi/native.js"
 import * as FsImpl from "./fs.js"
+import { checkExec, checkInterval, checkLogOptions } from "./inputs.js"
 import * as LogsImpl from "./logs.js"
 import * as MetricsImpl from "./metrics.js"
 import * as MetricsModule from "./metricsCodec.js"
@@ -35,6 +37,15 @@ import * as ModifyImpl from "./modify.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import * as SnapshotImpl from "./snapshot.js"
 import * as SshImpl from "./ssh.js"
+import {
+  checkSandboxName,
+  checkString,
+  checkStringRecord,
+  decodeDuration,
+  invalidArgument,
+  MAX_UNITS,
+  show
+} from "./validate.js"
 
 export { type SandboxCore, withHandle } from "./sandboxCore.js"
 
@@ -128,7 +139,32 @@ const toStopResult = (j: typeof StopJson.Type) =>
     source: Option.fromNullable(j.source)
   })
 const millis = (d: Duration.DurationInput | undefined, dflt: number): bigint =>
-  d === undefined ? BigInt(dflt) : BigInt(Math.ceil(Duration.toMillis(Duration.decode(d))))
+  d === undefined
+    ? BigInt(dflt)
+    : BigInt(Math.min(MAX_UNITS, Math.ceil(Duration.toMillis(Duration.decode(d)))))
+
+/**
+ * The `timeout` of stop/kill options in whole milliseconds (rounded up): a negative,
+ * NaN or malformed duration is `InvalidArgument`, never "zero" (which kills at once).
+ */
+const timeoutMillis = (
+  ctx: { readonly operation: string; readonly sandbox?: string },
+  options: unknown,
+  dflt: number
+): Effect.Effect<bigint, Errors.InvalidArgument> =>
+  Effect.suspend(() => {
+    if (options === undefined) return Effect.succeed(BigInt(dflt))
+    if (typeof options !== "object" || options === null) {
+      return Effect.fail(invalidArgument(ctx, "options", `options must be an object, got ${show(options)}`))
+    }
+    const timeout = (options as { readonly timeout?: unknown }).timeout
+    if (timeout === undefined) return Effect.succeed(BigInt(dflt))
+    return Either.match(decodeDuration(timeout), {
+      onLeft: (reason) => Effect.fail(invalidArgument(ctx, "timeout", `timeout ${reason}`)),
+      // An infinite window is the longest the runtime can take.
+      onRight: (d) => Effect.succeed(BigInt(Math.min(MAX_UNITS, Math.ceil(Duration.toMillis(d)))))
+    })
+  })
 
 const SystemLogJson = Schema.Array(Schema.Struct({ data_b64: Schema.String }))
 
@@ -200,8 +236,13 @@ const call = <A, I>(
     Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } })
   )
 
+const isReleasePolicy = Schema.is(SandboxConfig.ReleasePolicy)
+
 const releasePolicy = (core: SandboxCore, exit: Exit.Exit<unknown, unknown>): SandboxConfig.ReleasePolicy => {
-  const policy = core.config.release ?? (core.owns ? "stop" : "detach")
+  const configured: unknown = core.config.release
+  // Configurations are decoded before a sandbox exists; should one still carry an
+  // unknown policy, the sandbox is stopped rather than left running.
+  const policy = isReleasePolicy(configured) ? configured : core.owns ? "stop" : "detach"
   // A defect anywhere in the exit's Cause (inside a parallel or sequential composition,
   // next to a failure or an interruption) is no time for a graceful shutdown.
   if (policy === "stop" && Exit.isFailure(exit) && Cause.isDie(exit.cause)) {
@@ -313,17 +354,39 @@ class SandboxImpl implements Sandbox {
       narrow.exec.effect
     )
   }
+  // Every command, argument and option is checked before a session is opened (a bad
+  // value is InvalidArgument naming it); only then are they read.
+  private checked(operation: string, command: unknown, args: unknown, options: unknown, attach = false) {
+    return checkExec({ operation, sandbox: this.core.name }, command, args, options, { attach })
+  }
+  private defaultArgs(options: unknown): unknown {
+    return typeof options === "object" && options !== null && "args" in options ? options.args ?? [] : []
+  }
+  private script(operation: string, script: unknown) {
+    return checkString({ operation, sandbox: this.core.name }, "script", script)
+  }
   exec<E = never>(command: string, args: ReadonlyArray<string> = [], options: Exec.ExecOptions<E> = {}) {
-    return ExecImpl.collect(this.core, "Sandbox.exec", { command, args }, options)
+    return this.checked("Sandbox.exec", command, args, options).pipe(
+      Effect.zipRight(
+        Effect.suspend(() => ExecImpl.collect(this.core, "Sandbox.exec", { command, args }, options))
+      )
+    )
   }
   execDefault<E = never>(options: Exec.ExecOptions<E> & { readonly args?: ReadonlyArray<string> } = {}) {
-    return ExecImpl.collect(this.core, "Sandbox.execDefault", { args: options.args ?? [] }, options)
+    const args = this.defaultArgs(options) as ReadonlyArray<string>
+    return this.checked("Sandbox.execDefault", undefined, args, options).pipe(
+      Effect.zipRight(
+        Effect.suspend(() => ExecImpl.collect(this.core, "Sandbox.execDefault", { args }, options))
+      )
+    )
   }
   shell<E = never>(script: string, options: Exec.ExecOptions<E> = {}) {
-    return Effect.flatMap(
-      this.shellCommand,
-      (shell) =>
+    return this.script("Sandbox.shell", script).pipe(
+      Effect.zipRight(this.checked("Sandbox.shell", undefined, [], options)),
+      Effect.zipRight(this.shellCommand),
+      Effect.flatMap((shell) =>
         ExecImpl.collect(this.core, "Sandbox.shell", { command: shell, args: ["-c", script] }, options)
+      )
     )
   }
   execStream<E = never>(
@@ -331,19 +394,32 @@ class SandboxImpl implements Sandbox {
     args: ReadonlyArray<string> = [],
     options: Exec.ExecOptions<E> = {}
   ) {
-    return ExecImpl.stream(this.core, "Sandbox.execStream", { command, args }, options)
+    return Stream.unwrap(
+      Effect.map(
+        this.checked("Sandbox.execStream", command, args, options),
+        () => ExecImpl.stream(this.core, "Sandbox.execStream", { command, args }, options)
+      )
+    )
   }
   execDefaultStream<E = never>(
     options: Exec.ExecOptions<E> & { readonly args?: ReadonlyArray<string> } = {}
   ) {
-    return ExecImpl.stream(this.core, "Sandbox.execDefaultStream", { args: options.args ?? [] }, options)
+    const args = this.defaultArgs(options) as ReadonlyArray<string>
+    return Stream.unwrap(
+      Effect.map(
+        this.checked("Sandbox.execDefaultStream", undefined, args, options),
+        () => ExecImpl.stream(this.core, "Sandbox.execDefaultStream", { args }, options)
+      )
+    )
   }
   shellStream<E = never>(script: string, options: Exec.ExecOptions<E> = {}) {
     return Stream.unwrap(
-      Effect.map(
-        this.shellCommand,
-        (shell) =>
+      this.script("Sandbox.shellStream", script).pipe(
+        Effect.zipRight(this.checked("Sandbox.shellStream", undefined, [], options)),
+        Effect.zipRight(this.shellCommand),
+        Effect.map((shell) =>
           ExecImpl.stream(this.core, "Sandbox.shellStream", { command: shell, args: ["-c", script] }, options)
+        )
       )
     )
   }
@@ -352,13 +428,26 @@ class SandboxImpl implements Sandbox {
     args: ReadonlyArray<string> = [],
     options: Exec.ExecOptions<never> & { readonly stdinPipe?: boolean } = {}
   ) {
-    return ExecImpl.spawn(this.core, "Sandbox.spawn", { command, args }, options)
+    return this.checked("Sandbox.spawn", command, args, options).pipe(
+      Effect.zipRight(
+        Effect.suspend(() => ExecImpl.spawn(this.core, "Sandbox.spawn", { command, args }, options))
+      )
+    )
   }
   attach(command: string, args: ReadonlyArray<string> = [], options: Exec.AttachOptions = {}) {
-    return ExecImpl.attach(this.core, "Sandbox.attach", { command, args }, options)
+    return this.checked("Sandbox.attach", command, args, options, true).pipe(
+      Effect.zipRight(
+        Effect.suspend(() => ExecImpl.attach(this.core, "Sandbox.attach", { command, args }, options))
+      )
+    )
   }
   attachDefault(options: Exec.AttachOptions & { readonly args?: ReadonlyArray<string> } = {}) {
-    return ExecImpl.attach(this.core, "Sandbox.attachDefault", { args: options.args ?? [] }, options)
+    const args = this.defaultArgs(options) as ReadonlyArray<string>
+    return this.checked("Sandbox.attachDefault", undefined, args, options, true).pipe(
+      Effect.zipRight(
+        Effect.suspend(() => ExecImpl.attach(this.core, "Sandbox.attachDefault", { args }, options))
+      )
+    )
   }
   get attachShell() {
     return ExecImpl.attach(this.core, "Sandbox.attachShell", "shell", {})
@@ -372,18 +461,31 @@ class SandboxImpl implements Sandbox {
     }
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs").pipe(narrow.logs.effect)
+    return checkLogOptions({ operation: "Sandbox.logs", sandbox: this.core.name }, options).pipe(
+      Effect.zipRight(
+        Effect.suspend(() => LogsImpl.read(this.core.native, this.logTarget, options, "Sandbox.logs"))
+      ),
+      narrow.logs.effect
+    )
   }
   logStream(options: LogStreamOptions = {}) {
-    return LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream").pipe(
-      narrow.logs.stream
-    )
+    return Stream.unwrap(
+      Effect.map(
+        checkLogOptions({ operation: "Sandbox.logStream", sandbox: this.core.name }, options),
+        () => LogsImpl.stream(this.core.native, this.logTarget, options, "Sandbox.logStream")
+      )
+    ).pipe(narrow.logs.stream)
   }
   get metrics() {
     return MetricsImpl.sample(this.core).pipe(narrow.metrics.effect)
   }
   metricsStream(interval: Duration.DurationInput) {
-    return MetricsImpl.stream(this.core, interval).pipe(narrow.metrics.stream)
+    return Stream.unwrap(
+      Effect.map(
+        checkInterval({ operation: "Sandbox.metricsStream", sandbox: this.core.name }, interval),
+        () => MetricsImpl.stream(this.core, interval)
+      )
+    ).pipe(narrow.metrics.stream)
   }
   get name() {
     return this.core.name
@@ -407,13 +509,10 @@ class SandboxImpl implements Sandbox {
     return Effect.orElseSucceed(this.ownsLifecycle, () => false)
   }
   stop(options: StopOptions = {}) {
-    return call(
-      this.core,
-      "Sandbox.stop",
-      "msb_sandbox_stop",
-      (h) => [h, millis(options.timeout, 10_000)],
-      OkJson
-    ).pipe(
+    return timeoutMillis({ operation: "Sandbox.stop", sandbox: this.core.name }, options, 10_000).pipe(
+      Effect.flatMap((timeout) =>
+        call(this.core, "Sandbox.stop", "msb_sandbox_stop", (h) => [h, timeout], OkJson)
+      ),
       Effect.asVoid
     )
   }
@@ -423,13 +522,10 @@ class SandboxImpl implements Sandbox {
     )
   }
   kill(options: KillOptions = {}) {
-    return call(
-      this.core,
-      "Sandbox.kill",
-      "msb_sandbox_kill",
-      (h) => [h, millis(options.timeout, 5_000)],
-      OkJson
-    ).pipe(
+    return timeoutMillis({ operation: "Sandbox.kill", sandbox: this.core.name }, options, 5_000).pipe(
+      Effect.flatMap((timeout) =>
+        call(this.core, "Sandbox.kill", "msb_sandbox_kill", (h) => [h, timeout], OkJson)
+      ),
       Effect.asVoid
     )
   }
@@ -540,39 +636,62 @@ const acquire = (
     )
   }).pipe(Effect.withSpan(operation, { attributes: { "msb.sandbox": name } }))
 
+/**
+ * The create document as the runtime reads it: the one place where secrets
+ * (`Redacted` in the public encoding) are revealed.
+ */
+export const createDocument = (config: SandboxConfig.SandboxConfig): string =>
+  JSON.stringify(
+    SandboxConfig.encode(config),
+    // `toJSON` has already turned a Redacted into "<redacted>": read the holder instead.
+    function(this: Record<string, unknown>, key: string, value: unknown) {
+      const raw = this[key]
+      return Redacted.isRedacted(raw) ? Redacted.value(raw) : value
+    }
+  )
+
+/**
+ * Decodes the name and the configuration (whatever the caller passed: JavaScript
+ * callers and JSON escape the types), then creates. Nothing is called and nothing is
+ * acquired for a value that does not decode.
+ */
 export const create = (
   name: string,
-  config: SandboxConfig.SandboxConfig
+  config: SandboxConfig.SandboxConfig,
+  operation = "Sandbox.make"
 ): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
-  Effect.flatMap(
-    SandboxConfig.validate(name, config, "Sandbox.make"),
-    (valid) =>
-      acquire("Sandbox.make", name, valid, (native, onOrphan) =>
-        native.callDecode(
-          "msb_sandbox_create",
-          [name, JSON.stringify(SandboxConfig.encode(valid))],
-          HandleJson,
-          {
-            operation: "Sandbox.make",
-            sandbox: name,
-            onOrphan
-          }
-        ).pipe(Effect.mapError(refineCreateError(name)), (boot) => bootFailure(native, name, boot)))
-  ).pipe(narrow.lifecycle.effect)
+  Effect.suspend(() =>
+    Effect.flatMap(
+      SandboxConfig.validate(name, config, operation),
+      (valid) =>
+        acquire(operation, name, valid, (native, onOrphan) =>
+          native.callDecode(
+            "msb_sandbox_create",
+            [name, createDocument(valid)],
+            HandleJson,
+            {
+              operation,
+              sandbox: name,
+              onOrphan
+            }
+          ).pipe(Effect.mapError(refineCreateError(name)), (boot) => bootFailure(native, name, boot)))
+    ).pipe(narrow.lifecycle.effect)
+  )
 
-const checkName = (name: string, operation: string) => {
-  const problem = SandboxConfig.checkName(name)
-  return problem
-    ? Effect.fail(
-      new Errors.InvalidConfig({
-        message: `invalid config: name: ${problem}`,
-        operation,
-        sandbox: name,
-        field: "name"
-      })
-    )
-    : Effect.void
-}
+const checkName = (name: string, operation: string) =>
+  Effect.suspend(() => {
+    const problem = SandboxConfig.checkName(name)
+    return problem
+      ? Effect.fail(
+        new Errors.InvalidConfig({
+          message: `invalid config: name: ${problem}`,
+          operation,
+          ...(typeof name === "string" ? { sandbox: name } : {}),
+          field: "name"
+        })
+      )
+      : Effect.void
+  })
 
 export const start = (
   name: string,
@@ -693,22 +812,18 @@ class HandleImpl implements SandboxHandle {
     return start(this.name, true).pipe(Effect.provideService(Microsandbox, this.service))
   }
   stop(options: StopOptions = {}) {
-    return this.control(
-      "SandboxHandle.stop",
-      "msb_sandbox_handle_stop",
-      [millis(options.timeout, 10_000)],
-      OkJson
-    ).pipe(
+    return timeoutMillis({ operation: "SandboxHandle.stop", sandbox: this.name }, options, 10_000).pipe(
+      Effect.flatMap((timeout) =>
+        this.control("SandboxHandle.stop", "msb_sandbox_handle_stop", [timeout], OkJson)
+      ),
       Effect.asVoid
     )
   }
   kill(options: KillOptions = {}) {
-    return this.control(
-      "SandboxHandle.kill",
-      "msb_sandbox_handle_kill",
-      [millis(options.timeout, 5_000)],
-      OkJson
-    ).pipe(
+    return timeoutMillis({ operation: "SandboxHandle.kill", sandbox: this.name }, options, 5_000).pipe(
+      Effect.flatMap((timeout) =>
+        this.control("SandboxHandle.kill", "msb_sandbox_handle_kill", [timeout], OkJson)
+      ),
       Effect.asVoid
     )
   }
@@ -753,15 +868,23 @@ class HandleImpl implements SandboxHandle {
     )
   }
   logs(options: LogOptions = {}) {
-    return LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs").pipe(
+    return checkLogOptions({ operation: "SandboxHandle.logs", sandbox: this.name }, options).pipe(
+      Effect.zipRight(
+        Effect.suspend(() =>
+          LogsImpl.read(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logs")
+        )
+      ),
       narrow.logs.effect
     )
   }
   logStream(options: LogStreamOptions = {}) {
-    return LogsImpl.stream(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logStream")
-      .pipe(
-        narrow.logs.stream
+    return Stream.unwrap(
+      Effect.map(
+        checkLogOptions({ operation: "SandboxHandle.logStream", sandbox: this.name }, options),
+        () =>
+          LogsImpl.stream(this.native, { kind: "name", name: this.name }, options, "SandboxHandle.logStream")
       )
+    ).pipe(narrow.logs.stream)
   }
   get metrics() {
     return this.byName(
@@ -785,20 +908,33 @@ class HandleImpl implements SandboxHandle {
   }
 }
 
+const nameContext = (operation: string, name: unknown) => ({
+  operation,
+  sandbox: typeof name === "string" ? name : undefined
+})
+
 export const lookup = (svc: MicrosandboxService, name: string, operation = "Sandbox.get") =>
-  svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name }).pipe(
+  checkSandboxName(nameContext(operation, name), name).pipe(
+    Effect.zipRight(
+      svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name })
+    ),
     Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
     narrow.control.effect,
     Effect.withSpan(operation, { attributes: { "msb.sandbox": name } })
   )
 
 export const remove = (svc: MicrosandboxService, name: string) =>
-  svc.native.callDecode("msb_sandbox_remove", [name], OkJson, { operation: "Sandbox.remove", sandbox: name })
-    .pipe(
-      Effect.asVoid,
-      narrow.control.effect,
-      Effect.withSpan("Sandbox.remove", { attributes: { "msb.sandbox": name } })
-    )
+  checkSandboxName(nameContext("Sandbox.remove", name), name).pipe(
+    Effect.zipRight(
+      svc.native.callDecode("msb_sandbox_remove", [name], OkJson, {
+        operation: "Sandbox.remove",
+        sandbox: name
+      })
+    ),
+    Effect.asVoid,
+    narrow.control.effect,
+    Effect.withSpan("Sandbox.remove", { attributes: { "msb.sandbox": name } })
+  )
 
 export interface ListPage {
   readonly sandboxes: ReadonlyArray<SandboxHandle>
@@ -806,6 +942,38 @@ export interface ListPage {
 }
 
 export const listPage = (
+  svc: MicrosandboxService,
+  filter: {
+    labels: Readonly<Record<string, string>>
+    limit: Option.Option<number>
+    cursor: Option.Option<string>
+  }
+): Effect.Effect<ListPage, ControlError> =>
+  Effect.suspend(() => {
+    const ctx = { operation: "Sandbox.list" }
+    if (typeof filter !== "object" || filter === null) {
+      return Effect.fail(
+        invalidArgument(ctx, "filter", `filter must be a SandboxFilter, got ${show(filter)}`)
+      )
+    }
+    const { cursor, labels, limit } = filter
+    if (!Option.isOption(limit) || (Option.isSome(limit) && !Schema.is(PageLimit)(limit.value))) {
+      return Effect.fail(
+        invalidArgument(ctx, "limit", `limit must be an integer from 1 to 100, got ${show(limit)}`)
+      )
+    }
+    if (!Option.isOption(cursor)) {
+      return Effect.fail(invalidArgument(ctx, "cursor", "cursor must be an Option"))
+    }
+    return checkStringRecord(ctx, "labels", labels).pipe(
+      Effect.zipRight(Option.isSome(cursor) ? checkString(ctx, "cursor", cursor.value) : Effect.void),
+      Effect.zipRight(Effect.suspend(() => listPageChecked(svc, filter)))
+    )
+  })
+
+const PageLimit = Schema.Int.pipe(Schema.between(1, 100))
+
+const listPageChecked = (
   svc: MicrosandboxService,
   filter: {
     labels: Readonly<Record<string, string>>
@@ -833,6 +1001,7 @@ export const listAll = (
   labels: Readonly<Record<string, string>>
 ): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
   Effect.gen(function*() {
+    yield* checkStringRecord({ operation: "Sandbox.list" }, "labels", labels)
     const out: Array<SandboxHandle> = []
     let cursor = Option.none<string>()
     do {

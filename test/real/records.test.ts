@@ -54,16 +54,22 @@ const labels = SandboxConfig.labels({ suite: run })
 
 const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure")
-  const e = Option.getOrUndefined(Exit.causeOption(exit).pipe(Option.flatMap((c) => Option.fromNullable(
-    c._tag === "Fail" ? c.error : undefined
-  ))))
+  const e = Option.getOrUndefined(
+    Exit.causeOption(exit).pipe(Option.flatMap((c) =>
+      Option.fromNullable(
+        c._tag === "Fail" ? c.error : undefined
+      )
+    ))
+  )
   if (e === undefined) throw new Error(`unexpected cause: ${String(exit)}`)
   return e
 }
 
 /** A create that boots: a sandbox on a host with KVM (stopped again by its scope), BootFailed here. */
 const boot = (name: string, ...options: ReadonlyArray<SandboxConfig.Option>) =>
-  Effect.exit(Effect.scoped(Effect.asVoid(Sandbox.make(name, SandboxConfig.image(rootfs), labels, ...options))))
+  Effect.exit(
+    Effect.scoped(Effect.asVoid(Sandbox.make(name, SandboxConfig.image(rootfs), labels, ...options)))
+  )
 
 const expectBootOutcome = (exit: Exit.Exit<void, MicrosandboxError>) => {
   if (Exit.isSuccess(exit)) return "booted" as const
@@ -74,7 +80,9 @@ const expectBootOutcome = (exit: Exit.Exit<void, MicrosandboxError>) => {
     expect(error.message).toMatch(/failed to start "[^"]+": /)
     expect(error.systemLog.length).toBeGreaterThan(0)
     expect(error.systemLog.at(-1)).toBe("--- sandbox stopped ---")
-    console.log(`real boot: ${error.reason} (${error.processExit ?? "no exit"}): ${error.systemLog.join(" | ")}`)
+    console.log(
+      `real boot: ${error.reason} (${error.processExit ?? "no exit"}): ${error.systemLog.join(" | ")}`
+    )
   }
   return "failed" as const
 }
@@ -107,12 +115,21 @@ describe.skipIf(real.path === undefined)(
             `${run}-x`,
             JSON.stringify({ image: rootfs, pull_policy: "sometimes" })
           ])
-          expect([badEnum._tag, badEnum.message]).toEqual(["InvalidArgument", "unknown pull policy: sometimes"])
-          const badRange = yield* raw("msb_sandbox_create", [`${run}-x`, JSON.stringify({ image: rootfs, cpus: 300 })])
+          expect([badEnum._tag, badEnum.message]).toEqual([
+            "InvalidArgument",
+            "unknown pull policy: sometimes"
+          ])
+          const badRange = yield* raw("msb_sandbox_create", [
+            `${run}-x`,
+            JSON.stringify({ image: rootfs, cpus: 300 })
+          ])
           expect(badRange._tag).toBe("InvalidArgument")
           expect(badRange.message).toContain("u8")
           const badHandle = yield* raw("msb_sandbox_wait_until_stopped", [987654321n])
-          expect([badHandle._tag, badHandle.message]).toEqual(["InvalidHandle", "unknown sandbox handle: 987654321"])
+          expect([badHandle._tag, badHandle.message]).toEqual([
+            "InvalidHandle",
+            "unknown sandbox handle: 987654321"
+          ])
           // owns-lifecycle answers for any number: an unknown handle does not own anything
           expect(yield* svc.native.call("msb_sandbox_owns_lifecycle", [987654321n])).toBe(`{"owns":false}`)
           // none of these left a record
@@ -126,11 +143,16 @@ describe.skipIf(real.path === undefined)(
           const a = yield* Effect.fork(boot(nameA, SandboxConfig.env({ A: "1" })))
           // While A boots: a wait-until-stopped by name and a follow log stream block; both
           // are interrupted before the boot ends, and leave no cancel id registered.
-          yield* Effect.retry(Sandbox.get(nameA), Schedule.spaced(Duration.millis(50)).pipe(Schedule.upTo("60 seconds")))
+          yield* Effect.retry(
+            Sandbox.get(nameA),
+            Schedule.spaced(Duration.millis(50)).pipe(Schedule.upTo("60 seconds"))
+          )
           const waiting = yield* Effect.fork(Effect.flatMap(Sandbox.get(nameA), (h) => h.waitUntilStopped))
           const following = yield* Effect.fork(
-            Effect.flatMap(Sandbox.get(nameA), (h) =>
-              Stream.runDrain(h.logStream({ sources: ["system"], follow: true })))
+            Effect.flatMap(
+              Sandbox.get(nameA),
+              (h) => Stream.runDrain(h.logStream({ sources: ["system"], follow: true }))
+            )
           )
           yield* Effect.sleep("300 millis")
           const stillBooting = (yield* Sandbox.get(nameA)).status
@@ -176,12 +198,16 @@ describe.skipIf(real.path === undefined)(
           expect(logs.every((e) => e.source === "system")).toBe(true)
           // The same entries; a read merges its files by time, a stream reads file after
           // file (the runtime's exec.log entry, "--- sandbox stopped ---", comes first).
-          const streamed = Chunk.toReadonlyArray(yield* Stream.runCollect(handle.logStream({ sources: ["system"] })))
+          const streamed = Chunk.toReadonlyArray(
+            yield* Stream.runCollect(handle.logStream({ sources: ["system"] }))
+          )
           expect(streamed.map((e) => e.text).sort()).toEqual(logs.map((e) => e.text).sort())
           const resumed = yield* Stream.runCollect(
             handle.logStream({ sources: ["system"], afterCursor: streamed[0]!.cursor })
           )
-          expect(Chunk.toReadonlyArray(resumed).map((e) => e.text)).toEqual(streamed.slice(1).map((e) => e.text))
+          expect(Chunk.toReadonlyArray(resumed).map((e) => e.text)).toEqual(
+            streamed.slice(1).map((e) => e.text)
+          )
 
           const metrics = yield* Effect.flip(handle.metrics)
           expect([metrics._tag, metrics.message]).toEqual([
@@ -198,7 +224,9 @@ describe.skipIf(real.path === undefined)(
           const before = (yield* Sandbox.get(nameA)).createdAt
           expectBootOutcome(yield* boot(nameA, SandboxConfig.replace()))
           const after = (yield* Sandbox.get(nameA)).createdAt
-          expect(Option.getOrThrow(after).getTime()).toBeGreaterThanOrEqual(Option.getOrThrow(before).getTime())
+          expect(Option.getOrThrow(after).getTime()).toBeGreaterThanOrEqual(
+            Option.getOrThrow(before).getTime()
+          )
           expect(JSON.parse((yield* Sandbox.get(nameA)).configJson).env).toEqual([])
         }))
 
@@ -220,7 +248,10 @@ describe.skipIf(real.path === undefined)(
           let cancelled = 0
           for (let round = 0; round < 20; round++) {
             const opened = JSON.parse(
-              yield* svc.native.call("msb_sandbox_handle_log_stream", [nameA, JSON.stringify({ sources: ["system"] })])
+              yield* svc.native.call("msb_sandbox_handle_log_stream", [
+                nameA,
+                JSON.stringify({ sources: ["system"] })
+              ])
             ) as { stream_handle: number }
             const handle = BigInt(opened.stream_handle)
             yield* Effect.sleep("100 millis") // let the runtime queue the history
@@ -237,7 +268,11 @@ describe.skipIf(real.path === undefined)(
             yield* svc.native.call("msb_log_close", [handle])
           }
           const rate = cancelled / (cancelled + items)
-          console.log(`pre-triggered receives: ${items} items, ${cancelled} cancelled (${(rate * 100).toFixed(1)}% lost)`)
+          console.log(
+            `pre-triggered receives: ${items} items, ${cancelled} cancelled (${
+              (rate * 100).toFixed(1)
+            }% lost)`
+          )
           expect(items).toBeGreaterThan(0)
           // unbiased: the cancel id wins a fair share, neither never nor always
           expect(cancelled).toBeGreaterThan(0)

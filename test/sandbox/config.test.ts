@@ -5,6 +5,7 @@ import * as Redacted from "effect/Redacted"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Init from "../../src/Init.js"
+import { createDocument } from "../../src/internal/sandbox.js"
 import * as Mount from "../../src/Mount.js"
 import * as Network from "../../src/Network.js"
 import * as Patch from "../../src/Patch.js"
@@ -42,7 +43,8 @@ describe("SandboxConfig", () => {
       SandboxConfig.mounts({ "/data": Mount.named("vol"), "/tmp": Mount.tmpfs({ sizeMib: 256 }) })
     )
     expect(Either.isRight(SandboxConfig.validate("py", config))).toBe(true)
-    expect(SandboxConfig.encode(config)).toEqual({
+    // The document written for the native call (the only place secrets are revealed).
+    expect(JSON.parse(createDocument(config))).toEqual({
       image: "python:3.12",
       memory_mib: 1024,
       cpus: 2,
@@ -98,11 +100,32 @@ describe("SandboxConfig", () => {
     expect(config.ports).toEqual({ "80": 8080, "443": 8443 })
   })
 
-  it("keeps secrets redacted until the boundary", () => {
-    const config = SandboxConfig.make(img, SandboxConfig.registryAuth("me", "hunter2"))
+  it("keeps secrets redacted until the create document is written", () => {
+    const config = SandboxConfig.make(
+      img,
+      SandboxConfig.registryAuth("me", "hunter2"),
+      SandboxConfig.secrets(Secret.env("TOKEN", "s3cret-value", { allowHosts: ["api.example.com"] })),
+      SandboxConfig.network({ tls: { caKey: Redacted.make("-----BEGIN PRIVATE KEY-----xyz") } })
+    )
     expect(String(config.registryAuth?.password)).not.toContain("hunter2")
     expect(Redacted.isRedacted(config.registryAuth?.password)).toBe(true)
-    expect(SandboxConfig.encode(config).registry_auth).toEqual({ username: "me", password: "hunter2" })
+    // Nothing public returns them in plain text: the public encoding keeps them Redacted.
+    const encoded = SandboxConfig.encode(config)
+    const registry = encoded.registry_auth as { username: string; password: unknown }
+    expect(registry.username).toBe("me")
+    expect(Redacted.isRedacted(registry.password)).toBe(true)
+    expect(Redacted.isRedacted((encoded.secrets as Array<{ value: unknown }>)[0]!.value)).toBe(true)
+    expect(Redacted.isRedacted((encoded.network as { tls: { ca_key: unknown } }).tls.ca_key)).toBe(true)
+    for (const text of [JSON.stringify(encoded), String(encoded), JSON.stringify(config)]) {
+      expect(text).not.toContain("hunter2")
+      expect(text).not.toContain("s3cret-value")
+      expect(text).not.toContain("PRIVATE KEY")
+    }
+    // The document handed to the runtime carries them.
+    const doc = JSON.parse(createDocument(config))
+    expect(doc.registry_auth).toEqual({ username: "me", password: "hunter2" })
+    expect(doc.secrets[0].value).toBe("s3cret-value")
+    expect(doc.network.tls.ca_key).toBe("-----BEGIN PRIVATE KEY-----xyz")
   })
 
   it("sends an OCI upper size as a managed root disk; root disk factories encode their kind", () => {

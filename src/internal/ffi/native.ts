@@ -23,6 +23,7 @@ import * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
 import { type LoadAttempt, MalformedResponse, type MicrosandboxError } from "../../MicrosandboxError.js"
 import { type ErrorContext, fromDocument, internal, parseErrorDocument } from "../errors.js"
+import { checkArgs } from "./arguments.js"
 import { Executor, type ExecutorOptions, type NativeJob, type Outcome } from "./executor.js"
 import type { Invoker, NativeArg } from "./invoker.js"
 import { type FunctionName, type Signature, signatureByName } from "./signatures.js"
@@ -210,6 +211,8 @@ export const makeNative = (
     if (!spec || spec.shape !== "json") {
       return Effect.die(new Error(`${name} is not a JSON-shaped export`))
     }
+    const refused = checkArgs(spec, args, ctx)
+    if (refused) return Effect.fail(refused)
     const attempt = (bufferSize: number, retried: boolean): Effect.Effect<string, MicrosandboxError> =>
       Effect.flatMap(run(spec, args, bufferSize, opts), (outcome) => {
         switch (outcome.t) {
