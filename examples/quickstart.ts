@@ -79,20 +79,25 @@ const program = Effect.gen(function*() {
     Effect.catchTag("BootFailed", (e) =>
       Console.error(
         [
-          `the sandbox did not boot (${e.reason}${e.processExit !== undefined ? `, ${e.processExit}` : ""}): ${e.message}`,
+          `the sandbox did not boot (${e.reason}${
+            e.processExit !== undefined ? `, ${e.processExit}` : ""
+          }): ${e.message}`,
           "the runtime's system log of that boot:",
           ...e.systemLog.map((l) => `  | ${l}`),
           `→ ${e.remedy}`
         ].join("\n")
       ).pipe(
-        Effect.zipRight(blocking.length > 0 ? Console.error("\nthe doctor's diagnosis, again:") : Effect.void),
+        Effect.zipRight(
+          blocking.length > 0 ? Console.error("\nthe doctor's diagnosis, again:") : Effect.void
+        ),
         Effect.zipRight(blocking.length > 0 ? diagnosis : Effect.void),
         Effect.zipRight(Effect.fail(new HostCannotBoot(e.message)))
       )),
     Effect.catchTags({
       InstallFailed: (e) => installFailed(e.message, e.remedy),
       VerificationFailed: (e) => installFailed(e.message, e.remedy),
-      ChecksumMismatch: (e) => installFailed(e.message, "retry; if it persists, the module proxy serves a broken archive")
+      ChecksumMismatch: (e) =>
+        installFailed(e.message, "retry; if it persists, the module proxy serves a broken archive")
     })
   )
 
