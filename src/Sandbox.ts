@@ -28,10 +28,10 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import type { AttachOptions, ExecEvent, ExecOptions, ExecProcess, ExecResult } from "./Exec.js"
 import * as internal from "./internal/sandbox.js"
 import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
@@ -40,7 +40,7 @@ import { Microsandbox } from "./Microsandbox.js"
 import type { MicrosandboxError } from "./MicrosandboxError.js"
 import type { ModificationPlan, ModifyError, ModifyOptions, Patch } from "./Modification.js"
 import * as SandboxConfig from "./SandboxConfig.js"
-import type { SandboxFilter } from "./SandboxFilter.js"
+import * as SandboxFilter from "./SandboxFilter.js"
 import type { SandboxFs } from "./SandboxFs.js"
 import type { SandboxHandle } from "./SandboxHandle.js"
 import type { SandboxSsh } from "./Ssh.js"
@@ -257,42 +257,90 @@ export const get = (name: string): Effect.Effect<SandboxHandle, MicrosandboxErro
   Effect.flatMap(Microsandbox, (svc) => internal.lookup(svc, name))
 
 /**
- * Every sandbox, newest first.
+ * Every sandbox, newest first (every page).
  *
  * @since 0.1.0
+ * @category listing
  */
 export const list: Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError, Microsandbox> = Effect
   .flatMap(
     Microsandbox,
-    (svc) => internal.listAll(svc, {})
+    (svc) => internal.listAll(svc, SandboxFilter.empty)
   )
 
 /**
- * The sandboxes matching a filter, newest first: all of them, or one page when the
- * filter sets a limit.
+ * Every sandbox matching the filter's labels, newest first: always all of them, read
+ * page by page. The filter's `limit` is only the size of each page read and its
+ * `cursor` where the walk starts. For one page and the cursor of the next, use
+ * `listPage`; to consume the pages as they arrive, `stream`.
  *
  * @since 0.1.0
+ * @category listing
  */
 export const listWith = (
-  filter: SandboxFilter
+  filter: SandboxFilter.SandboxFilter
 ): Effect.Effect<ReadonlyArray<SandboxHandle>, MicrosandboxError, Microsandbox> =>
-  Effect.flatMap(Microsandbox, (svc) =>
-    filter.limit._tag === "Some" || filter.cursor._tag === "Some"
-      ? Effect.map(internal.listPage(svc, filter), (p) => p.sandboxes)
-      : internal.listAll(svc, filter.labels))
+  Effect.flatMap(Microsandbox, (svc) => internal.listAll(svc, filter))
 
 /**
- * One page of sandboxes and the cursor of the next page.
+ * One page of sandboxes (at most the filter's `limit`, after its `cursor`) and the
+ * cursor of the next page (`None` after the last).
  *
  * @since 0.1.0
+ * @category listing
  */
 export const listPage = (
-  filter: SandboxFilter
+  filter: SandboxFilter.SandboxFilter
 ): Effect.Effect<
   { readonly sandboxes: ReadonlyArray<SandboxHandle>; readonly nextCursor: Option.Option<string> },
   MicrosandboxError,
   Microsandbox
 > => Effect.flatMap(Microsandbox, (svc) => internal.listPage(svc, filter))
+
+/**
+ * Options of `Sandbox.stream`.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export interface StreamOptions {
+  /** Sandboxes per native call (1–100; default: the filter's `limit`, else 100). */
+  readonly pageSize?: number | undefined
+}
+
+/**
+ * Every sandbox matching the filter's labels as a Stream, newest first: one native list
+ * call per page, made when the stream is pulled past the previous page (data-first or
+ * pipeable). `Stream.take` stops reading pages.
+ *
+ * ```ts
+ * const firstTen = Sandbox.stream(SandboxFilter.empty, { pageSize: 5 }).pipe(Stream.take(10), Stream.runCollect)
+ * const acme = SandboxFilter.make({ labels: { tenant: "acme" } }).pipe(Sandbox.stream({ pageSize: 20 }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const stream: {
+  (options?: StreamOptions): (filter: SandboxFilter.SandboxFilter) => Stream.Stream<
+    SandboxHandle,
+    MicrosandboxError,
+    Microsandbox
+  >
+  (
+    filter: SandboxFilter.SandboxFilter,
+    options?: StreamOptions
+  ): Stream.Stream<SandboxHandle, MicrosandboxError, Microsandbox>
+} = dual(
+  (args) => SandboxFilter.isSandboxFilter(args[0]),
+  (filter: SandboxFilter.SandboxFilter, options?: StreamOptions) =>
+    Stream.unwrap(Effect.map(Microsandbox, (svc) =>
+      internal.listStream(
+        svc,
+        filter,
+        options?.pageSize ?? Option.getOrElse(filter.limit, () => internal.DEFAULT_PAGE_SIZE)
+      )))
+)
 
 /**
  * Boots a stopped sandbox by name, owned by the current Scope
@@ -448,4 +496,50 @@ export const modify: {
 } = dual(
   (args) => isSandbox(args[0]),
   (self: Sandbox, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+)
+
+// ------------------------------------------------------------------ release order
+
+/**
+ * Options of `Sandbox.parallelRelease`.
+ *
+ * @since 0.1.0
+ * @category release
+ */
+export interface ParallelReleaseOptions {
+  /** How many finalizers run at once (default `"unbounded"`). */
+  readonly concurrency?: number | "unbounded" | undefined
+}
+
+/**
+ * Releases the sandboxes (and any other resources) acquired by `self` concurrently
+ * instead of last-in-first-out: `self` runs in a child of the current Scope whose
+ * finalizers run in parallel (at most `concurrency` at a time). The child is itself an
+ * ordinary finalizer of the current Scope, so the group is released as one step of that
+ * Scope's last-in-first-out order (data-first or pipeable).
+ *
+ * ```ts
+ * const workers = Effect.forEach(names, (name) => Sandbox.make(name, SandboxConfig.image("alpine")), {
+ *   concurrency: 10
+ * }).pipe(Sandbox.parallelRelease())
+ * ```
+ *
+ * `Effect.parallelFinalizers` does the same with no bound; `Effect.forEach(..., {
+ * concurrency, concurrentFinalizers: true })` releases what its items acquired in parallel.
+ *
+ * @since 0.1.0
+ * @category release
+ */
+export const parallelRelease: {
+  (
+    options?: ParallelReleaseOptions
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Scope.Scope>
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    options?: ParallelReleaseOptions
+  ): Effect.Effect<A, E, R | Scope.Scope>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <A, E, R>(self: Effect.Effect<A, E, R>, options?: ParallelReleaseOptions) =>
+    internal.parallelRelease(self, options?.concurrency ?? "unbounded")
 )
