@@ -498,6 +498,310 @@ export const modify: {
   (self: Sandbox, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
 )
 
+// ------------------------------------------------------------------ operations as functions
+
+/**
+ * Whether this handle owns the VM's lifecycle (`sandbox.pipe(Sandbox.ownsLifecycle)`).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const ownsLifecycle = (self: Sandbox): Sandbox["ownsLifecycle"] => self.ownsLifecycle
+
+/**
+ * `ownsLifecycle`, with `false` on any error.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const ownsLifecycleOrFalse = (self: Sandbox): Sandbox["ownsLifecycleOrFalse"] =>
+  self.ownsLifecycleOrFalse
+
+/**
+ * Asks the guest to shut down and returns at once.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const requestStop = (self: Sandbox): Sandbox["requestStop"] => self.requestStop
+
+/**
+ * Sends the kill and returns.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const requestKill = (self: Sandbox): Sandbox["requestKill"] => self.requestKill
+
+/**
+ * Running → draining: the guest finishes its work, then stops.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const requestDrain = (self: Sandbox): Sandbox["requestDrain"] => self.requestDrain
+
+/**
+ * Waits, without bound, until the sandbox stops or crashes.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const waitUntilStopped = (self: Sandbox): Sandbox["waitUntilStopped"] => self.waitUntilStopped
+
+/**
+ * Lets the VM outlive this handle and this process; the Scope then leaves it alone.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const detach = (self: Sandbox): Sandbox["detach"] => self.detach
+
+/**
+ * Closes the handle now; the Scope then leaves it alone.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const close = (self: Sandbox): Sandbox["close"] => self.close
+
+/**
+ * A round trip to the guest agent (does not refresh the idle timer).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const ping = (self: Sandbox): Sandbox["ping"] => self.ping
+
+/**
+ * Refreshes the idle timer.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const touch = (self: Sandbox): Sandbox["touch"] => self.touch
+
+/**
+ * The sandbox's record, read now.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const info = (self: Sandbox): Sandbox["info"] => self.info
+
+/**
+ * Runs the image's default command and collects its output (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const execDefault: {
+  <E = never>(
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): (self: Sandbox) => Effect.Effect<ExecResult, MicrosandboxError | E>
+  <E = never>(
+    self: Sandbox,
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): Effect.Effect<ExecResult, MicrosandboxError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
+    self.execDefault(options)
+)
+
+/**
+ * The default command's events as a Stream (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const execDefaultStream: {
+  <E = never>(
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): (self: Sandbox) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  <E = never>(
+    self: Sandbox,
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): Stream.Stream<ExecEvent, MicrosandboxError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
+    self.execDefaultStream(options)
+)
+
+/**
+ * A script's events through the sandbox's shell, as a Stream (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const shellStream: {
+  <E = never>(
+    script: string,
+    options?: ExecOptions<E>
+  ): (self: Sandbox) => Stream.Stream<ExecEvent, MicrosandboxError | E>
+  <E = never>(
+    self: Sandbox,
+    script: string,
+    options?: ExecOptions<E>
+  ): Stream.Stream<ExecEvent, MicrosandboxError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shellStream(script, options)
+)
+
+/**
+ * Starts a command to control while it runs, owned by the Scope (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const spawn: {
+  (
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: Parameters<Sandbox["spawn"]>[2]
+  ): (self: Sandbox) => ReturnType<Sandbox["spawn"]>
+  (
+    self: Sandbox,
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: Parameters<Sandbox["spawn"]>[2]
+  ): ReturnType<Sandbox["spawn"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: Parameters<Sandbox["spawn"]>[2]) =>
+    self.spawn(command, args, options)
+)
+
+/**
+ * Bridges this process's terminal to a command in the sandbox (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const attach: {
+  (
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: AttachOptions
+  ): (self: Sandbox) => ReturnType<Sandbox["attach"]>
+  (
+    self: Sandbox,
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: AttachOptions
+  ): ReturnType<Sandbox["attach"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: AttachOptions) =>
+    self.attach(command, args, options)
+)
+
+/**
+ * `attach` to the default command (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const attachDefault: {
+  (options?: Parameters<Sandbox["attachDefault"]>[0]): (self: Sandbox) => ReturnType<Sandbox["attachDefault"]>
+  (self: Sandbox, options?: Parameters<Sandbox["attachDefault"]>[0]): ReturnType<Sandbox["attachDefault"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, options?: Parameters<Sandbox["attachDefault"]>[0]) => self.attachDefault(options)
+)
+
+/**
+ * `attach` to the sandbox's shell.
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const attachShell = (self: Sandbox): Sandbox["attachShell"] => self.attachShell
+
+/**
+ * Persisted output, sorted by time (data-first or pipeable).
+ *
+ * ```ts
+ * const lastTen = sandbox.pipe(Sandbox.logs({ tail: 10 }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export const logs: {
+  (options?: LogOptions): (self: Sandbox) => ReturnType<Sandbox["logs"]>
+  (self: Sandbox, options?: LogOptions): ReturnType<Sandbox["logs"]>
+} = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: LogOptions) => self.logs(options))
+
+/**
+ * Persisted output as a Stream; with `follow`, new entries as they are written
+ * (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export const logStream: {
+  (options?: LogStreamOptions): (self: Sandbox) => ReturnType<Sandbox["logStream"]>
+  (self: Sandbox, options?: LogStreamOptions): ReturnType<Sandbox["logStream"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, options?: LogStreamOptions) => self.logStream(options)
+)
+
+/**
+ * A point-in-time metrics sample.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const metrics = (self: Sandbox): Sandbox["metrics"] => self.metrics
+
+/**
+ * The runtime's metrics stream, a sample per `interval` (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const metricsStream: {
+  (interval: Duration.DurationInput): (self: Sandbox) => ReturnType<Sandbox["metricsStream"]>
+  (self: Sandbox, interval: Duration.DurationInput): ReturnType<Sandbox["metricsStream"]>
+} = dual(2, (self: Sandbox, interval: Duration.DurationInput) => self.metricsStream(interval))
+
+/**
+ * Reads a guest file (data-first or pipeable; `sandbox.fs` has every filesystem verb).
+ *
+ * @since 0.1.0
+ * @category filesystem
+ */
+export const readFile: {
+  (path: string): (self: Sandbox) => ReturnType<SandboxFs["read"]>
+  (self: Sandbox, path: string): ReturnType<SandboxFs["read"]>
+} = dual(2, (self: Sandbox, path: string) => self.fs.read(path))
+
+/**
+ * Reads a guest file as UTF-8 text (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category filesystem
+ */
+export const readFileString: {
+  (path: string): (self: Sandbox) => ReturnType<SandboxFs["readString"]>
+  (self: Sandbox, path: string): ReturnType<SandboxFs["readString"]>
+} = dual(2, (self: Sandbox, path: string) => self.fs.readString(path))
+
+/**
+ * Writes a guest file, bytes or UTF-8 text (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category filesystem
+ */
+export const writeFile: {
+  (path: string, data: Uint8Array | string): (self: Sandbox) => ReturnType<SandboxFs["write"]>
+  (self: Sandbox, path: string, data: Uint8Array | string): ReturnType<SandboxFs["write"]>
+} = dual(3, (self: Sandbox, path: string, data: Uint8Array | string) => self.fs.write(path, data))
+
 // ------------------------------------------------------------------ release order
 
 /**
