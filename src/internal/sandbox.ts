@@ -777,6 +777,19 @@ export const listPage = (
   svc: MicrosandboxService,
   filter: ListFilter
 ): Effect.Effect<ListPage, MicrosandboxError> => {
+  // The runtime's bound (and message), checked before the call.
+  if (
+    Option.isSome(filter.limit) &&
+    !(Number.isInteger(filter.limit.value) && filter.limit.value >= 1 && filter.limit.value <= MAX_PAGE_SIZE)
+  ) {
+    return Effect.fail(
+      new Errors.InvalidConfig({
+        message: `sandbox list limit must be between 1 and ${MAX_PAGE_SIZE} (got ${filter.limit.value})`,
+        operation: "Sandbox.list",
+        field: "limit"
+      })
+    )
+  }
   const doc: Record<string, unknown> = {}
   if (Object.keys(filter.labels).length > 0) doc.labels = filter.labels
   if (Option.isSome(filter.limit)) doc.limit = filter.limit.value
@@ -791,8 +804,10 @@ export const listPage = (
   )
 }
 
+/** The largest page the runtime returns. */
+export const MAX_PAGE_SIZE = 100
 /** The default page size of a walk over every page. */
-export const DEFAULT_PAGE_SIZE = 100
+export const DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
 
 /**
  * Every sandbox matching the labels, page by page (one native call per page, pulled on

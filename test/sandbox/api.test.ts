@@ -198,5 +198,19 @@ describe("operations as functions, on the double", () => {
         expect(Chunk.toReadonlyArray(firstTwo).map((h) => h.name)).toEqual(newestFirst.slice(0, 2))
         expect(listCalls() - before).toBe(1)
       }))
+
+    it.effect("a page size outside 1–100 is InvalidConfig before any native call", () =>
+      Effect.gen(function*() {
+        const before = listCalls()
+        for (const bad of [0, 101, 2.5]) {
+          const e1 = yield* Effect.flip(Sandbox.listPage(SandboxFilter.make({ limit: bad })))
+          expect([e1._tag, e1._tag === "InvalidConfig" && e1.field]).toEqual(["InvalidConfig", "limit"])
+          const e2 = yield* Effect.flip(
+            Stream.runDrain(Sandbox.stream(SandboxFilter.empty, { pageSize: bad }))
+          )
+          expect(e2._tag).toBe("InvalidConfig")
+        }
+        expect(listCalls()).toBe(before)
+      }))
   })
 })
