@@ -31,7 +31,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import type { AttachOptions, ExecEvent, ExecOptions, ExecProcess, ExecResult } from "./Exec.js"
 import * as internal from "./internal/sandbox.js"
 import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
@@ -40,7 +40,7 @@ import { Microsandbox } from "./Microsandbox.js"
 import type { ControlError, ExecError, LifecycleError, LogsError, MetricsError } from "./MicrosandboxError.js"
 import type { ModificationPlan, ModifyError, ModifyOptions, Patch } from "./Modification.js"
 import * as SandboxConfig from "./SandboxConfig.js"
-import type { SandboxFilter } from "./SandboxFilter.js"
+import * as SandboxFilter from "./SandboxFilter.js"
 import type { SandboxFs } from "./SandboxFs.js"
 import type { SandboxHandle } from "./SandboxHandle.js"
 import type { SandboxSsh } from "./Ssh.js"
@@ -262,48 +262,90 @@ export const get = (name: string): Effect.Effect<SandboxHandle, ControlError, Mi
   Effect.flatMap(Microsandbox, (svc) => internal.lookup(svc, name))
 
 /**
- * Every sandbox, newest first.
+ * Every sandbox, newest first (every page).
  *
  * @since 0.1.0
+ * @category listing
  */
 export const list: Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError, Microsandbox> = Effect
   .flatMap(
     Microsandbox,
-    (svc) => internal.listAll(svc, {})
+    (svc) => internal.listAll(svc, SandboxFilter.empty)
   )
 
 /**
- * The sandboxes matching a filter, newest first: all of them, or one page when the
- * filter sets a limit.
+ * Every sandbox matching the filter's labels, newest first: always all of them, read
+ * page by page. The filter's `limit` is only the size of each page read and its
+ * `cursor` where the walk starts. For one page and the cursor of the next, use
+ * `listPage`; to consume the pages as they arrive, `stream`.
  *
  * @since 0.1.0
+ * @category listing
  */
 export const listWith = (
-  filter: SandboxFilter
+  filter: SandboxFilter.SandboxFilter
 ): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError, Microsandbox> =>
-  Effect.flatMap(Microsandbox, (svc) => {
-    const everything = typeof filter === "object" && filter !== null &&
-      Option.isOption(filter.limit) && Option.isNone(filter.limit) &&
-      Option.isOption(filter.cursor) && Option.isNone(filter.cursor)
-    // A filter without limit or cursor lists every page; anything else (a malformed filter
-    // included, which listPage refuses) is one page.
-    return everything
-      ? internal.listAll(svc, filter.labels)
-      : Effect.map(internal.listPage(svc, filter), (p) => p.sandboxes)
-  })
+  Effect.flatMap(Microsandbox, (svc) => internal.listAll(svc, filter))
 
 /**
- * One page of sandboxes and the cursor of the next page.
+ * One page of sandboxes (at most the filter's `limit`, after its `cursor`) and the
+ * cursor of the next page (`None` after the last).
  *
  * @since 0.1.0
+ * @category listing
  */
 export const listPage = (
-  filter: SandboxFilter
+  filter: SandboxFilter.SandboxFilter
 ): Effect.Effect<
   { readonly sandboxes: ReadonlyArray<SandboxHandle>; readonly nextCursor: Option.Option<string> },
   ControlError,
   Microsandbox
 > => Effect.flatMap(Microsandbox, (svc) => internal.listPage(svc, filter))
+
+/**
+ * Options of `Sandbox.stream`.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export interface StreamOptions {
+  /** Sandboxes per native call (1–100; default: the filter's `limit`, else 100). */
+  readonly pageSize?: number | undefined
+}
+
+/**
+ * Every sandbox matching the filter's labels as a Stream, newest first: one native list
+ * call per page, made when the stream is pulled past the previous page (data-first or
+ * pipeable). `Stream.take` stops reading pages.
+ *
+ * ```ts
+ * const firstTen = Sandbox.stream(SandboxFilter.empty, { pageSize: 5 }).pipe(Stream.take(10), Stream.runCollect)
+ * const acme = SandboxFilter.make({ labels: { tenant: "acme" } }).pipe(Sandbox.stream({ pageSize: 20 }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const stream: {
+  (options?: StreamOptions): (filter: SandboxFilter.SandboxFilter) => Stream.Stream<
+    SandboxHandle,
+    ControlError,
+    Microsandbox
+  >
+  (
+    filter: SandboxFilter.SandboxFilter,
+    options?: StreamOptions
+  ): Stream.Stream<SandboxHandle, ControlError, Microsandbox>
+} = dual(
+  (args) => SandboxFilter.isSandboxFilter(args[0]),
+  (filter: SandboxFilter.SandboxFilter, options?: StreamOptions) =>
+    Stream.unwrap(Effect.map(Microsandbox, (svc) =>
+      internal.listStream(
+        svc,
+        filter,
+        options?.pageSize ?? Option.getOrElse(filter.limit, () => internal.DEFAULT_PAGE_SIZE)
+      )))
+)
 
 /**
  * Boots a stopped sandbox by name, owned by the current Scope
@@ -459,4 +501,354 @@ export const modify: {
 } = dual(
   (args) => isSandbox(args[0]),
   (self: Sandbox, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+)
+
+// ------------------------------------------------------------------ operations as functions
+
+/**
+ * Whether this handle owns the VM's lifecycle (`sandbox.pipe(Sandbox.ownsLifecycle)`).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const ownsLifecycle = (self: Sandbox): Sandbox["ownsLifecycle"] => self.ownsLifecycle
+
+/**
+ * `ownsLifecycle`, with `false` on any error.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const ownsLifecycleOrFalse = (self: Sandbox): Sandbox["ownsLifecycleOrFalse"] =>
+  self.ownsLifecycleOrFalse
+
+/**
+ * Asks the guest to shut down and returns at once.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const requestStop = (self: Sandbox): Sandbox["requestStop"] => self.requestStop
+
+/**
+ * Sends the kill and returns.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const requestKill = (self: Sandbox): Sandbox["requestKill"] => self.requestKill
+
+/**
+ * Running → draining: the guest finishes its work, then stops.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const requestDrain = (self: Sandbox): Sandbox["requestDrain"] => self.requestDrain
+
+/**
+ * Waits, without bound, until the sandbox stops or crashes.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const waitUntilStopped = (self: Sandbox): Sandbox["waitUntilStopped"] => self.waitUntilStopped
+
+/**
+ * Lets the VM outlive this handle and this process; the Scope then leaves it alone.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const detach = (self: Sandbox): Sandbox["detach"] => self.detach
+
+/**
+ * Closes the handle now; the Scope then leaves it alone.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const close = (self: Sandbox): Sandbox["close"] => self.close
+
+/**
+ * A round trip to the guest agent (does not refresh the idle timer).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const ping = (self: Sandbox): Sandbox["ping"] => self.ping
+
+/**
+ * Refreshes the idle timer.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const touch = (self: Sandbox): Sandbox["touch"] => self.touch
+
+/**
+ * The sandbox's record, read now.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const info = (self: Sandbox): Sandbox["info"] => self.info
+
+/**
+ * Runs the image's default command and collects its output (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const execDefault: {
+  <E = never>(
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): (self: Sandbox) => Effect.Effect<ExecResult, ExecError | E>
+  <E = never>(
+    self: Sandbox,
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): Effect.Effect<ExecResult, ExecError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
+    self.execDefault(options)
+)
+
+/**
+ * The default command's events as a Stream (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const execDefaultStream: {
+  <E = never>(
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): (self: Sandbox) => Stream.Stream<ExecEvent, ExecError | E>
+  <E = never>(
+    self: Sandbox,
+    options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
+  ): Stream.Stream<ExecEvent, ExecError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
+    self.execDefaultStream(options)
+)
+
+/**
+ * A script's events through the sandbox's shell, as a Stream (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const shellStream: {
+  <E = never>(
+    script: string,
+    options?: ExecOptions<E>
+  ): (self: Sandbox) => Stream.Stream<ExecEvent, ExecError | E>
+  <E = never>(
+    self: Sandbox,
+    script: string,
+    options?: ExecOptions<E>
+  ): Stream.Stream<ExecEvent, ExecError | E>
+} = dual(
+  (args) => isSandbox(args[0]),
+  <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shellStream(script, options)
+)
+
+/**
+ * Starts a command to control while it runs, owned by the Scope (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const spawn: {
+  (
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: Parameters<Sandbox["spawn"]>[2]
+  ): (self: Sandbox) => ReturnType<Sandbox["spawn"]>
+  (
+    self: Sandbox,
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: Parameters<Sandbox["spawn"]>[2]
+  ): ReturnType<Sandbox["spawn"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: Parameters<Sandbox["spawn"]>[2]) =>
+    self.spawn(command, args, options)
+)
+
+/**
+ * Bridges this process's terminal to a command in the sandbox (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const attach: {
+  (
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: AttachOptions
+  ): (self: Sandbox) => ReturnType<Sandbox["attach"]>
+  (
+    self: Sandbox,
+    command: string,
+    args?: ReadonlyArray<string>,
+    options?: AttachOptions
+  ): ReturnType<Sandbox["attach"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: AttachOptions) =>
+    self.attach(command, args, options)
+)
+
+/**
+ * `attach` to the default command (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const attachDefault: {
+  (options?: Parameters<Sandbox["attachDefault"]>[0]): (self: Sandbox) => ReturnType<Sandbox["attachDefault"]>
+  (self: Sandbox, options?: Parameters<Sandbox["attachDefault"]>[0]): ReturnType<Sandbox["attachDefault"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, options?: Parameters<Sandbox["attachDefault"]>[0]) => self.attachDefault(options)
+)
+
+/**
+ * `attach` to the sandbox's shell.
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const attachShell = (self: Sandbox): Sandbox["attachShell"] => self.attachShell
+
+/**
+ * Persisted output, sorted by time (data-first or pipeable).
+ *
+ * ```ts
+ * const lastTen = sandbox.pipe(Sandbox.logs({ tail: 10 }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export const logs: {
+  (options?: LogOptions): (self: Sandbox) => ReturnType<Sandbox["logs"]>
+  (self: Sandbox, options?: LogOptions): ReturnType<Sandbox["logs"]>
+} = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: LogOptions) => self.logs(options))
+
+/**
+ * Persisted output as a Stream; with `follow`, new entries as they are written
+ * (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export const logStream: {
+  (options?: LogStreamOptions): (self: Sandbox) => ReturnType<Sandbox["logStream"]>
+  (self: Sandbox, options?: LogStreamOptions): ReturnType<Sandbox["logStream"]>
+} = dual(
+  (args) => isSandbox(args[0]),
+  (self: Sandbox, options?: LogStreamOptions) => self.logStream(options)
+)
+
+/**
+ * A point-in-time metrics sample.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const metrics = (self: Sandbox): Sandbox["metrics"] => self.metrics
+
+/**
+ * The runtime's metrics stream, a sample per `interval` (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const metricsStream: {
+  (interval: Duration.DurationInput): (self: Sandbox) => ReturnType<Sandbox["metricsStream"]>
+  (self: Sandbox, interval: Duration.DurationInput): ReturnType<Sandbox["metricsStream"]>
+} = dual(2, (self: Sandbox, interval: Duration.DurationInput) => self.metricsStream(interval))
+
+/**
+ * Reads a guest file (data-first or pipeable; `sandbox.fs` has every filesystem verb).
+ *
+ * @since 0.1.0
+ * @category filesystem
+ */
+export const readFile: {
+  (path: string): (self: Sandbox) => ReturnType<SandboxFs["read"]>
+  (self: Sandbox, path: string): ReturnType<SandboxFs["read"]>
+} = dual(2, (self: Sandbox, path: string) => self.fs.read(path))
+
+/**
+ * Reads a guest file as UTF-8 text (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category filesystem
+ */
+export const readFileString: {
+  (path: string): (self: Sandbox) => ReturnType<SandboxFs["readString"]>
+  (self: Sandbox, path: string): ReturnType<SandboxFs["readString"]>
+} = dual(2, (self: Sandbox, path: string) => self.fs.readString(path))
+
+/**
+ * Writes a guest file, bytes or UTF-8 text (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category filesystem
+ */
+export const writeFile: {
+  (path: string, data: Uint8Array | string): (self: Sandbox) => ReturnType<SandboxFs["write"]>
+  (self: Sandbox, path: string, data: Uint8Array | string): ReturnType<SandboxFs["write"]>
+} = dual(3, (self: Sandbox, path: string, data: Uint8Array | string) => self.fs.write(path, data))
+
+// ------------------------------------------------------------------ release order
+
+/**
+ * Options of `Sandbox.parallelRelease`.
+ *
+ * @since 0.1.0
+ * @category release
+ */
+export interface ParallelReleaseOptions {
+  /** How many finalizers run at once (default `"unbounded"`). */
+  readonly concurrency?: number | "unbounded" | undefined
+}
+
+/**
+ * Releases the sandboxes (and any other resources) acquired by `self` concurrently
+ * instead of last-in-first-out: `self` runs in a child of the current Scope whose
+ * finalizers run in parallel (at most `concurrency` at a time). The child is itself an
+ * ordinary finalizer of the current Scope, so the group is released as one step of that
+ * Scope's last-in-first-out order (data-first or pipeable).
+ *
+ * ```ts
+ * const workers = Effect.forEach(names, (name) => Sandbox.make(name, SandboxConfig.image("alpine")), {
+ *   concurrency: 10
+ * }).pipe(Sandbox.parallelRelease())
+ * ```
+ *
+ * `Effect.parallelFinalizers` does the same with no bound; `Effect.forEach(..., {
+ * concurrency, concurrentFinalizers: true })` releases what its items acquired in parallel.
+ *
+ * @since 0.1.0
+ * @category release
+ */
+export const parallelRelease: {
+  (
+    options?: ParallelReleaseOptions
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Scope.Scope>
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    options?: ParallelReleaseOptions
+  ): Effect.Effect<A, E, R | Scope.Scope>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <A, E, R>(self: Effect.Effect<A, E, R>, options?: ParallelReleaseOptions) =>
+    internal.parallelRelease(self, options?.concurrency ?? "unbounded")
 )

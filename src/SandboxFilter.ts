@@ -1,56 +1,183 @@
 /**
- * Which sandboxes `Sandbox.listWith` returns: labels (every one must match), a page
- * size and a cursor. Built fluently; immutable.
+ * Which sandboxes `Sandbox.listWith`, `Sandbox.listPage` and `Sandbox.stream` return:
+ * labels (every one must match), a page size and a cursor. A filter is plain, immutable
+ * data with structural equality (`Equal.equals`); the combinators are data-first or
+ * pipeable.
  *
  * ```ts
- * const filter = SandboxFilter.make().withLabel("tenant", "acme").withLabel("tier", "gold")
- * const sandboxes = yield* Sandbox.listWith(filter)
+ * import { Effect } from "effect"
+ * import { Sandbox, SandboxFilter } from "effect-microsandbox"
+ *
+ * const filter = SandboxFilter.empty.pipe(
+ *   SandboxFilter.label("tenant", "acme"),
+ *   SandboxFilter.label("tier", "gold")
+ * )
+ * const sameFilter = SandboxFilter.make({ labels: { tier: "gold", tenant: "acme" } })
+ * const program = Effect.gen(function*() {
+ *   return yield* Sandbox.listWith(filter)
+ * })
  * ```
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
+import * as Equal from "effect/Equal"
+import { dual } from "effect/Function"
+import * as Hash from "effect/Hash"
 import * as Option from "effect/Option"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 
 /**
  * @since 0.1.0
+ * @category symbols
  */
-export class SandboxFilter {
-  private constructor(
-    /** Labels that must all match. */
-    readonly labels: Readonly<Record<string, string>>,
-    /** Page size (1–100); when set, one page is returned. */
-    readonly limit: Option.Option<number>,
-    /** Start after this cursor (from a previous page). */
-    readonly cursor: Option.Option<string>
-  ) {}
+export const TypeId: unique symbol = Symbol.for("effect-microsandbox/SandboxFilter")
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
 
-  /** @internal */
-  static empty = new SandboxFilter({}, Option.none(), Option.none())
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SandboxFilter extends Equal.Equal, Pipeable {
+  readonly [TypeId]: TypeId
+  /** Labels that must all match. */
+  readonly labels: Readonly<Record<string, string>>
+  /** Page size (1–100): the size of each page read (for `listPage`, of the one page). */
+  readonly limit: Option.Option<number>
+  /** Start after this cursor (from a previous page). */
+  readonly cursor: Option.Option<string>
+  /** Adds a label that must match (same as `SandboxFilter.label`). */
+  withLabel(key: string, value: string): SandboxFilter
+  /** Adds labels that must all match (same as `SandboxFilter.labels`). */
+  withLabels(labels: Readonly<Record<string, string>>): SandboxFilter
+  /** Sets the page size (same as `SandboxFilter.limit`). */
+  withLimit(limit: number): SandboxFilter
+  /** Continues after a previous page (same as `SandboxFilter.cursor`). */
+  withCursor(cursor: string): SandboxFilter
+}
 
-  /** Adds a label that must match. */
+interface Fields {
+  readonly labels: Readonly<Record<string, string>>
+  readonly limit: Option.Option<number>
+  readonly cursor: Option.Option<string>
+}
+
+class FilterImpl extends Data.Class<Fields> implements SandboxFilter {
+  readonly [TypeId]: TypeId = TypeId
+  // Implemented by `Data.Class` (field by field).
+  declare readonly [Equal.symbol]: (that: Equal.Equal) => boolean
+  declare readonly [Hash.symbol]: () => number
   withLabel(key: string, value: string): SandboxFilter {
-    return new SandboxFilter({ ...this.labels, [key]: value }, this.limit, this.cursor)
+    return withFields(this, { labels: { ...this.labels, [key]: value } })
   }
-  /** Adds labels that must all match. */
   withLabels(labels: Readonly<Record<string, string>>): SandboxFilter {
-    return new SandboxFilter({ ...this.labels, ...labels }, this.limit, this.cursor)
+    return withFields(this, { labels: { ...this.labels, ...labels } })
   }
-  /** Returns one page of at most `limit` sandboxes. */
   withLimit(limit: number): SandboxFilter {
-    return new SandboxFilter(this.labels, Option.some(limit), this.cursor)
+    return withFields(this, { limit: Option.some(limit) })
   }
-  /** Continues after a previous page. */
   withCursor(cursor: string): SandboxFilter {
-    return new SandboxFilter(this.labels, this.limit, Option.some(cursor))
+    return withFields(this, { cursor: Option.some(cursor) })
+  }
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
   }
 }
 
-/** A filter that matches every sandbox. @since 0.1.0 */
-export const make = (): SandboxFilter => SandboxFilter.empty
+// The label record is a `Data.struct`, so two filters with the same labels are equal
+// whatever the order in which the labels were added.
+const withFields = (self: Fields, patch: Partial<Fields>): SandboxFilter =>
+  new FilterImpl({
+    labels: Data.struct({ ...(patch.labels ?? self.labels) }),
+    limit: patch.limit ?? self.limit,
+    cursor: patch.cursor ?? self.cursor
+  })
 
-/** A filter on one label. @since 0.1.0 */
-export const label = (key: string, value: string): SandboxFilter => SandboxFilter.empty.withLabel(key, value)
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSandboxFilter = (u: unknown): u is SandboxFilter =>
+  typeof u === "object" && u !== null && TypeId in u
 
-/** A filter on labels. @since 0.1.0 */
-export const labels = (values: Readonly<Record<string, string>>): SandboxFilter =>
-  SandboxFilter.empty.withLabels(values)
+/**
+ * The filter that matches every sandbox (no labels, default page size, from the start).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const empty: SandboxFilter = withFields(
+  { labels: {}, limit: Option.none(), cursor: Option.none() },
+  {}
+)
+
+/**
+ * A filter from its fields; `make()` is `empty`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  fields: {
+    readonly labels?: Readonly<Record<string, string>> | undefined
+    readonly limit?: number | undefined
+    readonly cursor?: string | undefined
+  } = {}
+): SandboxFilter =>
+  withFields(empty, {
+    labels: fields.labels ?? {},
+    limit: Option.fromNullable(fields.limit),
+    cursor: Option.fromNullable(fields.cursor)
+  })
+
+/**
+ * Adds a label that must match (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const label: {
+  (key: string, value: string): (self: SandboxFilter) => SandboxFilter
+  (self: SandboxFilter, key: string, value: string): SandboxFilter
+} = dual(3, (self: SandboxFilter, key: string, value: string): SandboxFilter => self.withLabel(key, value))
+
+/**
+ * Adds labels that must all match (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const labels: {
+  (labels: Readonly<Record<string, string>>): (self: SandboxFilter) => SandboxFilter
+  (self: SandboxFilter, labels: Readonly<Record<string, string>>): SandboxFilter
+} = dual(
+  2,
+  (self: SandboxFilter, labels: Readonly<Record<string, string>>): SandboxFilter => self.withLabels(labels)
+)
+
+/**
+ * Sets the page size (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const limit: {
+  (limit: number): (self: SandboxFilter) => SandboxFilter
+  (self: SandboxFilter, limit: number): SandboxFilter
+} = dual(2, (self: SandboxFilter, limit: number): SandboxFilter => self.withLimit(limit))
+
+/**
+ * Starts after a previous page's cursor (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const cursor: {
+  (cursor: string): (self: SandboxFilter) => SandboxFilter
+  (self: SandboxFilter, cursor: string): SandboxFilter
+} = dual(2, (self: SandboxFilter, cursor: string): SandboxFilter => self.withCursor(cursor))

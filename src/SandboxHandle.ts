@@ -8,11 +8,13 @@
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import type { HandleTypeId, PingResult, SandboxStatus, StopResult, TouchResult } from "./internal/sandbox.js"
+import { HandleTypeId } from "./internal/sandbox.js"
+import type { PingResult, SandboxStatus, StopResult, TouchResult } from "./internal/sandbox.js"
 import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
 import type { MetricsLite } from "./Metrics.js"
 import type {
@@ -30,6 +32,7 @@ import type { SnapshotArtifact } from "./Snapshot.js"
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export interface SandboxHandle extends Pipeable {
   readonly [HandleTypeId]: HandleTypeId
@@ -85,3 +88,180 @@ export interface SandboxHandle extends Pipeable {
   /** Snapshots the stopped or crashed sandbox into the artefact directory `path`. */
   readonly snapshotTo: (path: string) => Effect.Effect<SnapshotArtifact, MicrosandboxError>
 }
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSandboxHandle = (u: unknown): u is SandboxHandle =>
+  typeof u === "object" && u !== null && HandleTypeId in u
+
+/** Options of `stop` and `kill`. */
+type TimeoutOptions = { readonly timeout?: Duration.DurationInput }
+
+/**
+ * Reads the record again (`handle.pipe(SandboxHandle.refresh)`).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const refresh = (self: SandboxHandle): SandboxHandle["refresh"] => self.refresh
+
+/**
+ * Connects to the running sandbox, owned by the Scope (release disconnects).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const connect = (self: SandboxHandle): SandboxHandle["connect"] => self.connect
+
+/**
+ * Boots the stopped sandbox, owned by the Scope.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const start = (self: SandboxHandle): SandboxHandle["start"] => self.start
+
+/**
+ * Boots the stopped sandbox detached: it outlives the Scope.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const startDetached = (self: SandboxHandle): SandboxHandle["startDetached"] => self.startDetached
+
+/**
+ * Graceful stop within `timeout`, then kill, by name (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const stop: {
+  (options?: TimeoutOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["stop"]>
+  (self: SandboxHandle, options?: TimeoutOptions): ReturnType<SandboxHandle["stop"]>
+} = dual(
+  (args) => isSandboxHandle(args[0]),
+  (self: SandboxHandle, options?: TimeoutOptions) => self.stop(options)
+)
+
+/**
+ * Kill, then observe the stopped state within `timeout`, by name (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const kill: {
+  (options?: TimeoutOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["kill"]>
+  (self: SandboxHandle, options?: TimeoutOptions): ReturnType<SandboxHandle["kill"]>
+} = dual(
+  (args) => isSandboxHandle(args[0]),
+  (self: SandboxHandle, options?: TimeoutOptions) => self.kill(options)
+)
+
+/**
+ * Asks the guest to shut down and returns at once.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const requestStop = (self: SandboxHandle): SandboxHandle["requestStop"] => self.requestStop
+
+/**
+ * Sends the kill and returns.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const requestKill = (self: SandboxHandle): SandboxHandle["requestKill"] => self.requestKill
+
+/**
+ * Running → draining.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const requestDrain = (self: SandboxHandle): SandboxHandle["requestDrain"] => self.requestDrain
+
+/**
+ * Waits until the sandbox is stopped or crashed.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const waitUntilStopped = (self: SandboxHandle): SandboxHandle["waitUntilStopped"] =>
+  self.waitUntilStopped
+
+/**
+ * Deletes the stopped sandbox's record, state and logs.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const remove = (self: SandboxHandle): SandboxHandle["remove"] => self.remove
+
+/**
+ * A round trip to the guest agent, by name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const ping = (self: SandboxHandle): SandboxHandle["ping"] => self.ping
+
+/**
+ * Refreshes the idle timer, by name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const touch = (self: SandboxHandle): SandboxHandle["touch"] => self.touch
+
+/**
+ * Persisted output, by name (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const logs: {
+  (options?: LogOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["logs"]>
+  (self: SandboxHandle, options?: LogOptions): ReturnType<SandboxHandle["logs"]>
+} = dual(
+  (args) => isSandboxHandle(args[0]),
+  (self: SandboxHandle, options?: LogOptions) => self.logs(options)
+)
+
+/**
+ * Persisted output as a Stream, by name (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const logStream: {
+  (options?: LogStreamOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["logStream"]>
+  (self: SandboxHandle, options?: LogStreamOptions): ReturnType<SandboxHandle["logStream"]>
+} = dual(
+  (args) => isSandboxHandle(args[0]),
+  (self: SandboxHandle, options?: LogStreamOptions) => self.logStream(options)
+)
+
+/**
+ * The by-name metrics sample.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const metrics = (self: SandboxHandle): SandboxHandle["metrics"] => self.metrics
+
+/**
+ * Plans and applies a modification by name (data-first or pipeable).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const modify: {
+  (patch: Patch, options?: ModifyOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["modify"]>
+  (self: SandboxHandle, patch: Patch, options?: ModifyOptions): ReturnType<SandboxHandle["modify"]>
+} = dual(
+  (args) => isSandboxHandle(args[0]),
+  (self: SandboxHandle, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+)

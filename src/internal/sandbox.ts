@@ -1,13 +1,15 @@
 /**
  * The implementation behind the Sandbox and SandboxHandle modules: native calls,
- * the live sandbox object, release groups.
+ * the live sandbox object, its release.
  *
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
@@ -302,36 +304,27 @@ export const release = (core: SandboxCore, exit: Exit.Exit<unknown, unknown>): E
     Effect.withSpan("Sandbox.release", { attributes: { "msb.sandbox": core.name } })
   )
 
-// Sandboxes acquired in one Scope are released together, concurrently (bounded), at
-// that Scope's close — at the position of the first sandbox acquired in it.
-interface ReleaseGroup {
-  readonly members: Set<SandboxCore>
-  closed: boolean
-}
-const groups = new WeakMap<Scope.Scope, ReleaseGroup>()
-export const RELEASE_CONCURRENCY = 16
-
+/**
+ * Each sandbox's release is an ordinary finalizer of its Scope: a sequential Scope
+ * releases its sandboxes and other resources last-in-first-out. Parallel release is the
+ * Scope's own strategy (see `Sandbox.parallelRelease`).
+ */
 export const register = (scope: Scope.Scope, core: SandboxCore): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const existing = groups.get(scope)
-    if (existing && !existing.closed) {
-      existing.members.add(core)
-      return Effect.void
-    }
-    if (existing?.closed) return Scope.addFinalizerExit(scope, (exit) => release(core, exit))
-    const group: ReleaseGroup = { members: new Set([core]), closed: false }
-    groups.set(scope, group)
-    return Scope.addFinalizerExit(scope, (exit) =>
-      Effect.suspend(() => {
-        group.closed = true
-        const members = [...group.members]
-        group.members.clear()
-        return Effect.forEach(members, (m) => release(m, exit), {
-          concurrency: RELEASE_CONCURRENCY,
-          discard: true
-        })
-      }))
-  })
+  Scope.addFinalizerExit(scope, (exit) => release(core, exit))
+
+/** Runs `self` in a child of the current Scope whose finalizers run concurrently (at most `concurrency`). */
+export const parallelRelease = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  concurrency: number | "unbounded"
+): Effect.Effect<A, E, R | Scope.Scope> =>
+  Effect.flatMap(Scope.Scope, (scope) =>
+    Effect.flatMap(
+      Scope.fork(
+        scope,
+        concurrency === "unbounded" ? ExecutionStrategy.parallel : ExecutionStrategy.parallelN(concurrency)
+      ),
+      (child) => Scope.extend(self, child)
+    ))
 
 class SandboxImpl implements Sandbox {
   readonly [TypeId]: TypeId = TypeId
@@ -941,13 +934,15 @@ export interface ListPage {
   readonly nextCursor: Option.Option<string>
 }
 
+export interface ListFilter {
+  readonly labels: Readonly<Record<string, string>>
+  readonly limit: Option.Option<number>
+  readonly cursor: Option.Option<string>
+}
+
 export const listPage = (
   svc: MicrosandboxService,
-  filter: {
-    labels: Readonly<Record<string, string>>
-    limit: Option.Option<number>
-    cursor: Option.Option<string>
-  }
+  filter: ListFilter
 ): Effect.Effect<ListPage, ControlError> =>
   Effect.suspend(() => {
     const ctx = { operation: "Sandbox.list" }
@@ -957,9 +952,20 @@ export const listPage = (
       )
     }
     const { cursor, labels, limit } = filter
-    if (!Option.isOption(limit) || (Option.isSome(limit) && !Schema.is(PageLimit)(limit.value))) {
+    if (!Option.isOption(limit)) {
+      return Effect.fail(invalidArgument(ctx, "limit", `limit must be an Option, got ${show(limit)}`))
+    }
+    // The runtime's bound (and message), checked before the call.
+    if (
+      Option.isSome(limit) &&
+      !(Number.isInteger(limit.value) && limit.value >= 1 && limit.value <= MAX_PAGE_SIZE)
+    ) {
       return Effect.fail(
-        invalidArgument(ctx, "limit", `limit must be an integer from 1 to 100, got ${show(limit)}`)
+        new Errors.InvalidConfig({
+          message: `sandbox list limit must be between 1 and ${MAX_PAGE_SIZE} (got ${show(limit.value)})`,
+          operation: "Sandbox.list",
+          field: "limit"
+        })
       )
     }
     if (!Option.isOption(cursor)) {
@@ -971,15 +977,9 @@ export const listPage = (
     )
   })
 
-const PageLimit = Schema.Int.pipe(Schema.between(1, 100))
-
 const listPageChecked = (
   svc: MicrosandboxService,
-  filter: {
-    labels: Readonly<Record<string, string>>
-    limit: Option.Option<number>
-    cursor: Option.Option<string>
-  }
+  filter: ListFilter
 ): Effect.Effect<ListPage, ControlError> => {
   const doc: Record<string, unknown> = {}
   if (Object.keys(filter.labels).length > 0) doc.labels = filter.labels
@@ -996,21 +996,39 @@ const listPageChecked = (
   )
 }
 
+/** The largest page the runtime returns. */
+export const MAX_PAGE_SIZE = 100
+/** The default page size of a walk over every page. */
+export const DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
+
+/**
+ * Every sandbox matching the labels, page by page (one native call per page, pulled on
+ * demand), starting after `cursor` when set.
+ */
+export const listStream = (
+  svc: MicrosandboxService,
+  filter: ListFilter,
+  pageSize: number
+): Stream.Stream<SandboxHandle, ControlError> =>
+  Stream.paginateChunkEffect(
+    filter.cursor,
+    (cursor) =>
+      Effect.map(
+        listPage(svc, { labels: filter.labels, limit: Option.some(pageSize), cursor }),
+        (page) => [Chunk.fromIterable(page.sandboxes), Option.map(page.nextCursor, Option.some)] as const
+      )
+  )
+
+/** Every sandbox matching the labels, every page (`limit` is the page size). */
 export const listAll = (
   svc: MicrosandboxService,
-  labels: Readonly<Record<string, string>>
+  filter: ListFilter
 ): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
-  Effect.gen(function*() {
-    yield* checkStringRecord({ operation: "Sandbox.list" }, "labels", labels)
-    const out: Array<SandboxHandle> = []
-    let cursor = Option.none<string>()
-    do {
-      const page = yield* listPage(svc, { labels, limit: Option.some(100), cursor })
-      out.push(...page.sandboxes)
-      cursor = page.nextCursor
-    } while (Option.isSome(cursor))
-    return out
-  }).pipe(Effect.withSpan("Sandbox.list"))
+  listStream(svc, filter, Option.getOrElse(filter.limit, () => DEFAULT_PAGE_SIZE)).pipe(
+    Stream.runCollect,
+    Effect.map(Chunk.toReadonlyArray),
+    Effect.withSpan("Sandbox.list")
+  )
 
 export const allMetrics = (svc: MicrosandboxService) =>
   svc.native.callDecode("msb_all_sandbox_metrics", [], AllMetricsJson, { operation: "Sandbox.allMetrics" })

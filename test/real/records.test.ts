@@ -182,16 +182,22 @@ describe.skipIf(real.path === undefined)(
 
           const mine = (yield* Sandbox.list).filter((h) => h.name.startsWith(run)).map((h) => h.name)
           expect(mine).toEqual([nameB, nameA]) // newest first
-          const filtered = yield* Sandbox.listWith(SandboxFilter.label("suite", run))
+          const filtered = yield* Sandbox.listWith(SandboxFilter.label(SandboxFilter.empty, "suite", run))
           expect(filtered.map((h) => h.name)).toEqual([nameB, nameA])
-          const first = yield* Sandbox.listPage(SandboxFilter.label("suite", run).withLimit(1))
+          const first = yield* Sandbox.listPage(SandboxFilter.make({ labels: { suite: run }, limit: 1 }))
           expect(first.sandboxes.map((h) => h.name)).toEqual([nameB])
           expect(Option.isSome(first.nextCursor)).toBe(true)
           const second = yield* Sandbox.listPage(
-            SandboxFilter.label("suite", run).withLimit(1).withCursor(Option.getOrThrow(first.nextCursor))
+            SandboxFilter.make({
+              labels: { suite: run },
+              limit: 1,
+              cursor: Option.getOrThrow(first.nextCursor)
+            })
           )
           expect(second.sandboxes.map((h) => h.name)).toEqual([nameA])
-          expect((yield* Sandbox.listWith(SandboxFilter.label("suite", "nobody"))).length).toBe(0)
+          expect(
+            (yield* Sandbox.listWith(SandboxFilter.label(SandboxFilter.empty, "suite", "nobody"))).length
+          ).toBe(0)
 
           const logs = yield* handle.logs({ sources: ["system"] })
           expect(logs.length).toBeGreaterThan(1)

@@ -88,13 +88,17 @@ describe("Sandbox lifecycle", () => {
         expect(all).toEqual(["list-c", "list-b", "list-a"])
         const teamX = yield* Sandbox.listWith(SandboxFilter.make().withLabel("team", "x"))
         expect(teamX.map((h) => h.name)).toEqual(["list-b", "list-a"])
-        const both = yield* Sandbox.listWith(SandboxFilter.labels({ team: "x", tier: "1" }))
+        const both = yield* Sandbox.listWith(SandboxFilter.make({ labels: { team: "x", tier: "1" } }))
         expect(both.map((h) => h.name)).toEqual(["list-a"])
-        const page = yield* Sandbox.listPage(SandboxFilter.label("team", "x").withLimit(1))
+        const page = yield* Sandbox.listPage(
+          SandboxFilter.empty.pipe(SandboxFilter.label("team", "x"), SandboxFilter.limit(1))
+        )
         expect(page.sandboxes.map((h) => h.name)).toEqual(["list-b"])
         expect(Option.isSome(page.nextCursor)).toBe(true)
         const next = yield* Sandbox.listPage(
-          SandboxFilter.label("team", "x").withLimit(1).withCursor(Option.getOrThrow(page.nextCursor))
+          SandboxFilter.make({ labels: { team: "x" }, limit: 1 }).withCursor(
+            Option.getOrThrow(page.nextCursor)
+          )
         )
         expect(next.sandboxes.map((h) => h.name)).toEqual(["list-a"])
         expect(Option.isNone(next.nextCursor)).toBe(true)
