@@ -1,4 +1,5 @@
 // §5.3–5.5: sandbox lifecycle exports of the runtime double.
+#include <cctype>
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,7 +38,10 @@ void expect_type(const Json& o, const char* key, Json::Type t, const char* what)
   if (!ok) fail("invalid_argument", std::string("invalid opts JSON: invalid type for `") + key + "`, expected " + what);
 }
 
-void expect_enum(const Json& o, const char* key, std::initializer_list<const char*> allowed, bool ci = false) {
+// `message`: the runtime's words for an unknown value (the value follows); the default
+// names the member.
+void expect_enum(const Json& o, const char* key, std::initializer_list<const char*> allowed, bool ci = false,
+                 const char* message = nullptr, const char* suffix = "") {
   auto v = member(o, key);
   if (!v) return;
   if (!v->is_string()) fail("invalid_argument", std::string("invalid opts JSON: `") + key + "` must be a string");
@@ -45,7 +49,34 @@ void expect_enum(const Json& o, const char* key, std::initializer_list<const cha
   if (ci) std::transform(s.begin(), s.end(), s.begin(), ::tolower);
   for (auto a : allowed)
     if (s == a) return;
-  fail("invalid_argument", std::string("invalid ") + key + ": " + v->as_string());
+  fail("invalid_argument", (message ? std::string(message) : std::string("invalid ") + key + ": ") +
+                               (ci ? s : v->as_string()) + suffix);
+}
+
+// The opts text of the create being checked: serde's messages carry a position in it.
+thread_local const char* g_create_text = nullptr;
+
+// serde_json's "at line L column C" for the value of `key` (the column of its last
+// character), as the runtime appends to a value it cannot take.
+std::string serde_position(const char* key) {
+  if (!g_create_text) return "";
+  std::string text(g_create_text);
+  auto k = text.find(std::string("\"") + key + "\"");
+  if (k == std::string::npos) return "";
+  size_t i = text.find(':', k) + 1;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) i++;
+  size_t end = i;
+  while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-')) end++;
+  size_t line = 1, col = 0;
+  for (size_t j = 0; j < end; j++) {
+    if (text[j] == '\n') {
+      line++;
+      col = 0;
+    } else {
+      col++;
+    }
+  }
+  return " at line " + std::to_string(line) + " column " + std::to_string(col);
 }
 
 bool is_local_path(const std::string& s) {
@@ -161,10 +192,12 @@ void check_patches(const Json& arr) {
 void check_create_options(const std::string& name, const Json& opts) {
   if (!opts.is_object()) fail("invalid_argument", "invalid opts JSON: invalid type, expected struct CreateOptions");
   // Enum strings first (docs/runtime-abi.md §6).
-  expect_enum(opts, "pull_policy", {"always", "if-missing", "if_missing", "never"});
-  expect_enum(opts, "log_level", {"trace", "debug", "info", "warn", "error"}, true);
-  expect_enum(opts, "security_profile", {"", "default", "restricted"});
-  expect_enum(opts, "deployment_profile", {"", "single-tenant", "single_tenant", "multi-tenant", "multi_tenant"});
+  // the runtime's words (0.6.14, measured)
+  expect_enum(opts, "pull_policy", {"always", "if-missing", "if_missing", "never"}, false, "unknown pull policy: ");
+  expect_enum(opts, "log_level", {"trace", "debug", "info", "warn", "error"}, true, "unknown log level: ");
+  expect_enum(opts, "security_profile", {"", "default", "restricted"}, false, "unknown security profile: ");
+  expect_enum(opts, "deployment_profile", {"", "single-tenant", "single_tenant", "multi-tenant", "multi_tenant"},
+              false, "invalid deployment profile: ", " (expected single-tenant or multi-tenant)");
   expect_enum(opts, "cpu_placement", {"inherit", "auto", "spread", "compact"});
   expect_enum(opts, "thp", {"always", "madvise", "never"});
   using T = Json::Type;
@@ -182,7 +215,9 @@ void check_create_options(const std::string& name, const Json& opts) {
   for (auto k : {"entrypoint", "cmd", "port_bindings", "vsock", "secrets", "patches", "registry_ca_certs"})
     expect_type(opts, k, T::Array, "a sequence");
   if (auto c = member(opts, "cpus"))
-    if (c->as_uint() > 255) fail("invalid_argument", "invalid opts JSON: cpus out of range for u8");
+    if (c->as_uint() > 255)
+      fail("invalid_argument", "invalid opts JSON: invalid value: integer `" + std::to_string(c->as_uint()) +
+                                   "`, expected u8" + serde_position("cpus"));
 
   // Mutual exclusions.
   bool has_image = member(opts, "image"), has_bind = member(opts, "image_bind"), has_snap = member(opts, "snapshot");
@@ -675,7 +710,13 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
   return run_call("msb_sandbox_create", CidMode::Use, cid, buf, len, [&](Call& call) {
     std::string name = arg_str(name_p);
     Json opts = arg_json(opts_p);
-    check_create_options(name, opts);
+    {
+      struct TextScope {
+        explicit TextScope(const char* t) { g_create_text = t; }
+        ~TextScope() { g_create_text = nullptr; }
+      } text_scope(opts_p);
+      check_create_options(name, opts);
+    }
     bool replace = (member(opts, "replace") && opts.find("replace")->as_bool()) || member(opts, "replace_with_timeout_ms");
     int64_t grace = member(opts, "replace_with_timeout_ms") ? opts.find("replace_with_timeout_ms")->as_int() : 10000;
     bool detached = member(opts, "detached") && opts.find("detached")->as_bool();
@@ -693,7 +734,7 @@ MSB_EXPORT char* msb_sandbox_create(uint64_t cid, const char* name_p, const char
       auto existing = load_record(name);
       if (existing)
         fail("internal", "sandbox already exists: sandbox '" + name +
-                             "' already exists; use replace to stop and recreate it");
+                             "' already exists; remove it, start the stopped sandbox, or recreate with .replace()");
       rec.set("id", next_record_id());
       rec.set("name", name);
       rec.set("status", "running");
