@@ -29,13 +29,14 @@ describe("MicrosandboxError", () => {
 
   it("every member of the union Schema carries the TypeId and a namespaced identifier", () => {
     const members = Errors.MicrosandboxError.members
-    // 33 runtime kinds (26 emitted, 7 declared) and the library's own 9.
-    expect(members.length).toBe(42)
+    // 33 runtime kinds (26 emitted, 7 declared) and the library's own 11 (with
+    // MalformedResponse and SandboxLost).
+    expect(members.length).toBe(44)
     for (const Class of members) {
       expect(String(Class)).toContain(`effect-microsandbox/${Class._tag}`)
       expect(Class.prototype instanceof Error).toBe(true)
     }
-    expect(new Set(members.map((c) => c._tag)).size).toBe(42)
+    expect(new Set(members.map((c) => c._tag)).size).toBe(44)
   })
 
   it("round-trips through the union Schema, cause included, and decodes to instances", () => {
