@@ -120,8 +120,8 @@ export const checkLogOptions = (
         )
       }
     }
-    if (!isOptional(o.follow, isBoolean)) {
-      return fail("follow", `follow must be a boolean, got ${show(o.follow)}`)
+    if (!isOptional(o.follow, (f): f is boolean | "untilStopped" => isBoolean(f) || f === "untilStopped")) {
+      return fail("follow", `follow must be a boolean or "untilStopped", got ${show(o.follow)}`)
     }
     return Effect.all([
       o.sources === undefined ? Effect.void : checkStrings(ctx, "sources", o.sources),

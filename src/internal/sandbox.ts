@@ -1024,11 +1024,15 @@ export const listAll = (
   svc: MicrosandboxService,
   filter: ListFilter
 ): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
-  listStream(svc, filter, Option.getOrElse(filter.limit, () => DEFAULT_PAGE_SIZE)).pipe(
-    Stream.runCollect,
-    Effect.map(Chunk.toReadonlyArray),
-    Effect.withSpan("Sandbox.list")
-  )
+  Effect.suspend(() =>
+    // a value outside the types (from JavaScript): the same typed refusal as listPage's
+    typeof filter !== "object" || filter === null || !Option.isOption(filter.limit)
+      ? Effect.map(listPage(svc, filter), (p) => p.sandboxes)
+      : listStream(svc, filter, Option.getOrElse(filter.limit, () => DEFAULT_PAGE_SIZE)).pipe(
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray)
+      )
+  ).pipe(Effect.withSpan("Sandbox.list"))
 
 export const allMetrics = (svc: MicrosandboxService) =>
   svc.native.callDecode("msb_all_sandbox_metrics", [], AllMetricsJson, { operation: "Sandbox.allMetrics" })
