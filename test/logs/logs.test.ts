@@ -2,6 +2,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -22,6 +23,7 @@ describe("logs", () => {
     it.effect("reads entries with source, session, timestamp, bytes, text and cursor; sources filter", () =>
       Effect.gen(function*() {
         const sb = yield* Box
+        const before = Date.now()
         yield* sb.shell("echo one; echo two >&2")
         yield* sb.shell("echo three")
         const entries = yield* sb.logs()
@@ -38,7 +40,9 @@ describe("logs", () => {
         expect(Option.isSome(first.sessionId)).toBe(true)
         expect(entries.find((e) => e.text === "three\n")!.sessionId).not.toEqual(first.sessionId)
         expect(entries.find((e) => e.text === "two\n")!.sessionId).toEqual(first.sessionId)
-        expect(first.timestamp.getTime()).toBeGreaterThan(Date.now() - 60_000)
+        // Written between the two clock reads: an ordering, not a duration.
+        expect(first.timestamp.getTime()).toBeGreaterThanOrEqual(before)
+        expect(first.timestamp.getTime()).toBeLessThanOrEqual(Date.now())
         expect(Array.from(first.data)).toEqual([111, 110, 101, 10])
         expect(first.cursor.length).toBeGreaterThan(0)
         expect(texts(yield* sb.logs({ sources: ["stderr"] }))).toEqual(["stderr:two\n"])
@@ -118,7 +122,7 @@ describe("logs", () => {
         expect(chunks.flatMap((c) => texts(Chunk.toReadonlyArray(c)))).toEqual(expected)
       }))
 
-    it.effect("interrupting a stream parked in a receive returns promptly and leaves nothing open", () =>
+    it.effect("interrupting a stream parked in a receive completes and leaves nothing open", () =>
       Effect.gen(function*() {
         const sb = yield* Box
         const fiber = yield* sb.logStream({ follow: true, since: Date.now() + 60_000 }).pipe(
@@ -127,9 +131,9 @@ describe("logs", () => {
         )
         yield* Double.eventually(() => (Double.counters().in_flight.msb_log_recv ?? 0) === 1)
         expect(Double.counters().in_flight.msb_log_recv).toBe(1)
-        const t = performance.now()
-        yield* Fiber.interrupt(fiber)
-        expect(performance.now() - t).toBeLessThan(1000)
+        // No entry is due for a minute: the interruption completes only by cancelling the
+        // receive (its latency is measured in bench/threads.ts, not bounded here).
+        expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
         const c = Double.counters()
         expect(c.handles.log).toBe(0)
         expect(c.in_flight.msb_log_recv ?? 0).toBe(0)
@@ -182,9 +186,12 @@ describe("logs", () => {
           { concurrency: "unbounded" }
         )
         yield* Double.eventually(() => (Double.counters().handles.log ?? 0) === 256)
-        const t = performance.now()
+        // The ping completes while all 256 streams are still parked (none can end: no entry
+        // is due for a minute). Its latency next to them is measured in bench/threads.ts.
         yield* sb.ping
-        expect(performance.now() - t).toBeLessThan(500)
+        const polls = yield* Effect.forEach(fibers, Fiber.poll)
+        expect(polls.filter(Option.isNone).length).toBe(256)
+        expect(Double.counters().handles.log).toBe(256)
         yield* Effect.forEach(fibers, Fiber.interrupt, { concurrency: "unbounded", discard: true })
         const c = Double.counters()
         expect(c.handles.log).toBe(0)
