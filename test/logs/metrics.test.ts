@@ -2,6 +2,7 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -51,14 +52,21 @@ describe("metrics", () => {
         }))
       }))
 
-    it.scoped("the metrics stream yields no faster than its interval and ends when the sandbox stops", () =>
+    it.scoped("the metrics stream leaves the pacing to the runtime's stream and ends when the sandbox stops", () =>
       Effect.gen(function*() {
         const sb = yield* Sandbox.make("m-stream", alpine)
-        const t = performance.now()
+        const before = Double.counters()
         const five = yield* sb.metricsStream("100 millis").pipe(Stream.take(5), Stream.runCollect)
         expect(Chunk.size(five)).toBe(5)
-        // The first sample is immediate; four intervals separate five samples.
-        expect(performance.now() - t).toBeGreaterThanOrEqual(350)
+        // One runtime stream, which takes the interval and paces the samples, read by
+        // receives (a queued try, then a parked one, when no sample is ready yet): no
+        // sampling of its own that could run faster than the interval. That the interval
+        // reaches the runtime is shown without a clock by the one-hour test below (one
+        // sample, then nothing until the stop).
+        const after = Double.counters()
+        const delta = (fn: string) => (after.calls[fn] ?? 0) - (before.calls[fn] ?? 0)
+        expect([delta("msb_sandbox_metrics_stream"), delta("msb_sandbox_metrics")]).toEqual([1, 0])
+        expect(delta("msb_metrics_recv")).toBeGreaterThanOrEqual(5)
         expect(Double.counters().handles.metrics).toBe(0)
 
         const samples: Array<Metrics.Metrics> = []
@@ -98,14 +106,14 @@ describe("metrics", () => {
         expect([c.handles.metrics ?? 0, c.in_flight.msb_metrics_recv ?? 0]).toEqual([0, 0])
       }))
 
-    it.scoped("interrupting a metrics stream parked in a receive returns promptly and releases the pin", () =>
+    it.scoped("interrupting a metrics stream parked in a receive completes and releases the pin", () =>
       Effect.gen(function*() {
         const sb = yield* Sandbox.make("m-park", alpine)
         const fiber = yield* sb.metricsStream("1 hour").pipe(Stream.drop(1), Stream.runDrain, Effect.fork)
         yield* Double.eventually(() => (Double.counters().in_flight.msb_metrics_recv ?? 0) === 1)
-        const t = performance.now()
-        yield* Fiber.interrupt(fiber)
-        expect(performance.now() - t).toBeLessThan(1000)
+        // The next sample is an hour away: the interruption completes only by cancelling the
+        // receive (its latency is measured in bench/threads.ts, not bounded here).
+        expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
         const c = Double.counters()
         expect(c.handles.metrics).toBe(0)
         expect(c.in_flight.msb_metrics_recv ?? 0).toBe(0)
