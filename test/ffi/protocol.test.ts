@@ -1,5 +1,4 @@
 import { describe, expect, layer } from "@effect/vitest"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -156,7 +155,12 @@ describe("call protocol", () => {
             }
           })
         )
-        yield* Effect.sleep(Duration.millis(150))
+        // Interrupted once the create has made its sandbox (its result is then held 400 ms).
+        expect(
+          yield* Double.eventually(() =>
+            Double.counters().handles.sandbox === (before.handles.sandbox ?? 0) + 1
+          )
+        ).toBe(true)
         yield* Fiber.interrupt(fiber)
         expect(released.length).toBe(1)
         const c = Double.counters()

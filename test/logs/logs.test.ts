@@ -97,7 +97,9 @@ describe("logs", () => {
           Stream.runForEach((e) => Effect.sync(() => seen.push(e.text))),
           Effect.fork
         )
-        yield* Effect.sleep("100 millis")
+        expect(yield* Double.eventually(() => (Double.counters().in_flight.msb_log_recv ?? 0) === 1)).toBe(
+          true
+        )
         yield* sb.shell("echo written-later")
         expect(yield* Double.eventually(() => seen.includes("written-later\n"))).toBe(true)
         yield* Fiber.interrupt(fiber)

@@ -142,14 +142,21 @@ describe("metrics", () => {
           Stream.runForEach((m) => Effect.sync(() => samples.push(m))),
           Effect.fork
         )
-        const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 150)))
-        yield* settle
-        expect(samples.length).toBe(1)
+        // Real time passes only for the native calls: waits for a count (polling on the live
+        // clock, as the TestClock does not move by itself), never bounds a duration.
+        const tick = Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
+        const until = (n: number) =>
+          Effect.gen(function*() {
+            for (let i = 0; i < 300 && samples.length < n; i++) yield* tick
+            return samples.length
+          })
+        expect(yield* until(1)).toBe(1)
         yield* TestClock.adjust("10 seconds")
-        yield* settle
-        expect(samples.length).toBe(2)
+        expect(yield* until(2)).toBe(2)
         yield* TestClock.adjust("5 seconds")
-        yield* settle
+        // Half an interval: no sample is due. (A settle before an absence can miss a bug,
+        // never fail a correct run.)
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 150)))
         expect(samples.length).toBe(2)
         yield* TestClock.adjust("5 seconds")
         yield* Fiber.join(fiber)
