@@ -81,7 +81,9 @@ if (!only || only === "threads") {
     "fsP99Ms",
     "shortP50Ms",
     "shortP99Ms",
-    "rssMiB"
+    "rssMiB",
+    "interruptMs",
+    "stopMs"
   ])
   record("threads", rows)
   console.log("\nratios loaded/idle (same mode):")
@@ -90,7 +92,7 @@ if (!only || only === "threads") {
     const idle = rows.slice(0, i).reverse().find((r) =>
       r.phase === "idle" && r.mode === busy.mode && r.uvPool === busy.uvPool
     )
-    if (!idle || busy.phase === "idle") continue
+    if (!idle || busy.phase === "idle" || !("loopP99Ms" in busy)) continue
     const r = (k: string) => {
       const a = Number(idle[k])
       const b = Number(busy[k])

@@ -2,7 +2,10 @@
  * One scenario of the thread benchmark (bench/run.ts starts one process per mode, since
  * UV_THREADPOOL_SIZE only counts at process start). Prints one JSON line per phase:
  * event-loop delay p99, fs.promises.readFile latency and a short native call's latency,
- * with 0 and with N parked receives, and (library mode) with N live log streams.
+ * with 0 and with N parked receives, and (library mode) with N live log streams; and
+ * (library mode) how long interrupting the N parked receives, interrupting the N log
+ * streams, and a stop with N receives parked on it take (the latencies the tests assert
+ * only as orderings).
  *
  *   MODE=library|naive MSB_HOME=... MICROSANDBOX_FFI_PATH=... tsx bench/threads.ts
  */
@@ -66,6 +69,19 @@ const measure = async (phase: string, probes: Probes, file: string) => {
   )
 }
 
+/** One row of a latency the tests leave to the bench (ms). */
+const latency = (phase: string, column: "interruptMs" | "stopMs", ms: number) =>
+  process.stdout.write(
+    JSON.stringify({ mode, uvPool: Number(process.env.UV_THREADPOOL_SIZE ?? "4"), phase, [column]: ms }) +
+      "\n"
+  )
+const timed = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const t = performance.now()
+    yield* self
+    return performance.now() - t
+  })
+
 const file = join(tmpdir(), `msb-bench-${process.pid}`)
 await writeFile(file, "x".repeat(64 * 1024))
 
@@ -128,7 +144,11 @@ if (mode === "naive") {
     )
     yield* Effect.sleep("300 millis")
     yield* Effect.promise(() => measure(`parked ${parked}`, probes, file))
-    yield* Effect.forEach(waits, Fiber.interrupt, { concurrency: "unbounded", discard: true })
+    latency(
+      `interrupt ${parked} parked`,
+      "interruptMs",
+      yield* timed(Effect.forEach(waits, Fiber.interrupt, { concurrency: "unbounded", discard: true }))
+    )
 
     // 256 live log streams: following, while a command in the sandbox writes a line
     // every 50 ms that every stream receives.
@@ -162,10 +182,24 @@ if (mode === "naive") {
     const before = received
     yield* Effect.promise(() => measure(`${parked} live log streams`, probes, file))
     process.stderr.write(`log entries delivered during the live phase: ${received - before}\n`)
-    yield* Effect.forEach(streams, Fiber.interrupt, { concurrency: "unbounded", discard: true })
+    latency(
+      `interrupt ${parked} log streams`,
+      "interruptMs",
+      yield* timed(Effect.forEach(streams, Fiber.interrupt, { concurrency: "unbounded", discard: true }))
+    )
     yield* n.call("msb_exec_kill", [BigInt(ticker.exec_handle)])
     yield* n.call("msb_exec_close", [BigInt(ticker.exec_handle)])
-    yield* n.call("msb_sandbox_handle_kill", ["bench", 5000n])
+
+    // A stop (a long call) with N receives parked on it: it must not queue behind them.
+    const stopWaits = yield* Effect.forEach(
+      Array.from({ length: parked }),
+      () => Effect.fork(n.call("msb_sandbox_handle_wait_until_stopped", ["bench"])),
+      { concurrency: "unbounded" }
+    )
+    yield* Effect.sleep("300 millis")
+    latency(`stop with ${parked} parked`, "stopMs", yield* timed(n.call("msb_sandbox_stop", [handle, 5000n])))
+    yield* Effect.forEach(stopWaits, Fiber.join, { concurrency: "unbounded", discard: true })
+    yield* n.call("msb_sandbox_close", [handle])
   })
   await Effect.runPromise(program.pipe(Effect.provide(Microsandbox.layer({ libraryPath }))))
 }
