@@ -231,8 +231,14 @@ describe("SandboxPool", () => {
           expect((yield* pool.stats).borrowed).toBe(3)
           yield* Deferred.succeed(hold, undefined)
           yield* Effect.forEach(borrowers, Fiber.join, { discard: true })
-          // Reset, then the two above `size` stop once idle for their time to live.
+          // Reset, then the two above `size` stop once idle for their time to live: the
+          // pool forgets them first, then their stops complete (ephemeral: records gone).
           expect(yield* eventuallyE(Effect.map(pool.stats, (st) => st.live === 1))).toBe(true)
+          const stopped = Effect.map(
+            Effect.forEach(names, Double.status),
+            (statuses) => statuses.filter((s) => s === "gone").length === 2
+          )
+          expect(yield* eventuallyE(stopped)).toBe(true)
         }))
         expect(resources()).toEqual(baseline)
       }))
