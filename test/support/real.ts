@@ -8,7 +8,7 @@ import { join } from "node:path"
 const SDK_VERSION = "v0.6.14"
 
 const candidates = (): Array<string> => {
-  const home = process.env.MSB_TEST_REAL_MSB_HOME ?? process.env.MSB_HOME ?? join(homedir(), ".microsandbox")
+  const home = process.env.MSB_TEST_REAL_MSB_HOME || process.env.MSB_HOME || join(homedir(), ".microsandbox")
   return [process.env.MSB_TEST_REAL_FFI_PATH, join(home, "lib", SDK_VERSION, "libmicrosandbox_go_ffi.so")]
     .filter((p): p is string => p !== undefined && p.length > 0)
 }
