@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
+import type { CreateOptions } from "../Snapshot.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
 
 // ------------------------------------------------------------------ documents
@@ -147,15 +148,6 @@ const checkLabels = (labels: Readonly<Record<string, string>>, operation: string
   )
 
 // ------------------------------------------------------------------ operations
-
-export interface CreateOptions {
-  readonly name: string
-  readonly destination?: string | undefined
-  readonly labels?: Readonly<Record<string, string>> | undefined
-  readonly force?: boolean | undefined
-  readonly recordIntegrity?: boolean | undefined
-  readonly resumable?: boolean | undefined
-}
 
 export const create = (
   svc: MicrosandboxService,

@@ -33,11 +33,7 @@ const appPath = write("app.tar", app.archive)
 const encodeDetail = Schema.encode(Image.ImageDetail)
 
 afterAll(() => {
-  const c = Double.counters()
-  expect(c.strings.outstanding).toBe(0)
-  expect(c.cancel_ids.registered).toBe(0)
-  expect(Double.openHandles(c)).toBe(0)
-  expect(c.internal_bugs).toBe(0)
+  expect(Double.outstanding()).toEqual(Double.nothingOutstanding)
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -19,11 +19,7 @@ const persisted = (name: string) =>
   Effect.map(Sandbox.get(name), (h) => ({ status: h.status, config: JSON.parse(h.configJson) }))
 
 afterAll(() => {
-  const c = Double.counters()
-  expect(c.strings.outstanding).toBe(0)
-  expect(c.cancel_ids.registered).toBe(0)
-  expect(Double.openHandles(c)).toBe(0)
-  expect(c.internal_bugs).toBe(0)
+  expect(Double.outstanding()).toEqual(Double.nothingOutstanding)
 })
 
 describe("Sandbox.modify", () => {

@@ -27,11 +27,7 @@ const stoppedSandbox = (name: string, content: string) =>
   )
 
 afterAll(() => {
-  const c = Double.counters()
-  expect(c.strings.outstanding).toBe(0)
-  expect(c.cancel_ids.registered).toBe(0)
-  expect(Double.openHandles(c)).toBe(0)
-  expect(c.internal_bugs).toBe(0)
+  expect(Double.outstanding()).toEqual(Double.nothingOutstanding)
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -62,6 +62,26 @@ export const configure = (set: Record<string, unknown>): Effect.Effect<void> =>
 export const openHandles = (c: Counters = counters()): number =>
   Object.values(c.handles).reduce((a, b) => a + b, 0)
 
+/**
+ * What a test file may leave behind in the double: every count is 0 when all error
+ * strings were freed once, every cancel id unregistered, every handle closed, and the
+ * double met no internal bug. Compare with `nothingOutstanding`.
+ */
+export const outstanding = (c: Counters = counters()) => ({
+  strings: c.strings.outstanding,
+  badFrees: c.strings.bad_frees,
+  cancelIds: c.cancel_ids.registered,
+  handles: openHandles(c),
+  internalBugs: c.internal_bugs
+})
+export const nothingOutstanding = {
+  strings: 0,
+  badFrees: 0,
+  cancelIds: 0,
+  handles: 0,
+  internalBugs: 0
+} as const
+
 export const layer = (options: Omit<Microsandbox.Options, "libraryPath"> = {}) =>
   Microsandbox.layer({ ...options, libraryPath })
 

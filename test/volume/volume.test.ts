@@ -30,12 +30,7 @@ const volumesDir = () => join(process.env.MSB_HOME!, "volumes")
 
 afterAll(() => {
   // Every native string, cancel id and handle of this file was released.
-  const c = Double.counters()
-  expect(c.strings.outstanding).toBe(0)
-  expect(c.strings.bad_frees).toBe(0)
-  expect(c.cancel_ids.registered).toBe(0)
-  expect(Double.openHandles(c)).toBe(0)
-  expect(c.internal_bugs).toBe(0)
+  expect(Double.outstanding()).toEqual(Double.nothingOutstanding)
 })
 
 describe("Volume", () => {
