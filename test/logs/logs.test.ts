@@ -74,6 +74,21 @@ describe("logs", () => {
         )
       }))
 
+    it.effect("a log of many hundred KiB streams whole and resumes mid-way (the reader walks it in steps)", () =>
+      Effect.gen(function*() {
+        const sb = yield* Box
+        const expected = Array.from({ length: 80000 }, (_, i) => `${i + 1}\n`).join("")
+        const run = yield* sb.shell("seq 1 80000")
+        expect(run.stdout.length).toBe(expected.length)
+        const stdout = yield* collect(sb.logStream({ sources: ["stdout"] }))
+        const text = stdout.map((e) => e.text).join("")
+        // Earlier tests of this layer wrote to the same log: this command's output is its tail.
+        expect(text.endsWith(expected)).toBe(true)
+        const k = Math.floor(stdout.length / 2)
+        const rest = yield* collect(sb.logStream({ sources: ["stdout"], afterCursor: stdout[k]!.cursor }))
+        expect(rest.map((e) => e.text).join("")).toBe(stdout.slice(k + 1).map((e) => e.text).join(""))
+      }))
+
     it.effect("since and afterCursor together fail before any call", () =>
       Effect.gen(function*() {
         const sb = yield* Box

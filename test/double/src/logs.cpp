@@ -123,7 +123,10 @@ Filters parse_filters(const Json& j, bool stream) {
 }
 
 // Reads complete lines of one log file from `from`; returns entries with end offsets.
-std::vector<Entry> read_file_from(const std::string& dir, int file, uint64_t from) {
+// With `limit`, stops reading once that many bytes hold at least one complete line, so a
+// stream walks a large log in bounded steps (the runtime seeks and reads as it goes)
+// instead of holding the whole file.
+std::vector<Entry> read_file_from(const std::string& dir, int file, uint64_t from, size_t limit = SIZE_MAX) {
   std::vector<Entry> out;
   int fd = ::open((dir + "/" + kFiles[file]).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return out;
@@ -137,6 +140,7 @@ std::vector<Entry> read_file_from(const std::string& dir, int file, uint64_t fro
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n <= 0) break;
     data.append(buf, static_cast<size_t>(n));
+    if (data.size() >= limit && data.find('\n') != std::string::npos) break;
   }
   ::close(fd);
   size_t start = 0;
@@ -208,6 +212,7 @@ Json read_logs(const std::string& name, const Json& opts) {
 struct LogStream : ItemStream {};
 Registry<LogStream>& g_logs = *new Registry<LogStream>("log");
 constexpr size_t kQueue = 16;  // the runtime's bounded queue
+constexpr size_t kReadStep = 256 * 1024;  // bytes a stream reads from a log file at a time
 
 void run_reader(std::shared_ptr<LogStream> s, std::string dir, Filters f) {
   int64_t error_after = config_int("log_stream_error_after", -1);
@@ -226,29 +231,39 @@ void run_reader(std::shared_ptr<LogStream> s, std::string dir, Filters f) {
     s->w->cv.notify_all();
   };
   uint64_t pos[kNumFiles] = {f.pos[0], f.pos[1]};
+  // One entry; false once the stream must end (closed, `until` passed, injected error).
+  auto deliver = [&](const Entry& e) -> bool {
+    if (!wants(f, e.source)) return true;
+    if (f.has_since && e.ts < f.since) return true;
+    if (f.has_until && e.ts >= f.until) return false;
+    if (error_after >= 0 && delivered == error_after) {
+      Json err = Json::object();
+      err.set("kind", "internal");
+      err.set("message", "log reader fell behind log rotation");
+      push(true, err);
+      return false;
+    }
+    if (!push(false, entry_json(e, pos))) return false;
+    delivered++;
+    return true;
+  };
   while (!s->closed.load()) {
     bool any = false;
+    // Each file to its current end before the next (file after file, as the runtime
+    // reads), in steps of kReadStep bytes.
     for (int i = 0; i < kNumFiles && !s->closed.load(); i++) {
       if (!wants_file(f, i)) continue;
-      for (auto& e : read_file_from(dir, i, pos[i])) {
-        pos[e.file] = e.end;
+      while (!s->closed.load()) {
+        std::vector<Entry> step = read_file_from(dir, i, pos[i], kReadStep);
+        if (step.empty()) break;
         any = true;
-        if (!wants(f, e.source)) continue;
-        if (f.has_since && e.ts < f.since) continue;
-        if (f.has_until && e.ts >= f.until) {
-          finish();
-          return;
+        for (auto& e : step) {
+          pos[e.file] = e.end;
+          if (!deliver(e)) {
+            finish();
+            return;
+          }
         }
-        if (error_after >= 0 && delivered == error_after) {
-          Json err = Json::object();
-          err.set("kind", "internal");
-          err.set("message", "log reader fell behind log rotation");
-          push(true, err);
-          finish();
-          return;
-        }
-        if (!push(false, entry_json(e, pos))) return;
-        delivered++;
       }
     }
     if (!f.follow && !any) break;
