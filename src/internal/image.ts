@@ -12,7 +12,7 @@ import type * as Errors from "../MicrosandboxError.js"
 import type { ImageError } from "../MicrosandboxError.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
 import { narrow } from "./errors.js"
-import { invalidArgument, referenceProblem, show } from "./validate.js"
+import { attributeOf, invalidArgument, referenceProblem, show } from "./validate.js"
 
 // ------------------------------------------------------------------ documents
 
@@ -129,7 +129,7 @@ export const invalidFormat = (format: unknown): Errors.InvalidArgument =>
 export const invalidOptions = (operation: string, options: unknown): Errors.InvalidArgument =>
   invalidArgument({ operation }, "options", `options must be an object, got ${show(options)}`)
 
-const span = (value: unknown) => (typeof value === "string" ? value : show(value))
+const span = attributeOf
 
 export const get = (
   svc: MicrosandboxService,

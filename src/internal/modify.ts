@@ -15,7 +15,7 @@ import { narrow } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { malformed, type NativeLibrary } from "./ffi/native.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
-import { show } from "./validate.js"
+import { attributeOf, show } from "./validate.js"
 
 const decodePatch = Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" })
 const decodePolicy = Schema.decodeUnknownEither(Policy)
@@ -98,7 +98,7 @@ const run = (
     Effect.withSpan(ctx.operation, {
       attributes: {
         "msb.sandbox": ctx.sandbox,
-        "msb.modify.policy": show(options?.policy ?? "no_restart"),
+        "msb.modify.policy": attributeOf(options?.policy ?? "no_restart"),
         "msb.modify.dry_run": options?.dryRun === true
       }
     })

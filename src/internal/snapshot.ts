@@ -13,7 +13,7 @@ import type { SnapshotError } from "../MicrosandboxError.js"
 import type { CreateOptions } from "../Snapshot.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
 import { narrow } from "./errors.js"
-import { invalidArgument, show, stringProblem } from "./validate.js"
+import { attributeOf, invalidArgument, show, stringProblem } from "./validate.js"
 
 // ------------------------------------------------------------------ documents
 
@@ -214,7 +214,7 @@ const createWith = (
       Effect.annotateCurrentSpan({ "msb.snapshot.digest": a.digest, "msb.snapshot.path": a.path })
     ),
     Effect.withSpan(operation, {
-      attributes: { "msb.sandbox": show(source), "msb.snapshot.name": show(options.name) }
+      attributes: { "msb.sandbox": attributeOf(source), "msb.snapshot.name": attributeOf(options.name) }
     })
   )
 }
@@ -234,7 +234,7 @@ export const ofSandbox = (
     ),
     narrow.snapshot.effect,
     Effect.withSpan("SandboxHandle.snapshot", {
-      attributes: { "msb.sandbox": sandbox, "msb.snapshot.name": show(name) }
+      attributes: { "msb.sandbox": sandbox, "msb.snapshot.name": attributeOf(name) }
     })
   )
 
@@ -268,7 +268,7 @@ const byText = <A>(
   checkText(value, argument, operation).pipe(
     Effect.zipRight(callDecoded(svc.native, fn, [value, ...extra], decode, { operation })),
     narrow.snapshot.effect,
-    Effect.withSpan(operation, { attributes: { "msb.snapshot.target": show(value) } })
+    Effect.withSpan(operation, { attributes: { "msb.snapshot.target": attributeOf(value) } })
   )
 
 export const open = (svc: MicrosandboxService, pathOrName: string) =>
@@ -362,9 +362,11 @@ export const exportArchive = (
     narrow.snapshot.effect,
     Effect.withSpan("Snapshot.exportArchive", {
       attributes: {
-        "msb.snapshot.target": show(source),
-        "msb.snapshot.archive": show(out),
-        "msb.snapshot.options": show(options)
+        "msb.snapshot.target": attributeOf(source),
+        "msb.snapshot.archive": attributeOf(out),
+        "msb.snapshot.with_parents": options?.withParents ?? false,
+        "msb.snapshot.with_image": options?.withImage ?? false,
+        "msb.snapshot.plain_tar": options?.plainTar ?? false
       }
     })
   )
@@ -389,5 +391,7 @@ export const importArchive = (
     Effect.tap((r) =>
       Effect.annotateCurrentSpan({ "msb.snapshot.digest": r.digest, "msb.snapshot.path": r.path })
     ),
-    Effect.withSpan("Snapshot.importArchive", { attributes: { "msb.snapshot.archive": show(archive) } })
+    Effect.withSpan("Snapshot.importArchive", {
+      attributes: { "msb.snapshot.archive": attributeOf(archive) }
+    })
   )

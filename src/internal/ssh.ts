@@ -34,7 +34,7 @@ import { narrow } from "./errors.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
-import { checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
+import { attributeOf, checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
 
 // Decoders and encoders, compiled once.
 type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
@@ -241,7 +241,11 @@ const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
       Effect.zipRight(live(core, operation, o, (h) => callWith(core, operation, fn, [h, ...args], decode))),
       Effect.mapError(refine(subject)),
       Effect.withSpan(operation, {
-        attributes: { "msb.sandbox": core.name, "msb.sftp": String(o.handle), "msb.path": show(subject) }
+        attributes: {
+          "msb.sandbox": core.name,
+          "msb.sftp": String(o.handle),
+          "msb.path": attributeOf(subject)
+        }
       })
     )
   }
@@ -348,7 +352,7 @@ const makeClient = (core: SandboxCore, o: Owned): SshClient => ({
         attributes: {
           "msb.sandbox": core.name,
           "msb.ssh.client": String(o.handle),
-          "msb.command": show(command)
+          "msb.command": attributeOf(command)
         }
       })
     ),

@@ -36,7 +36,14 @@ import type {
 import { narrowTo } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
-import { checkString, hasLoneSurrogate, invalidArgument, show, stringProblem } from "./validate.js"
+import {
+  attributeOf,
+  checkString,
+  hasLoneSurrogate,
+  invalidArgument,
+  show,
+  stringProblem
+} from "./validate.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Volume")
 export type TypeId = typeof TypeId
@@ -253,8 +260,10 @@ export const create = (
   }).pipe(
     Effect.withSpan("Volume.create", {
       attributes: {
-        "msb.volume": show(name),
-        "msb.volume.kind": typeof options === "object" && options !== null ? show(options.kind ?? "dir") : "?"
+        "msb.volume": attributeOf(name),
+        "msb.volume.kind": typeof options === "object" && options !== null
+          ? attributeOf(options.kind ?? "dir")
+          : attributeOf(options)
       }
     })
   )
@@ -278,7 +287,7 @@ export const get = (
     Effect.zipRight(callDecoded(svc, "msb_volume_get", [name], decodeInfo, { operation, volume: name })),
     Effect.map((info): Volume => new VolumeImpl(svc, info)),
     narrowGet.effect,
-    Effect.withSpan(operation, { attributes: { "msb.volume": show(name) } })
+    Effect.withSpan(operation, { attributes: { "msb.volume": attributeOf(name) } })
   )
 
 export const getDefault = (svc: MicrosandboxService): Effect.Effect<Volume, DefaultError> =>
@@ -303,7 +312,7 @@ export const remove = (svc: MicrosandboxService, name: string): Effect.Effect<vo
     ),
     Effect.asVoid,
     narrowRemove.effect,
-    Effect.withSpan("Volume.remove", { attributes: { "msb.volume": show(name) } })
+    Effect.withSpan("Volume.remove", { attributes: { "msb.volume": attributeOf(name) } })
   )
 
 /** A volume owned by the current Scope: removed on every exit unless `keep`. */
