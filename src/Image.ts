@@ -28,8 +28,7 @@ import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
 import * as internal from "./internal/image.js"
 import { Microsandbox } from "./Microsandbox.js"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
-import * as Errors from "./MicrosandboxError.js"
+import type { ImageError } from "./MicrosandboxError.js"
 
 /**
  * A cached image reference and its manifest's facts (`msb_image_get`, `msb_image_list`).
@@ -102,7 +101,7 @@ const isFormat = Schema.is(internal.ArchiveFormat)
  * @since 0.1.0
  * @category getters
  */
-export const get = (reference: string): Effect.Effect<ImageInfo, MicrosandboxError, Microsandbox> =>
+export const get = (reference: string): Effect.Effect<ImageInfo, ImageError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.get(svc, reference))
 
 /**
@@ -111,7 +110,7 @@ export const get = (reference: string): Effect.Effect<ImageInfo, MicrosandboxErr
  * @since 0.1.0
  * @category getters
  */
-export const list: Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError, Microsandbox> = Effect.flatMap(
+export const list: Effect.Effect<ReadonlyArray<ImageInfo>, ImageError, Microsandbox> = Effect.flatMap(
   Microsandbox,
   internal.list
 )
@@ -125,7 +124,7 @@ export const list: Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError, Mi
  */
 export const inspect = (
   image: string | ImageInfo
-): Effect.Effect<ImageDetail, MicrosandboxError, Microsandbox> =>
+): Effect.Effect<ImageDetail, ImageError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.inspect(svc, internal.referenceOf(image)))
 
 /**
@@ -154,10 +153,13 @@ export interface RemoveOptions {
 export const remove: {
   (
     options?: RemoveOptions
-  ): (image: string | ImageInfo) => Effect.Effect<void, MicrosandboxError, Microsandbox>
-  (image: string | ImageInfo, options?: RemoveOptions): Effect.Effect<void, MicrosandboxError, Microsandbox>
+  ): (image: string | ImageInfo) => Effect.Effect<void, ImageError, Microsandbox>
+  (image: string | ImageInfo, options?: RemoveOptions): Effect.Effect<void, ImageError, Microsandbox>
 } = dual(
-  (args) => typeof args[0] === "string" || isImageInfo(args[0]),
+  // Data-last only for `remove()` and `remove(options)`: any other first argument is the image.
+  (args) =>
+    args.length >= 2 || !(args[0] === undefined ||
+      (typeof args[0] === "object" && args[0] !== null && !isImageInfo(args[0]))),
   (image: string | ImageInfo, options?: RemoveOptions) =>
     Effect.flatMap(
       Microsandbox,
@@ -172,7 +174,7 @@ export const remove: {
  * @since 0.1.0
  * @category destructors
  */
-export const prune: Effect.Effect<PruneReport, MicrosandboxError, Microsandbox> = Effect.flatMap(
+export const prune: Effect.Effect<PruneReport, ImageError, Microsandbox> = Effect.flatMap(
   Microsandbox,
   internal.prune
 )
@@ -201,8 +203,10 @@ export interface LoadOptions {
 export const load = (
   path: string,
   options: LoadOptions = {}
-): Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError, Microsandbox> =>
-  Effect.flatMap(Microsandbox, (svc) => internal.load(svc, path, options.tags ?? []))
+): Effect.Effect<ReadonlyArray<ImageInfo>, ImageError, Microsandbox> =>
+  typeof options === "object" && options !== null
+    ? Effect.flatMap(Microsandbox, (svc) => internal.load(svc, path, options.tags ?? []))
+    : Effect.fail(internal.invalidOptions("Image.load", options))
 
 /**
  * Options of `save`.
@@ -234,29 +238,25 @@ export const save: {
     options?: SaveOptions
   ): (images: string | ImageInfo | ReadonlyArray<string | ImageInfo>) => Effect.Effect<
     void,
-    MicrosandboxError,
+    ImageError,
     Microsandbox
   >
   (
     images: string | ImageInfo | ReadonlyArray<string | ImageInfo>,
     path: string,
     options?: SaveOptions
-  ): Effect.Effect<void, MicrosandboxError, Microsandbox>
+  ): Effect.Effect<void, ImageError, Microsandbox>
 } = dual(
-  (args) => typeof args[1] === "string",
+  // The data-last form starts with the path: a first argument that is not a string is the images.
+  (args) => args.length >= 3 || typeof args[0] !== "string" || typeof args[1] === "string",
   (
     images: string | ImageInfo | ReadonlyArray<string | ImageInfo>,
     path: string,
     options?: SaveOptions
-  ): Effect.Effect<void, MicrosandboxError, Microsandbox> => {
+  ): Effect.Effect<void, ImageError, Microsandbox> => {
     const format = options?.format ?? "docker"
     if (!isFormat(format)) {
-      return Effect.fail(
-        new Errors.InvalidArgument({
-          message: `invalid archive format '${String(format)}': expected 'docker' or 'oci'`,
-          operation: "Image.save"
-        })
-      )
+      return Effect.fail(internal.invalidFormat(format))
     }
     const references = (Array.isArray(images) ? images : [images]).map((i: string | ImageInfo) =>
       internal.referenceOf(i)

@@ -2,8 +2,9 @@
  * Every failure of this library is one of the tagged classes below; `MicrosandboxError`
  * is their union (a type, and a Schema of it for RPC and HTTP APIs). Each operation's
  * error type is a narrower union: `LifecycleError`, `ControlError`, `ExecError`,
- * `FilesystemError`, `LogsError`, `MetricsError`, `InstallerError`, all built on
- * `CallError` (what any native call can report). Handle them with `Effect.catchTag` /
+ * `FilesystemError`, `LogsError`, `MetricsError`, `SshError`, `VolumeError`,
+ * `VolumeFsError`, `ImageError`, `SnapshotError`, `ModifyError`, all built on `CallError`
+ * (what any native call can report), and `InstallerError`. Handle them with `Effect.catchTag` /
  * `Effect.catchTags`, or match on `_tag` exhaustively.
  *
  * Each error carries the runtime's `message` and the `operation` that failed (a public
@@ -736,6 +737,72 @@ export type MetricsError = typeof MetricsError.Type
 export const SshError = Schema.Union(CallError, PathNotFound, NotATerminal, SandboxNotRunning)
 /** @since 0.1.0 */
 export type SshError = typeof SshError.Type
+
+/**
+ * Named volumes (`Volume.create`, `make`, `layer`, `get`, `list`, `getDefault`,
+ * `remove`, a volume's `refresh` and `remove`): `InvalidConfig` for a bad name or bad
+ * options (before any call) and for the removal of a volume a running sandbox mounts.
+ * `Volume`'s own per-operation types (`Volume.CreateError`…) are narrower still.
+ *
+ * @since 0.1.0
+ */
+export const VolumeError = Schema.Union(CallError, InvalidConfig, VolumeNotFound, VolumeAlreadyExists)
+/** @since 0.1.0 */
+export type VolumeError = typeof VolumeError.Type
+
+/**
+ * A volume's file operations (`volume.fs`, `Volume.read`…): `InvalidArgument` for a
+ * refused path, `Filesystem` for a path that escapes the volume, `PathNotFound`,
+ * `VolumeNotFound` once the volume is gone.
+ *
+ * @since 0.1.0
+ */
+export const VolumeFsError = Schema.Union(CallError, VolumeNotFound, PathNotFound, Filesystem)
+/** @since 0.1.0 */
+export type VolumeFsError = typeof VolumeFsError.Type
+
+/**
+ * The local image cache (`Image.get`, `list`, `inspect`, `remove`, `prune`, `load`,
+ * `save`). A malformed archive and every other image failure is `Internal`, the
+ * runtime's kind for them.
+ *
+ * @since 0.1.0
+ */
+export const ImageError = Schema.Union(CallError, ImageNotFound, ImageInUse)
+/** @since 0.1.0 */
+export type ImageError = typeof ImageError.Type
+
+/**
+ * Snapshots (every `Snapshot` operation, `SandboxHandle.snapshot` and `snapshotTo`):
+ * `InvalidConfig` for a bad snapshot name or options (before any call) or a sandbox that
+ * is not rooted in an OCI image, `SandboxNotFound` for an unknown source sandbox.
+ *
+ * @since 0.1.0
+ */
+export const SnapshotError = Schema.Union(
+  CallError,
+  InvalidConfig,
+  SandboxNotFound,
+  SnapshotNotFound,
+  SnapshotAlreadyExists,
+  SnapshotSandboxRunning,
+  SnapshotImageMissing,
+  SnapshotIntegrity,
+  SnapshotMigration
+)
+/** @since 0.1.0 */
+export type SnapshotError = typeof SnapshotError.Type
+
+/**
+ * Live modification (`sandbox.modify`, `SandboxHandle.modify`): `InvalidConfig` for the
+ * patch or the policy (before any call); a plan the runtime refuses to apply (a
+ * conflict, an unsupported change, a restart the policy does not allow) is `Internal`.
+ *
+ * @since 0.1.0
+ */
+export const ModifyError = Schema.Union(CallError, InvalidConfig, SandboxNotFound, SandboxStillRunning)
+/** @since 0.1.0 */
+export type ModifyError = typeof ModifyError.Type
 
 /**
  * Installing the runtime (`Installer.ensureInstalled`).

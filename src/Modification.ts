@@ -151,24 +151,16 @@ export interface ModifyOptions {
 }
 
 /**
- * What a modification can fail with: `InvalidConfig` (the patch or policy, before any
- * call), `InvalidHandle` (a closed sandbox), `SandboxNotFound`, `Internal` (the runtime
- * refused to apply the plan: a conflict, an unsupported change, a restart the policy does
- * not allow), and the runtime's `InvalidArgument`, `SandboxStillRunning`,
- * `UnsupportedOperation`, `Io`.
+ * What a modification can fail with (`MicrosandboxError.ModifyError`): `InvalidConfig`
+ * (the patch or policy, before any call), `InvalidHandle` (a closed sandbox),
+ * `SandboxNotFound`, `Internal` (the runtime refused to apply the plan: a conflict, an
+ * unsupported change, a restart the policy does not allow), `SandboxStillRunning`,
+ * `MalformedResponse` (a plan that does not decode), and what any native call can report.
  *
  * @since 0.1.0
  * @category errors
  */
-export type ModifyError =
-  | Errors.InvalidConfig
-  | Errors.InvalidArgument
-  | Errors.InvalidHandle
-  | Errors.SandboxNotFound
-  | Errors.SandboxStillRunning
-  | Errors.UnsupportedOperation
-  | Errors.Internal
-  | Errors.Io
+export type ModifyError = Errors.ModifyError
 
 // ------------------------------------------------------------------ the plan
 

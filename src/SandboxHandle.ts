@@ -23,7 +23,7 @@ import type {
   LifecycleError,
   LogsError,
   MetricsError,
-  MicrosandboxError
+  SnapshotError
 } from "./MicrosandboxError.js"
 import type { ModificationPlan, ModifyError, ModifyOptions, Patch } from "./Modification.js"
 import type { Sandbox } from "./Sandbox.js"
@@ -84,9 +84,9 @@ export interface SandboxHandle extends Pipeable {
    * Snapshots the stopped or crashed sandbox under a bare name in the runtime's snapshots
    * directory (`SnapshotSandboxRunning` while it runs; see the `Snapshot` module).
    */
-  readonly snapshot: (name: string) => Effect.Effect<SnapshotArtifact, MicrosandboxError>
+  readonly snapshot: (name: string) => Effect.Effect<SnapshotArtifact, SnapshotError>
   /** Snapshots the stopped or crashed sandbox into the artefact directory `path`. */
-  readonly snapshotTo: (path: string) => Effect.Effect<SnapshotArtifact, MicrosandboxError>
+  readonly snapshotTo: (path: string) => Effect.Effect<SnapshotArtifact, SnapshotError>
 }
 
 /**

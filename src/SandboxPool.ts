@@ -37,7 +37,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/sandboxPool.js"
 import type { Microsandbox } from "./Microsandbox.js"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { InvalidConfig, LifecycleError } from "./MicrosandboxError.js"
 import type { Sandbox } from "./Sandbox.js"
 import type { SandboxConfig } from "./SandboxConfig.js"
 
@@ -110,9 +110,9 @@ export interface SandboxPool {
    * A ready sandbox for the current Scope (waits while all are borrowed). When the Scope
    * closes it is reset (with a `reset` hook) or destroyed and replaced.
    */
-  readonly get: Effect.Effect<Sandbox, MicrosandboxError, Scope.Scope>
+  readonly get: Effect.Effect<Sandbox, LifecycleError, Scope.Scope>
   /** Succeeds once `size` sandboxes have booted; fails with the first boot failure. */
-  readonly ready: Effect.Effect<void, MicrosandboxError>
+  readonly ready: Effect.Effect<void, LifecycleError>
   /** Marks a sandbox to be destroyed (now if idle, else when it is given back). */
   readonly invalidate: (sandbox: Sandbox) => Effect.Effect<void>
   readonly stats: Effect.Effect<Stats>
@@ -126,7 +126,7 @@ export interface SandboxPool {
  */
 export const make: (
   options: Options
-) => Effect.Effect<SandboxPool, MicrosandboxError, Microsandbox | Scope.Scope> = internal.make
+) => Effect.Effect<SandboxPool, InvalidConfig, Microsandbox | Scope.Scope> = internal.make
 
 /**
  * A pool as a Layer for a service tag of yours.
@@ -141,4 +141,4 @@ export const make: (
 export const layer = <I>(
   tag: Context.Tag<I, SandboxPool>,
   options: Options
-): Layer.Layer<I, MicrosandboxError, Microsandbox> => Layer.scoped(tag, make(options))
+): Layer.Layer<I, InvalidConfig, Microsandbox> => Layer.scoped(tag, make(options))

@@ -29,7 +29,7 @@ import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
 import * as internal from "./internal/snapshot.js"
 import { Microsandbox } from "./Microsandbox.js"
-import type { MicrosandboxError } from "./MicrosandboxError.js"
+import type { SnapshotError } from "./MicrosandboxError.js"
 
 /**
  * `disk` (the upper layer) or `resumable` (memory and device state too; not yet
@@ -80,7 +80,8 @@ type Target = string | SnapshotArtifact | SnapshotRecord
 const isArtifact = Schema.is(internal.SnapshotArtifact)
 const isRecord = Schema.is(internal.SnapshotRecord)
 const isTarget = (u: unknown): u is Target => typeof u === "string" || isArtifact(u) || isRecord(u)
-const pathOf = (t: Target): string => (typeof t === "string" ? t : t.path)
+// A value that is none of these is handed on as it is, for the check to refuse (InvalidArgument).
+const pathOf = (t: Target): string => (typeof t === "string" ? t : isArtifact(t) || isRecord(t) ? t.path : t)
 
 /**
  * Options of `create`.
@@ -121,17 +122,22 @@ export const create: {
     options: CreateOptions
   ): (
     sandbox: string | { readonly name: string }
-  ) => Effect.Effect<SnapshotArtifact, MicrosandboxError, Microsandbox>
+  ) => Effect.Effect<SnapshotArtifact, SnapshotError, Microsandbox>
   (
     sandbox: string | { readonly name: string },
     options: CreateOptions
-  ): Effect.Effect<SnapshotArtifact, MicrosandboxError, Microsandbox>
+  ): Effect.Effect<SnapshotArtifact, SnapshotError, Microsandbox>
 } = dual(
   2,
   (sandbox: string | { readonly name: string }, options: CreateOptions) =>
     Effect.flatMap(
       Microsandbox,
-      (svc) => internal.create(svc, typeof sandbox === "string" ? sandbox : sandbox.name, options)
+      (svc) =>
+        internal.create(
+          svc,
+          typeof sandbox === "object" && sandbox !== null ? sandbox.name : sandbox,
+          options
+        )
     )
 )
 
@@ -143,7 +149,7 @@ export const create: {
  * @since 0.1.0
  * @category getters
  */
-export const open = (pathOrName: string): Effect.Effect<SnapshotArtifact, MicrosandboxError, Microsandbox> =>
+export const open = (pathOrName: string): Effect.Effect<SnapshotArtifact, SnapshotError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.open(svc, pathOrName))
 
 /**
@@ -153,7 +159,7 @@ export const open = (pathOrName: string): Effect.Effect<SnapshotArtifact, Micros
  * @since 0.1.0
  * @category getters
  */
-export const verify = (snapshot: Target): Effect.Effect<VerifyReport, MicrosandboxError, Microsandbox> =>
+export const verify = (snapshot: Target): Effect.Effect<VerifyReport, SnapshotError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.verify(svc, pathOf(snapshot)))
 
 /**
@@ -162,7 +168,7 @@ export const verify = (snapshot: Target): Effect.Effect<VerifyReport, Microsandb
  * @since 0.1.0
  * @category getters
  */
-export const get = (nameOrDigest: string): Effect.Effect<SnapshotRecord, MicrosandboxError, Microsandbox> =>
+export const get = (nameOrDigest: string): Effect.Effect<SnapshotRecord, SnapshotError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.get(svc, nameOrDigest))
 
 /**
@@ -172,7 +178,7 @@ export const get = (nameOrDigest: string): Effect.Effect<SnapshotRecord, Microsa
  * @since 0.1.0
  * @category getters
  */
-export const list: Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxError, Microsandbox> = Effect
+export const list: Effect.Effect<ReadonlyArray<SnapshotRecord>, SnapshotError, Microsandbox> = Effect
   .flatMap(
     Microsandbox,
     internal.list
@@ -187,7 +193,7 @@ export const list: Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxErro
  */
 export const listDir = (
   dir: string
-): Effect.Effect<ReadonlyArray<SnapshotArtifact>, MicrosandboxError, Microsandbox> =>
+): Effect.Effect<ReadonlyArray<SnapshotArtifact>, SnapshotError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.listDir(svc, dir))
 
 /**
@@ -208,17 +214,20 @@ export interface RemoveOptions {
  * @category destructors
  */
 export const remove: {
-  (options?: RemoveOptions): (snapshot: Target) => Effect.Effect<void, MicrosandboxError, Microsandbox>
-  (snapshot: Target, options?: RemoveOptions): Effect.Effect<void, MicrosandboxError, Microsandbox>
+  (options?: RemoveOptions): (snapshot: Target) => Effect.Effect<void, SnapshotError, Microsandbox>
+  (snapshot: Target, options?: RemoveOptions): Effect.Effect<void, SnapshotError, Microsandbox>
 } = dual(
-  (args) => isTarget(args[0]),
+  // Data-last only for `remove()` and `remove(options)`: any other first argument is the snapshot.
+  (args) =>
+    args.length >= 2 || isTarget(args[0]) ||
+    !(args[0] === undefined || (typeof args[0] === "object" && args[0] !== null)),
   (snapshot: Target, options?: RemoveOptions) =>
     Effect.flatMap(
       Microsandbox,
       (svc) =>
         internal.remove(
           svc,
-          typeof snapshot === "string" ? snapshot : isRecord(snapshot) ? snapshot.digest : snapshot.path,
+          typeof snapshot === "string" ? snapshot : isRecord(snapshot) ? snapshot.digest : pathOf(snapshot),
           options?.force ?? false
         )
     )
@@ -230,7 +239,7 @@ export const remove: {
  * @since 0.1.0
  * @category utils
  */
-export const reindex = (dir: string): Effect.Effect<number, MicrosandboxError, Microsandbox> =>
+export const reindex = (dir: string): Effect.Effect<number, SnapshotError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.reindex(svc, dir))
 
 /**
@@ -263,14 +272,15 @@ export const exportArchive: {
   (
     out: string,
     options?: ExportOptions
-  ): (snapshot: Target) => Effect.Effect<void, MicrosandboxError, Microsandbox>
+  ): (snapshot: Target) => Effect.Effect<void, SnapshotError, Microsandbox>
   (
     snapshot: Target,
     out: string,
     options?: ExportOptions
-  ): Effect.Effect<void, MicrosandboxError, Microsandbox>
+  ): Effect.Effect<void, SnapshotError, Microsandbox>
 } = dual(
-  (args) => typeof args[1] === "string",
+  // The data-last form starts with the archive path: a first argument that is not a string is the snapshot.
+  (args) => args.length >= 3 || typeof args[0] !== "string" || typeof args[1] === "string",
   (snapshot: Target, out: string, options?: ExportOptions) =>
     Effect.flatMap(Microsandbox, (svc) => internal.exportArchive(svc, pathOf(snapshot), out, options ?? {}))
 )
@@ -296,5 +306,11 @@ export interface ImportOptions {
 export const importArchive = (
   archive: string,
   options: ImportOptions = {}
-): Effect.Effect<SnapshotRecord, MicrosandboxError, Microsandbox> =>
-  Effect.flatMap(Microsandbox, (svc) => internal.importArchive(svc, archive, options.destination))
+): Effect.Effect<SnapshotRecord, SnapshotError, Microsandbox> =>
+  Effect.flatMap(
+    Microsandbox,
+    (svc) =>
+      typeof options === "object" && options !== null
+        ? internal.importArchive(svc, archive, options.destination)
+        : internal.invalidOptions("Snapshot.importArchive", options)
+  )

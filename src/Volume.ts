@@ -84,52 +84,34 @@ export interface MakeOptions extends CreateOptions {
 
 // ------------------------------------------------------------------ errors
 
-/** @since 0.1.0 @category errors */
-export type CreateError =
-  | Errors.InvalidConfig
-  | Errors.InvalidArgument
-  | Errors.VolumeAlreadyExists
-  | Errors.UnsupportedOperation
-  | Errors.Io
-  | Errors.Internal
-/** @since 0.1.0 @category errors */
-export type GetError =
-  | Errors.VolumeNotFound
-  | Errors.InvalidArgument
-  | Errors.UnsupportedOperation
-  | Errors.Io
-  | Errors.Internal
-/** @since 0.1.0 @category errors */
-export type ListError = Errors.UnsupportedOperation | Errors.Io | Errors.Internal
 /**
- * `InvalidConfig` when the volume is mounted by a running sandbox.
+ * What `create`, `make` and `layer` can fail with: `InvalidConfig` naming the option (a
+ * bad name or bad options, before any call), `VolumeAlreadyExists`, and what any native
+ * call can report (`CallError`).
  * @since 0.1.0
  * @category errors
  */
-export type RemoveError =
-  | Errors.VolumeNotFound
-  | Errors.InvalidConfig
-  | Errors.InvalidArgument
-  | Errors.UnsupportedOperation
-  | Errors.Io
-  | Errors.Internal
-/** @since 0.1.0 @category errors */
-export type DefaultError = Errors.UnsupportedOperation | Errors.VolumeNotFound | Errors.Io | Errors.Internal
+export type CreateError = Errors.CallError | Errors.InvalidConfig | Errors.VolumeAlreadyExists
+/** `VolumeNotFound`, and what any native call can report. @since 0.1.0 @category errors */
+export type GetError = Errors.CallError | Errors.VolumeNotFound
+/** What any native call can report. @since 0.1.0 @category errors */
+export type ListError = Errors.CallError
+/**
+ * `VolumeNotFound`; `InvalidConfig` when the volume is mounted by a running sandbox.
+ * @since 0.1.0
+ * @category errors
+ */
+export type RemoveError = Errors.CallError | Errors.VolumeNotFound | Errors.InvalidConfig
+/** `UnsupportedOperation` on the local backend; `VolumeNotFound`. @since 0.1.0 @category errors */
+export type DefaultError = Errors.CallError | Errors.VolumeNotFound
 /**
  * `InvalidArgument` for a refused path, `Filesystem` for a path that escapes the volume
  * (or a runtime-side filesystem failure), `PathNotFound`, `VolumeNotFound` once the
- * volume is gone, `Io` for other host errors.
+ * volume is gone, `Io` for other host errors: `MicrosandboxError.VolumeFsError`.
  * @since 0.1.0
  * @category errors
  */
-export type FsError =
-  | Errors.InvalidArgument
-  | Errors.PathNotFound
-  | Errors.Filesystem
-  | Errors.VolumeNotFound
-  | Errors.UnsupportedOperation
-  | Errors.Io
-  | Errors.Internal
+export type FsError = Errors.VolumeFsError
 
 // ------------------------------------------------------------------ the volume
 
@@ -263,7 +245,12 @@ export const getDefault: Effect.Effect<Volume, DefaultError, Microsandbox> = Eff
 export const remove = (volume: string | Volume): Effect.Effect<void, RemoveError, Microsandbox> =>
   Effect.flatMap(
     Microsandbox,
-    (svc) => internal.remove(svc, typeof volume === "string" ? volume : volume.name)
+    // Anything that is neither is refused by the by-name check (InvalidArgument).
+    (svc) =>
+      internal.remove(
+        svc,
+        typeof volume === "string" ? volume : internal.isVolume(volume) ? volume.name : volume
+      )
   )
 
 // ------------------------------------------------------------------ file operations, data-first or pipeable

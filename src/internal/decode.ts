@@ -1,7 +1,7 @@
 /**
  * Calls a JSON-shaped export and decodes its result with a decoder compiled once by the
  * caller (at module level), so no Schema is compiled per call. A result that does not
- * match is an `Internal` error naming the export.
+ * match is a `MalformedResponse` naming the export and carrying the raw text.
  *
  * @internal
  */
@@ -10,9 +10,9 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
-import { internal } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
-import type { CallOptions, NativeLibrary } from "./ffi/native.js"
+import { type CallOptions, malformed, type NativeLibrary } from "./ffi/native.js"
+import { checkString, invalidArgument } from "./validate.js"
 
 export type Decoder<A> = (json: string) => Effect.Effect<A, ParseResult.ParseError>
 
@@ -29,27 +29,29 @@ export const callDecoded = <A>(
   decode: Decoder<A>,
   options: CallOptions & { readonly operation: string }
 ): Effect.Effect<A, MicrosandboxError> =>
-  Effect.flatMap(native.call(name, args, options), (json) =>
-    decode(json).pipe(
-      Effect.mapError((e) =>
-        internal(`unexpected result from ${name}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`, {
-          operation: options.operation,
-          sandbox: options.sandbox
-        })
-      )
-    ))
+  Effect.flatMap(
+    native.call(name, args, options),
+    (json) =>
+      Effect.mapError(decode(json), (e) =>
+        malformed(name, json, e, { operation: options.operation, sandbox: options.sandbox }))
+  )
 
-/** Text that crosses the boundary as a C string: non-empty, no NUL byte. */
+/**
+ * Text that crosses the boundary as a C string: a non-empty string with no NUL byte and
+ * no lone surrogate; anything else is `InvalidArgument` naming `argument`.
+ */
 export const checkText = (
-  value: string,
-  what: string,
+  value: unknown,
+  argument: string,
   operation: string
 ): Effect.Effect<void, Errors.InvalidArgument> =>
-  value.length === 0
-    ? Effect.fail(new Errors.InvalidArgument({ message: `${what} must not be empty`, operation }))
-    : value.includes("\u0000")
-    ? Effect.fail(new Errors.InvalidArgument({ message: `${what} must not contain a NUL byte`, operation }))
-    : Effect.void
+  Effect.flatMap(
+    checkString({ operation }, argument, value),
+    () =>
+      value === ""
+        ? Effect.fail(invalidArgument({ operation }, argument, `${argument} must not be empty`))
+        : Effect.void
+  )
 
 /** Whole seconds since the epoch (the runtime's `*_unix` members) as a Date. */
 export const UnixSeconds = Schema.transform(Schema.Number, Schema.DateFromSelf, {

@@ -123,5 +123,10 @@ export const narrow = {
   filesystem: narrowTo(MicrosandboxError.FilesystemError),
   logs: narrowTo(MicrosandboxError.LogsError),
   metrics: narrowTo(MicrosandboxError.MetricsError),
-  ssh: narrowTo(MicrosandboxError.SshError)
+  ssh: narrowTo(MicrosandboxError.SshError),
+  volume: narrowTo(MicrosandboxError.VolumeError),
+  volumeFs: narrowTo(MicrosandboxError.VolumeFsError),
+  image: narrowTo(MicrosandboxError.ImageError),
+  snapshot: narrowTo(MicrosandboxError.SnapshotError),
+  modify: narrowTo(MicrosandboxError.ModifyError)
 }

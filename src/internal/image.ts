@@ -8,9 +8,11 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
-import * as Errors from "../MicrosandboxError.js"
+import type * as Errors from "../MicrosandboxError.js"
+import type { ImageError } from "../MicrosandboxError.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
+import { narrow } from "./errors.js"
+import { attributeOf, invalidArgument, referenceProblem, show } from "./validate.js"
 
 // ------------------------------------------------------------------ documents
 
@@ -87,53 +89,107 @@ const decodeOk = jsonDecoder(Schema.Struct({ ok: Schema.Literal(true) }))
 
 // ------------------------------------------------------------------ operations
 
+const isImageInfo = Schema.is(ImageInfo)
+
+/** The reference of an image given by reference or by value (anything else is left for the check to refuse). */
 export const referenceOf = (image: string | ImageInfo): string =>
-  typeof image === "string" ? image : image.reference
+  typeof image === "string" ? image : isImageInfo(image) ? image.reference : image
+
+/** A reference the runtime parses (a tag given to `load`, a reference to `save`). */
+const checkReference = (value: unknown, argument: string, operation: string) =>
+  Effect.flatMap(checkText(value, argument, operation), () => {
+    const problem = referenceProblem(value as string)
+    return problem === undefined
+      ? Effect.void
+      : Effect.fail(invalidArgument({ operation }, argument, `${argument}: ${problem}`))
+  })
+
+/** A list of `what`: an array whose every member passes `check`. */
+const checkEach = (
+  value: unknown,
+  argument: string,
+  operation: string,
+  check: (v: unknown, argument: string, operation: string) => Effect.Effect<void, Errors.InvalidArgument>
+) =>
+  Array.isArray(value)
+    ? Effect.forEach(value, (v, i) => check(v, `${argument}[${i}]`, operation), { discard: true })
+    : Effect.fail(
+      invalidArgument({ operation }, argument, `${argument} must be an array, got ${show(value)}`)
+    )
+
+/** `format` of `save`, when it is neither `docker` nor `oci`. */
+export const invalidFormat = (format: unknown): Errors.InvalidArgument =>
+  invalidArgument(
+    { operation: "Image.save" },
+    "format",
+    `invalid archive format ${show(format)}: expected 'docker' or 'oci'`
+  )
+
+/** Options that are not an object. */
+export const invalidOptions = (operation: string, options: unknown): Errors.InvalidArgument =>
+  invalidArgument({ operation }, "options", `options must be an object, got ${show(options)}`)
+
+const span = attributeOf
 
 export const get = (
   svc: MicrosandboxService,
   reference: string
-): Effect.Effect<ImageInfo, MicrosandboxError> =>
-  checkText(reference, "image reference", "Image.get").pipe(
+): Effect.Effect<ImageInfo, ImageError> =>
+  checkText(reference, "reference", "Image.get").pipe(
     Effect.zipRight(
       callDecoded(svc.native, "msb_image_get", [reference], decodeInfo, { operation: "Image.get" })
     ),
-    Effect.withSpan("Image.get", { attributes: { "msb.image.reference": reference } })
+    narrow.image.effect,
+    Effect.withSpan("Image.get", { attributes: { "msb.image.reference": span(reference) } })
   )
 
-export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError> =>
+export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<ImageInfo>, ImageError> =>
   callDecoded(svc.native, "msb_image_list", [], decodeInfos, { operation: "Image.list" }).pipe(
     Effect.tap((images) => Effect.annotateCurrentSpan("msb.image.count", images.length)),
+    narrow.image.effect,
     Effect.withSpan("Image.list")
   )
 
 export const inspect = (
   svc: MicrosandboxService,
   reference: string
-): Effect.Effect<ImageDetail, MicrosandboxError> =>
-  checkText(reference, "image reference", "Image.inspect").pipe(
+): Effect.Effect<ImageDetail, ImageError> =>
+  checkText(reference, "image", "Image.inspect").pipe(
     Effect.zipRight(
       callDecoded(svc.native, "msb_image_inspect", [reference], decodeDetail, { operation: "Image.inspect" })
     ),
-    Effect.withSpan("Image.inspect", { attributes: { "msb.image.reference": reference } })
+    narrow.image.effect,
+    Effect.withSpan("Image.inspect", { attributes: { "msb.image.reference": span(reference) } })
   )
 
 export const remove = (
   svc: MicrosandboxService,
   reference: string,
   force: boolean
-): Effect.Effect<void, MicrosandboxError> =>
-  checkText(reference, "image reference", "Image.remove").pipe(
+): Effect.Effect<void, ImageError> =>
+  checkText(reference, "image", "Image.remove").pipe(
+    Effect.zipRight(
+      typeof force === "boolean"
+        ? Effect.void
+        : Effect.fail(
+          invalidArgument(
+            { operation: "Image.remove" },
+            "force",
+            `force must be a boolean, got ${show(force)}`
+          )
+        )
+    ),
     Effect.zipRight(
       callDecoded(svc.native, "msb_image_remove", [reference, force], decodeOk, { operation: "Image.remove" })
     ),
     Effect.asVoid,
+    narrow.image.effect,
     Effect.withSpan("Image.remove", {
-      attributes: { "msb.image.reference": reference, "msb.image.force": force }
+      attributes: { "msb.image.reference": span(reference), "msb.image.force": span(force) }
     })
   )
 
-export const prune = (svc: MicrosandboxService): Effect.Effect<PruneReport, MicrosandboxError> =>
+export const prune = (svc: MicrosandboxService): Effect.Effect<PruneReport, ImageError> =>
   callDecoded(svc.native, "msb_image_prune", [], decodePrune, { operation: "Image.prune" }).pipe(
     Effect.tap((r) =>
       Effect.annotateCurrentSpan({
@@ -141,6 +197,7 @@ export const prune = (svc: MicrosandboxService): Effect.Effect<PruneReport, Micr
         "msb.image.layers_removed": r.layersRemoved
       })
     ),
+    narrow.image.effect,
     Effect.withSpan("Image.prune")
   )
 
@@ -148,13 +205,15 @@ export const load = (
   svc: MicrosandboxService,
   path: string,
   tags: ReadonlyArray<string>
-): Effect.Effect<ReadonlyArray<ImageInfo>, MicrosandboxError> =>
-  checkText(path, "archive path", "Image.load").pipe(
-    Effect.zipRight(Effect.forEach(tags, (t) => checkText(t, "tag", "Image.load"), { discard: true })),
+): Effect.Effect<ReadonlyArray<ImageInfo>, ImageError> =>
+  checkText(path, "path", "Image.load").pipe(
+    Effect.zipRight(checkEach(tags, "tags", "Image.load", checkReference)),
     Effect.zipRight(
-      callDecoded(svc.native, "msb_image_load", [path, JSON.stringify(tags)], decodeInfos, {
-        operation: "Image.load"
-      })
+      Effect.suspend(() =>
+        callDecoded(svc.native, "msb_image_load", [path, JSON.stringify(tags)], decodeInfos, {
+          operation: "Image.load"
+        })
+      )
     ),
     Effect.tap((images) =>
       Effect.annotateCurrentSpan({
@@ -162,8 +221,9 @@ export const load = (
         "msb.image.references": images.map((i) => i.reference).join(",")
       })
     ),
+    narrow.image.effect,
     Effect.withSpan("Image.load", {
-      attributes: { "msb.image.path": path, "msb.image.tags": tags.join(",") }
+      attributes: { "msb.image.path": span(path), "msb.image.tags": span(tags) }
     })
   )
 
@@ -172,28 +232,28 @@ export const save = (
   references: ReadonlyArray<string>,
   path: string,
   format: ArchiveFormat
-): Effect.Effect<void, MicrosandboxError> =>
+): Effect.Effect<void, ImageError> =>
   Effect.suspend(() =>
     references.length === 0
       ? Effect.fail(
-        new Errors.InvalidArgument({
-          message: "at least one image reference is required",
+        invalidArgument({ operation: "Image.save" }, "images", "at least one image reference is required")
+      )
+      : checkEach(references, "images", "Image.save", checkReference)
+  ).pipe(
+    Effect.zipRight(checkText(path, "path", "Image.save")),
+    Effect.zipRight(
+      Effect.suspend(() =>
+        callDecoded(svc.native, "msb_image_save", [JSON.stringify(references), path, format], decodeOk, {
           operation: "Image.save"
         })
       )
-      : Effect.forEach(references, (r) => checkText(r, "image reference", "Image.save"), { discard: true })
-  ).pipe(
-    Effect.zipRight(checkText(path, "output path", "Image.save")),
-    Effect.zipRight(
-      callDecoded(svc.native, "msb_image_save", [JSON.stringify(references), path, format], decodeOk, {
-        operation: "Image.save"
-      })
     ),
     Effect.asVoid,
+    narrow.image.effect,
     Effect.withSpan("Image.save", {
       attributes: {
-        "msb.image.references": references.join(","),
-        "msb.image.path": path,
+        "msb.image.references": span(references),
+        "msb.image.path": span(path),
         "msb.image.format": format
       }
     })

@@ -10,36 +10,16 @@ import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Errors from "../MicrosandboxError.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { ModificationPlan, type ModifyError, type ModifyOptions, Patch, Policy } from "../Modification.js"
+import { narrow } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
-import type { NativeLibrary } from "./ffi/native.js"
+import { malformed, type NativeLibrary } from "./ffi/native.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import { attributeOf, show } from "./validate.js"
 
 const decodePatch = Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" })
 const decodePolicy = Schema.decodeUnknownEither(Policy)
 const decodePlan = Schema.decodeUnknown(Schema.parseJson(ModificationPlan))
-
-const allowed = new Set<string>([
-  "InvalidConfig",
-  "InvalidArgument",
-  "InvalidHandle",
-  "SandboxNotFound",
-  "SandboxStillRunning",
-  "UnsupportedOperation",
-  "Internal",
-  "Io"
-])
-
-/** Any other kind the runtime might answer becomes `Internal` carrying its tag. */
-const narrow = (e: MicrosandboxError): ModifyError =>
-  allowed.has(e._tag)
-    ? e as ModifyError
-    : new Errors.Internal({
-      message: `${e._tag}: ${e.message}`,
-      operation: e.operation,
-      ...(e.sandbox === undefined ? {} : { sandbox: e.sandbox })
-    })
 
 /** The `opts_json` of the modify calls, or the InvalidConfig naming the offending member. */
 export const encodeRequest = (
@@ -97,29 +77,29 @@ const run = (
   ctx: { readonly operation: string; readonly sandbox: string }
 ): Effect.Effect<ModificationPlan, ModifyError> =>
   Effect.suspend(() => {
+    if (typeof options !== "object" || options === null) {
+      return Effect.fail(
+        new Errors.InvalidConfig({
+          message: `invalid modification options: must be an object, got ${show(options)}`,
+          operation: ctx.operation,
+          sandbox: ctx.sandbox,
+          field: "options"
+        })
+      )
+    }
     const request = encodeRequest(patch, options, ctx)
     if (Either.isLeft(request)) return Effect.fail(request.left)
     return args(request.right).pipe(
       Effect.flatMap((a) => native.call(fn, a, ctx)),
-      Effect.flatMap((json) =>
-        decodePlan(json).pipe(
-          Effect.mapError((e) =>
-            new Errors.Internal({
-              message: `unexpected result from ${fn}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
-              operation: ctx.operation,
-              sandbox: ctx.sandbox
-            })
-          )
-        )
-      ),
-      Effect.mapError(narrow)
+      Effect.flatMap((json) => Effect.mapError(decodePlan(json), (e) => malformed(fn, json, e, ctx))),
+      narrow.modify.effect
     )
   }).pipe(
     Effect.withSpan(ctx.operation, {
       attributes: {
         "msb.sandbox": ctx.sandbox,
-        "msb.modify.policy": options.policy ?? "no_restart",
-        "msb.modify.dry_run": options.dryRun === true
+        "msb.modify.policy": attributeOf(options?.policy ?? "no_restart"),
+        "msb.modify.dry_run": options?.dryRun === true
       }
     })
   )

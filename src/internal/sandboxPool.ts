@@ -11,12 +11,13 @@ import * as Exit from "effect/Exit"
 import * as Pool from "effect/Pool"
 import * as Scope from "effect/Scope"
 import { Microsandbox } from "../Microsandbox.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
+import type { LifecycleError } from "../MicrosandboxError.js"
 import { InvalidConfig } from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
 import * as SandboxConfig from "../SandboxConfig.js"
 import type * as SandboxPool from "../SandboxPool.js"
 import { create } from "./sandbox.js"
+import { decodeDuration, show } from "./validate.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/SandboxPool")
 export type TypeId = typeof TypeId
@@ -35,15 +36,37 @@ const invalid = (field: string, message: string) =>
 
 export const make = (
   options: SandboxPool.Options
-): Effect.Effect<SandboxPool.SandboxPool, MicrosandboxError, Microsandbox | Scope.Scope> =>
+): Effect.Effect<SandboxPool.SandboxPool, InvalidConfig, Microsandbox | Scope.Scope> =>
   Effect.gen(function*() {
+    if (typeof options !== "object" || options === null) {
+      return yield* invalid("options", `must be an object, got ${show(options)}`)
+    }
     const size = options.size
     const maxSize = options.maxSize ?? size
-    if (!Number.isInteger(size) || size < 1) {
-      return yield* invalid("size", `must be a positive integer, got ${size}`)
+    if (!Number.isSafeInteger(size) || size < 1) {
+      return yield* invalid("size", `must be a positive integer, got ${show(size)}`)
     }
-    if (!Number.isInteger(maxSize) || maxSize < size) {
-      return yield* invalid("maxSize", `must be an integer >= size (${size}), got ${maxSize}`)
+    if (!Number.isSafeInteger(maxSize) || maxSize < size) {
+      return yield* invalid("maxSize", `must be an integer >= size (${size}), got ${show(maxSize)}`)
+    }
+    let timeToLive = Duration.minutes(1)
+    if (options.timeToLive !== undefined) {
+      const decoded = decodeDuration(options.timeToLive)
+      if (decoded._tag === "Left") return yield* invalid("timeToLive", decoded.left)
+      if (!Duration.isFinite(decoded.right)) return yield* invalid("timeToLive", "must be finite")
+      timeToLive = decoded.right
+    }
+    if (options.reset !== undefined && typeof options.reset !== "function") {
+      return yield* invalid("reset", `must be a function, got ${show(options.reset)}`)
+    }
+    if (options.namePrefix !== undefined && typeof options.namePrefix !== "string") {
+      return yield* invalid("namePrefix", `must be a string, got ${show(options.namePrefix)}`)
+    }
+    if (typeof options.config !== "object" || options.config === null) {
+      return yield* invalid(
+        "config",
+        `must be a configuration (SandboxConfig.make), got ${show(options.config)}`
+      )
     }
     const prefix = options.namePrefix ?? `pool-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
     const problem = SandboxConfig.checkName(`${prefix}-0`)
@@ -56,9 +79,9 @@ export const make = (
     const entries = new Map<Sandbox, Entry>()
     const counts = { created: 0, destroyed: 0, resets: 0, failedResets: 0 }
     let seq = 0
-    const ready = yield* Deferred.make<void, MicrosandboxError>()
+    const ready = yield* Deferred.make<void, LifecycleError>()
 
-    const acquire: Effect.Effect<Sandbox, MicrosandboxError, Scope.Scope | Microsandbox> = Effect.gen(
+    const acquire: Effect.Effect<Sandbox, LifecycleError, Scope.Scope | Microsandbox> = Effect.gen(
       function*() {
         const scope = yield* Scope.make()
         // Pool's item scope closes ours; ours stops the sandbox (idempotent when the pool
@@ -91,7 +114,7 @@ export const make = (
         acquire: acquireIn,
         min: size,
         max: maxSize,
-        timeToLive: options.timeToLive ?? Duration.minutes(1)
+        timeToLive
       })
 
     // Runs before the Pool's own shutdown (finalizers run in reverse): stop every idle
@@ -127,7 +150,7 @@ export const make = (
         )
       })
 
-    const get: Effect.Effect<Sandbox, MicrosandboxError, Scope.Scope> = Effect.uninterruptibleMask((
+    const get: Effect.Effect<Sandbox, LifecycleError, Scope.Scope> = Effect.uninterruptibleMask((
       restore
     ) =>
       restore(Pool.get(pool)).pipe(

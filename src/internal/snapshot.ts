@@ -8,10 +8,12 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
+import type { SnapshotError } from "../MicrosandboxError.js"
 import type { CreateOptions } from "../Snapshot.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
+import { narrow } from "./errors.js"
+import { attributeOf, invalidArgument, show, stringProblem } from "./validate.js"
 
 // ------------------------------------------------------------------ documents
 
@@ -103,13 +105,17 @@ const decodeIndexed = jsonDecoder(Schema.Struct({ indexed: Schema.Number }))
 
 /** The runtime's rule: a bare identifier (the artefact directory's name). */
 export const checkSnapshotName = (
-  name: string,
+  name: unknown,
   operation: string
 ): Effect.Effect<void, Errors.InvalidConfig> => {
-  const problem = name.length === 0
+  const problem = typeof name !== "string"
+    ? `snapshot name must be a string, got ${show(name)}`
+    : name.length === 0
     ? "snapshot name must not be empty"
     : name.includes("\u0000")
     ? "snapshot name must not contain a NUL byte"
+    : stringProblem(name) !== undefined
+    ? `snapshot name ${stringProblem(name)}`
     : /[/\\:]/.test(name) || name.startsWith(".") || name.startsWith("~")
     ? `snapshot name must be a bare identifier, not a path: '${name}' (use destination to choose a parent directory)`
     : undefined
@@ -120,8 +126,8 @@ export const checkSnapshotName = (
     )
 }
 
-const checkSource = (source: string, operation: string): Effect.Effect<void, Errors.InvalidConfig> =>
-  source.length === 0 || source.includes("\u0000")
+const checkSource = (source: unknown, operation: string): Effect.Effect<void, Errors.InvalidConfig> =>
+  typeof source !== "string" || source.length === 0 || stringProblem(source) !== undefined
     ? Effect.fail(
       new Errors.InvalidConfig({
         message: "invalid config: snapshot create requires a source sandbox",
@@ -131,21 +137,31 @@ const checkSource = (source: string, operation: string): Effect.Effect<void, Err
     )
     : Effect.void
 
-const checkLabels = (labels: Readonly<Record<string, string>>, operation: string) =>
-  Effect.forEach(
-    Object.entries(labels),
-    ([k, v]) =>
-      typeof v !== "string" || k.includes("\u0000") || v.includes("\u0000")
-        ? Effect.fail(
-          new Errors.InvalidConfig({
-            message: `invalid config: label ${JSON.stringify(k)} must be a string without NUL bytes`,
-            operation,
-            field: "labels"
-          })
-        )
-        : Effect.void,
-    { discard: true }
-  )
+const checkLabels = (labels: unknown, operation: string) =>
+  typeof labels !== "object" || labels === null || Array.isArray(labels)
+    ? Effect.fail(
+      new Errors.InvalidConfig({
+        message: `invalid config: labels must be a record of strings, got ${show(labels)}`,
+        operation,
+        field: "labels"
+      })
+    )
+    : Effect.forEach(
+      Object.entries(labels),
+      ([k, v]) =>
+        typeof v !== "string" || stringProblem(k) !== undefined || stringProblem(v) !== undefined
+          ? Effect.fail(
+            new Errors.InvalidConfig({
+              message: `invalid config: label ${
+                show(k)
+              } must be a string without NUL bytes or lone surrogates`,
+              operation,
+              field: "labels"
+            })
+          )
+          : Effect.void,
+      { discard: true }
+    )
 
 // ------------------------------------------------------------------ operations
 
@@ -154,7 +170,23 @@ export const create = (
   source: string,
   options: CreateOptions,
   operation = "Snapshot.create"
-): Effect.Effect<SnapshotArtifact, MicrosandboxError> => {
+): Effect.Effect<SnapshotArtifact, SnapshotError> =>
+  typeof options === "object" && options !== null
+    ? createWith(svc, source, options, operation)
+    : Effect.fail(
+      new Errors.InvalidConfig({
+        message: `invalid config: snapshot options must be an object, got ${show(options)}`,
+        operation,
+        field: "options"
+      })
+    )
+
+const createWith = (
+  svc: MicrosandboxService,
+  source: string,
+  options: CreateOptions,
+  operation: string
+): Effect.Effect<SnapshotArtifact, SnapshotError> => {
   const doc: Record<string, unknown> = { name: options.name }
   if (options.destination !== undefined) doc.dest_dir = options.destination
   if (options.labels !== undefined) doc.labels = options.labels
@@ -170,16 +202,19 @@ export const create = (
     ),
     Effect.zipRight(checkLabels(options.labels ?? {}, operation)),
     Effect.zipRight(
-      callDecoded(svc.native, "msb_snapshot_create", [source, JSON.stringify(doc)], decodeArtifact, {
-        operation,
-        sandbox: source
-      })
+      Effect.suspend(() =>
+        callDecoded(svc.native, "msb_snapshot_create", [source, JSON.stringify(doc)], decodeArtifact, {
+          operation,
+          sandbox: source
+        })
+      )
     ),
+    narrow.snapshot.effect,
     Effect.tap((a) =>
       Effect.annotateCurrentSpan({ "msb.snapshot.digest": a.digest, "msb.snapshot.path": a.path })
     ),
     Effect.withSpan(operation, {
-      attributes: { "msb.sandbox": source, "msb.snapshot.name": options.name }
+      attributes: { "msb.sandbox": attributeOf(source), "msb.snapshot.name": attributeOf(options.name) }
     })
   )
 }
@@ -189,7 +224,7 @@ export const ofSandbox = (
   svc: MicrosandboxService,
   sandbox: string,
   name: string
-): Effect.Effect<SnapshotArtifact, MicrosandboxError> =>
+): Effect.Effect<SnapshotArtifact, SnapshotError> =>
   checkSnapshotName(name, "SandboxHandle.snapshot").pipe(
     Effect.zipRight(
       callDecoded(svc.native, "msb_sandbox_handle_snapshot", [sandbox, name], decodeArtifact, {
@@ -197,8 +232,9 @@ export const ofSandbox = (
         sandbox
       })
     ),
+    narrow.snapshot.effect,
     Effect.withSpan("SandboxHandle.snapshot", {
-      attributes: { "msb.sandbox": sandbox, "msb.snapshot.name": name }
+      attributes: { "msb.sandbox": sandbox, "msb.snapshot.name": attributeOf(name) }
     })
   )
 
@@ -215,8 +251,8 @@ export const ofSandboxTo = (
   svc: MicrosandboxService,
   sandbox: string,
   path: string
-): Effect.Effect<SnapshotArtifact, MicrosandboxError> =>
-  checkText(path, "snapshot path", "SandboxHandle.snapshotTo").pipe(
+): Effect.Effect<SnapshotArtifact, SnapshotError> =>
+  checkText(path, "path", "SandboxHandle.snapshotTo").pipe(
     Effect.zipRight(Effect.suspend(() => create(svc, sandbox, splitPath(path), "SandboxHandle.snapshotTo")))
   )
 
@@ -224,43 +260,59 @@ const byText = <A>(
   svc: MicrosandboxService,
   operation: string,
   fn: Parameters<MicrosandboxService["native"]["call"]>[0],
-  what: string,
+  argument: string,
   value: string,
   decode: (json: string) => Effect.Effect<A, import("effect/ParseResult").ParseError>,
   extra: ReadonlyArray<boolean> = []
-): Effect.Effect<A, MicrosandboxError> =>
-  checkText(value, what, operation).pipe(
+): Effect.Effect<A, SnapshotError> =>
+  checkText(value, argument, operation).pipe(
     Effect.zipRight(callDecoded(svc.native, fn, [value, ...extra], decode, { operation })),
-    Effect.withSpan(operation, { attributes: { "msb.snapshot.target": value } })
+    narrow.snapshot.effect,
+    Effect.withSpan(operation, { attributes: { "msb.snapshot.target": attributeOf(value) } })
   )
 
 export const open = (svc: MicrosandboxService, pathOrName: string) =>
-  byText(svc, "Snapshot.open", "msb_snapshot_open", "snapshot path or name", pathOrName, decodeArtifact)
+  byText(svc, "Snapshot.open", "msb_snapshot_open", "pathOrName", pathOrName, decodeArtifact)
 
 export const verify = (svc: MicrosandboxService, pathOrName: string) =>
-  byText(svc, "Snapshot.verify", "msb_snapshot_verify", "snapshot path or name", pathOrName, decodeVerify)
+  byText(svc, "Snapshot.verify", "msb_snapshot_verify", "snapshot", pathOrName, decodeVerify)
 
 export const get = (svc: MicrosandboxService, nameOrDigest: string) =>
-  byText(svc, "Snapshot.get", "msb_snapshot_get", "snapshot name or digest", nameOrDigest, decodeRecord)
+  byText(svc, "Snapshot.get", "msb_snapshot_get", "nameOrDigest", nameOrDigest, decodeRecord)
+
+/** Options that are not an object. */
+export const invalidOptions = (
+  operation: string,
+  options: unknown
+): Effect.Effect<never, Errors.InvalidArgument> =>
+  Effect.fail(invalidArgument({ operation }, "options", `options must be an object, got ${show(options)}`))
 
 export const list = (
   svc: MicrosandboxService
-): Effect.Effect<ReadonlyArray<SnapshotRecord>, MicrosandboxError> =>
+): Effect.Effect<ReadonlyArray<SnapshotRecord>, SnapshotError> =>
   callDecoded(svc.native, "msb_snapshot_list", [], decodeRecords, { operation: "Snapshot.list" }).pipe(
+    narrow.snapshot.effect,
     Effect.withSpan("Snapshot.list")
   )
 
 export const listDir = (svc: MicrosandboxService, dir: string) =>
-  byText(svc, "Snapshot.listDir", "msb_snapshot_list_dir", "directory", dir, decodeArtifacts)
+  byText(svc, "Snapshot.listDir", "msb_snapshot_list_dir", "dir", dir, decodeArtifacts)
 
 export const remove = (svc: MicrosandboxService, target: string, force: boolean) =>
-  byText(svc, "Snapshot.remove", "msb_snapshot_remove", "snapshot path, name or digest", target, decodeOk, [
-    force
-  ])
-    .pipe(Effect.asVoid)
+  typeof force === "boolean"
+    ? byText(svc, "Snapshot.remove", "msb_snapshot_remove", "snapshot", target, decodeOk, [force]).pipe(
+      Effect.asVoid
+    )
+    : Effect.fail(
+      invalidArgument(
+        { operation: "Snapshot.remove" },
+        "force",
+        `force must be a boolean, got ${show(force)}`
+      )
+    )
 
 export const reindex = (svc: MicrosandboxService, dir: string) =>
-  byText(svc, "Snapshot.reindex", "msb_snapshot_reindex", "directory", dir, decodeIndexed).pipe(
+  byText(svc, "Snapshot.reindex", "msb_snapshot_reindex", "dir", dir, decodeIndexed).pipe(
     Effect.map((r) => r.indexed)
   )
 
@@ -275,10 +327,21 @@ export const exportArchive = (
   source: string,
   out: string,
   options: ExportOptions
-): Effect.Effect<void, MicrosandboxError> =>
-  checkText(source, "snapshot name or path", "Snapshot.exportArchive").pipe(
-    Effect.zipRight(checkText(out, "archive path", "Snapshot.exportArchive")),
+): Effect.Effect<void, SnapshotError> =>
+  checkText(source, "snapshot", "Snapshot.exportArchive").pipe(
+    Effect.zipRight(checkText(out, "out", "Snapshot.exportArchive")),
     Effect.zipRight(
+      typeof options === "object" && options !== null
+        ? Effect.void
+        : Effect.fail(
+          invalidArgument(
+            { operation: "Snapshot.exportArchive" },
+            "options",
+            `options must be an object, got ${show(options)}`
+          )
+        )
+    ),
+    Effect.zipRight(Effect.suspend(() =>
       callDecoded(
         svc.native,
         "msb_snapshot_export",
@@ -294,15 +357,16 @@ export const exportArchive = (
         decodeOk,
         { operation: "Snapshot.exportArchive" }
       )
-    ),
+    )),
     Effect.asVoid,
+    narrow.snapshot.effect,
     Effect.withSpan("Snapshot.exportArchive", {
       attributes: {
-        "msb.snapshot.target": source,
-        "msb.snapshot.archive": out,
-        "msb.snapshot.with_parents": options.withParents ?? false,
-        "msb.snapshot.with_image": options.withImage ?? false,
-        "msb.snapshot.plain_tar": options.plainTar ?? false
+        "msb.snapshot.target": attributeOf(source),
+        "msb.snapshot.archive": attributeOf(out),
+        "msb.snapshot.with_parents": options?.withParents ?? false,
+        "msb.snapshot.with_image": options?.withImage ?? false,
+        "msb.snapshot.plain_tar": options?.plainTar ?? false
       }
     })
   )
@@ -311,8 +375,8 @@ export const importArchive = (
   svc: MicrosandboxService,
   archive: string,
   destination: string | undefined
-): Effect.Effect<SnapshotRecord, MicrosandboxError> =>
-  checkText(archive, "archive path", "Snapshot.importArchive").pipe(
+): Effect.Effect<SnapshotRecord, SnapshotError> =>
+  checkText(archive, "archive", "Snapshot.importArchive").pipe(
     Effect.zipRight(
       destination === undefined
         ? Effect.void
@@ -323,8 +387,11 @@ export const importArchive = (
         operation: "Snapshot.importArchive"
       })
     ),
+    narrow.snapshot.effect,
     Effect.tap((r) =>
       Effect.annotateCurrentSpan({ "msb.snapshot.digest": r.digest, "msb.snapshot.path": r.path })
     ),
-    Effect.withSpan("Snapshot.importArchive", { attributes: { "msb.snapshot.archive": archive } })
+    Effect.withSpan("Snapshot.importArchive", {
+      attributes: { "msb.snapshot.archive": attributeOf(archive) }
+    })
   )

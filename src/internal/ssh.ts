@@ -31,9 +31,10 @@ import {
   TypeId
 } from "../Ssh.js"
 import { narrow } from "./errors.js"
-import type { CallOptions } from "./ffi/native.js"
+import { type CallOptions, malformed } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
+import { attributeOf, checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
 
 // Decoders and encoders, compiled once.
 type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
@@ -61,10 +62,6 @@ const encodeClient = Schema.encode(Schema.parseJson(ClientOptionsDocument))
 const encodeServer = Schema.encode(Schema.parseJson(ServerOptionsDocument))
 const encodeExec = Schema.encode(Schema.parseJson(ExecOptionsDocument))
 const encodeAttach = Schema.encode(Schema.parseJson(AttachOptionsDocument))
-const NoNulText = Schema.String.pipe(
-  Schema.filter((s) => !s.includes("\u0000") || "must not contain NUL bytes")
-)
-const checkText = Schema.validate(NoNulText)
 
 /** A collected SSH exec's result is held in one buffer (the runtime cannot resend it). */
 const EXEC_BUFFER = 8 * 1024 * 1024
@@ -81,17 +78,20 @@ interface Owned {
 
 const ctxOf = (core: SandboxCore, operation: string) => ({ operation, sandbox: core.name })
 
-const unexpected = (core: SandboxCore, operation: string, fn: string) => (e: ParseResult.ParseError) =>
-  new Errors.Internal({
-    message: `unexpected result from ${fn}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
+const invalid = (core: SandboxCore, operation: string, argument: string) => (e: ParseResult.ParseError) =>
+  new Errors.InvalidArgument({
+    message: `invalid ${argument}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
+    argument,
     ...ctxOf(core, operation)
   })
 
-const invalid = (core: SandboxCore, operation: string, what: string) => (e: ParseResult.ParseError) =>
-  new Errors.InvalidArgument({
-    message: `invalid ${what}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
-    ...ctxOf(core, operation)
-  })
+/** Options given as something other than an object (absent is fine). */
+const checkOptions = (core: SandboxCore, operation: string, options: unknown) =>
+  options === undefined || (typeof options === "object" && options !== null)
+    ? Effect.void
+    : Effect.fail(
+      invalidArgument(ctxOf(core, operation), "options", `options must be an object, got ${show(options)}`)
+    )
 
 const secondsOf = (
   core: SandboxCore,
@@ -112,10 +112,11 @@ const secondsOf = (
   const d = Duration.decodeUnknown(input)
   if (negative || Option.isNone(d) || !Duration.isFinite(d.value)) {
     return Effect.fail(
-      new Errors.InvalidArgument({
-        message: "inactivityTimeout must be a finite, non-negative duration",
-        ...ctxOf(core, operation)
-      })
+      invalidArgument(
+        ctxOf(core, operation),
+        "inactivityTimeout",
+        `inactivityTimeout must be a finite, non-negative duration, got ${show(input)}`
+      )
     )
   }
   return Effect.succeed(Math.ceil(Duration.toMillis(d.value) / 1000))
@@ -131,7 +132,9 @@ const callWith = <A>(
   options: Omit<CallOptions, "operation" | "sandbox"> = {}
 ): Effect.Effect<A, SshError> =>
   core.native.call(fn, args, { ...ctxOf(core, operation), ...options }).pipe(
-    Effect.flatMap((json) => Effect.mapError(decode(json), unexpected(core, operation, fn))),
+    Effect.flatMap((json) =>
+      Effect.mapError(decode(json), (e) => malformed(fn, json, e, ctxOf(core, operation)))
+    ),
     narrow.ssh.effect
   )
 
@@ -214,31 +217,40 @@ const refine = (path: string) => (e: SshError): SshError =>
     })
     : e
 
-const checkPaths = (core: SandboxCore, operation: string, paths: ReadonlyArray<string>) =>
-  Effect.forEach(paths, (p) => Effect.mapError(checkText(p), invalid(core, operation, "path")), {
-    discard: true
-  })
+/** Every string argument crosses into C whole: a string with no NUL byte and no lone surrogate. */
+const checkPaths = (
+  core: SandboxCore,
+  operation: string,
+  names: ReadonlyArray<string>,
+  values: ReadonlyArray<unknown>
+) =>
+  Effect.forEach(names, (name, i) => checkString(ctxOf(core, operation), name, values[i]), { discard: true })
 
 const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
   /** One SFTP call: every string argument checked, `subject` names the path in errors and spans. */
   const op = <A>(
     name: string,
     fn: FunctionName,
+    names: ReadonlyArray<string>,
     args: ReadonlyArray<string>,
     subject: string,
     decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>
   ): Effect.Effect<A, SshError> => {
     const operation = `Sftp.${name}`
-    return checkPaths(core, operation, args).pipe(
+    return checkPaths(core, operation, names, args).pipe(
       Effect.zipRight(live(core, operation, o, (h) => callWith(core, operation, fn, [h, ...args], decode))),
       Effect.mapError(refine(subject)),
       Effect.withSpan(operation, {
-        attributes: { "msb.sandbox": core.name, "msb.sftp": String(o.handle), "msb.path": subject }
+        attributes: {
+          "msb.sandbox": core.name,
+          "msb.sftp": String(o.handle),
+          "msb.path": attributeOf(subject)
+        }
       })
     )
   }
   const read = (path: string) =>
-    op("read", "msb_sftp_read", [path], path, decodeData).pipe(Effect.map((r) => r.data))
+    op("read", "msb_sftp_read", ["path"], [path], path, decodeData).pipe(Effect.map((r) => r.data))
   return {
     [TypeId]: TypeId,
     pipe() {
@@ -247,29 +259,47 @@ const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
     read,
     readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
     write: (path, data) =>
-      Effect.suspend(() =>
-        op(
+      Effect.suspend(() => {
+        // Contents are data (sent as base64), but a string must be encodable as UTF-8.
+        const problem = typeof data === "string"
+          ? hasLoneSurrogate(data)
+            ? "data is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)"
+            : undefined
+          : data instanceof Uint8Array
+          ? undefined
+          : `data must be a string or a Uint8Array, got ${show(data)}`
+        if (problem !== undefined) {
+          return Effect.fail(invalidArgument(ctxOf(core, "Sftp.write"), "data", problem))
+        }
+        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+        return op(
           "write",
           "msb_sftp_write",
-          [
-            path,
-            Buffer.from(typeof data === "string" ? new TextEncoder().encode(data) : data).toString("base64")
-          ],
+          ["path"],
+          [path, Buffer.from(bytes).toString("base64")],
           path,
           decodeOk
         )
-      ).pipe(Effect.asVoid),
-    mkdir: (path) => op("mkdir", "msb_sftp_mkdir", [path], path, decodeOk).pipe(Effect.asVoid),
+      }).pipe(Effect.asVoid),
+    mkdir: (path) => op("mkdir", "msb_sftp_mkdir", ["path"], [path], path, decodeOk).pipe(Effect.asVoid),
     removeFile: (path) =>
-      op("removeFile", "msb_sftp_remove_file", [path], path, decodeOk).pipe(Effect.asVoid),
-    removeDir: (path) => op("removeDir", "msb_sftp_remove_dir", [path], path, decodeOk).pipe(Effect.asVoid),
-    rename: (from, to) => op("rename", "msb_sftp_rename", [from, to], from, decodeOk).pipe(Effect.asVoid),
+      op("removeFile", "msb_sftp_remove_file", ["path"], [path], path, decodeOk).pipe(Effect.asVoid),
+    removeDir: (path) =>
+      op("removeDir", "msb_sftp_remove_dir", ["path"], [path], path, decodeOk).pipe(Effect.asVoid),
+    rename: (from, to) =>
+      op("rename", "msb_sftp_rename", ["from", "to"], [from, to], from, decodeOk).pipe(Effect.asVoid),
     realPath: (path) =>
-      op("realPath", "msb_sftp_real_path", [path], path, decodePath).pipe(Effect.map((r) => r.path)),
+      op("realPath", "msb_sftp_real_path", ["path"], [path], path, decodePath).pipe(
+        Effect.map((r) => r.path)
+      ),
     readLink: (path) =>
-      op("readLink", "msb_sftp_read_link", [path], path, decodeTarget).pipe(Effect.map((r) => r.target)),
+      op("readLink", "msb_sftp_read_link", ["path"], [path], path, decodeTarget).pipe(
+        Effect.map((r) => r.target)
+      ),
     symlink: (target, linkPath) =>
-      op("symlink", "msb_sftp_symlink", [target, linkPath], linkPath, decodeOk).pipe(Effect.asVoid),
+      op("symlink", "msb_sftp_symlink", ["target", "linkPath"], [target, linkPath], linkPath, decodeOk).pipe(
+        Effect.asVoid
+      ),
     close: closeOnce(core, "Sftp.close", o).pipe(
       Effect.withSpan("Sftp.close", { attributes: { "msb.sandbox": core.name } })
     )
@@ -310,22 +340,28 @@ const makeClient = (core: SandboxCore, o: Owned): SshClient => ({
   exec: (command: string, options: ExecOptions = {}) =>
     Effect.gen(function*() {
       const operation = "Ssh.exec"
-      yield* Effect.mapError(checkText(command), invalid(core, operation, "command"))
-      const opts = yield* Effect.mapError(encodeExec(options), invalid(core, operation, "exec options"))
+      yield* checkString(ctxOf(core, operation), "command", command)
+      yield* checkOptions(core, operation, options)
+      const opts = yield* Effect.mapError(encodeExec(options), invalid(core, operation, "options"))
       return yield* live(core, operation, o, (h) =>
         callWith(core, operation, "msb_ssh_client_exec", [h, command, opts], decodeOutput, {
           bufferSize: EXEC_BUFFER
         })).pipe(outputTooLarge(core, operation))
     }).pipe(
       Effect.withSpan("Ssh.exec", {
-        attributes: { "msb.sandbox": core.name, "msb.ssh.client": String(o.handle), "msb.command": command }
+        attributes: {
+          "msb.sandbox": core.name,
+          "msb.ssh.client": String(o.handle),
+          "msb.command": attributeOf(command)
+        }
       })
     ),
   attach: (options: AttachOptions = {}) =>
     Effect.gen(function*() {
       const operation = "Ssh.attach"
+      yield* checkOptions(core, operation, options)
+      const opts = yield* Effect.mapError(encodeAttach(options), invalid(core, operation, "options"))
       if (!process.stdin.isTTY || !process.stdout.isTTY) return yield* notATerminal(core, operation)
-      const opts = yield* Effect.mapError(encodeAttach(options), invalid(core, operation, "attach options"))
       const r = yield* live(core, operation, o, (h) =>
         callWith(core, operation, "msb_ssh_client_attach", [h, opts], decodeStatus))
       return r.status
@@ -377,11 +413,12 @@ export const make = (core: SandboxCore): SandboxSsh => ({
   openClient: (options: ClientOptions = {}) =>
     Effect.gen(function*() {
       const operation = "Ssh.openClient"
+      yield* checkOptions(core, operation, options)
       const secs = yield* secondsOf(core, operation, options.inactivityTimeout)
       const { inactivityTimeout: _, ...rest } = options
       const opts = yield* Effect.mapError(
         encodeClient({ ...rest, ...(secs === undefined ? {} : { inactivityTimeoutSecs: secs }) }),
-        invalid(core, operation, "SSH client options")
+        invalid(core, operation, "options")
       )
       return yield* acquire(
         core,
@@ -400,11 +437,12 @@ export const make = (core: SandboxCore): SandboxSsh => ({
   prepareServer: (options: ServerOptions = {}) =>
     Effect.gen(function*() {
       const operation = "Ssh.prepareServer"
+      yield* checkOptions(core, operation, options)
       const secs = yield* secondsOf(core, operation, options.inactivityTimeout)
       const { inactivityTimeout: _, ...rest } = options
       const opts = yield* Effect.mapError(
         encodeServer({ ...rest, ...(secs === undefined ? {} : { inactivityTimeoutSecs: secs }) }),
-        invalid(core, operation, "SSH server options")
+        invalid(core, operation, "options")
       )
       return yield* acquire(
         core,

@@ -40,6 +40,9 @@ export const show = (u: unknown): string => {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
+/** A span attribute for a value given by a caller: a string as it is, anything else shown. */
+export const attributeOf = (u: unknown): string => (typeof u === "string" ? u : show(u))
+
 // Code units, not code points (no `u` flag): a high surrogate not followed by a low one, or a low one alone.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 

@@ -22,7 +22,6 @@ import { promises as fsp } from "node:fs"
 import * as nodePath from "node:path"
 import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
 import * as Errors from "../MicrosandboxError.js"
-import type { MicrosandboxError } from "../MicrosandboxError.js"
 import type {
   CreateError,
   DefaultError,
@@ -34,7 +33,17 @@ import type {
   Volume,
   VolumeFs
 } from "../Volume.js"
+import { narrowTo } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
+import { type CallOptions, malformed } from "./ffi/native.js"
+import {
+  attributeOf,
+  checkString,
+  hasLoneSurrogate,
+  invalidArgument,
+  show,
+  stringProblem
+} from "./validate.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Volume")
 export type TypeId = typeof TypeId
@@ -124,50 +133,32 @@ interface Ctx {
   readonly volume: string
 }
 
-const unexpectedResult = (ctx: Ctx, e: ParseResult.ParseError) =>
-  new Errors.Internal({
-    message: `unexpected result of ${ctx.operation} for volume ${ctx.volume}: ${
-      ParseResult.TreeFormatter.formatErrorSync(e)
-    }`,
-    operation: ctx.operation
-  })
+/** A result that does not decode: `MalformedResponse` with the raw text. */
+const unexpectedResult = (ctx: Ctx, fn: string, json: string) => (e: ParseResult.ParseError) =>
+  malformed(fn, json, e, { operation: ctx.operation })
 
-/** Keeps the kinds an operation declares; any other becomes `Internal` carrying its tag. */
-const narrow = <E extends MicrosandboxError>(tags: ReadonlyArray<E["_tag"]>) => {
-  const set = new Set<string>(tags)
-  return (e: MicrosandboxError): E =>
-    set.has(e._tag)
-      ? e as E
-      : new Errors.Internal({ message: `${e._tag}: ${e.message}`, operation: e.operation }) as E
-}
-const createTags = [
-  "InvalidConfig",
-  "InvalidArgument",
-  "VolumeAlreadyExists",
-  "UnsupportedOperation",
-  "Io",
-  "Internal"
-]
-const getTags = ["VolumeNotFound", "InvalidArgument", "UnsupportedOperation", "Io", "Internal"]
-const listTags = ["UnsupportedOperation", "Io", "Internal"]
-const removeTags = [
-  "VolumeNotFound",
-  "InvalidConfig",
-  "InvalidArgument",
-  "UnsupportedOperation",
-  "Io",
-  "Internal"
-]
-const defaultTags = ["UnsupportedOperation", "VolumeNotFound", "Io", "Internal"]
-const fsTags = [
-  "InvalidArgument",
-  "PathNotFound",
-  "Filesystem",
-  "VolumeNotFound",
-  "UnsupportedOperation",
-  "Io",
-  "Internal"
-]
+/** Calls `fn` and decodes its result; a mismatch is `MalformedResponse`. */
+const callDecoded = <A>(
+  svc: MicrosandboxService,
+  fn: Parameters<MicrosandboxService["native"]["call"]>[0],
+  args: ReadonlyArray<NativeArg>,
+  decode: (json: string) => Effect.Effect<A, ParseResult.ParseError>,
+  ctx: Ctx,
+  options: Omit<CallOptions, "operation"> = {}
+): Effect.Effect<A, Errors.MicrosandboxError> =>
+  svc.native.call(fn, args, { ...options, operation: ctx.operation }).pipe(
+    Effect.flatMap((json) => Effect.mapError(decode(json), unexpectedResult(ctx, fn, json)))
+  )
+
+// Each operation keeps the kinds it declares; any other becomes `Internal`, carrying the
+// original as its cause (see internal/errors.ts).
+const narrowCreate = narrowTo(
+  Schema.Union(Errors.CallError, Errors.InvalidConfig, Errors.VolumeAlreadyExists)
+)
+const narrowGet = narrowTo(Schema.Union(Errors.CallError, Errors.VolumeNotFound))
+const narrowList = narrowTo(Errors.CallError)
+const narrowRemove = narrowTo(Schema.Union(Errors.CallError, Errors.VolumeNotFound, Errors.InvalidConfig))
+const narrowFs = narrowTo(Errors.VolumeFsError)
 
 const invalidName = (name: unknown, operation: string): Errors.InvalidConfig | undefined =>
   typeof name === "string" && NAME.test(name)
@@ -259,19 +250,32 @@ export const create = (
     const ctx = { operation: "Volume.create", volume: name }
     const opts = encodeCreate(name, options, ctx.operation)
     if (Either.isLeft(opts)) return Effect.fail(opts.left)
-    return svc.native.call("msb_volume_create", [name, opts.right], {
-      operation: ctx.operation,
+    return callDecoded(svc, "msb_volume_create", [name, opts.right], decodeInfo, ctx, {
       // Interrupted after the runtime created it anyway: the caller never learns of it.
       onOrphan: () => svc.native.call("msb_volume_remove", [name], { operation: ctx.operation })
     }).pipe(
-      Effect.flatMap((json) => Effect.mapError(decodeInfo(json), (e) => unexpectedResult(ctx, e))),
       Effect.map((info): Volume => new VolumeImpl(svc, info)),
-      Effect.mapError(narrow<CreateError>(createTags as Array<CreateError["_tag"]>))
+      narrowCreate.effect
     )
   }).pipe(
     Effect.withSpan("Volume.create", {
-      attributes: { "msb.volume": name, "msb.volume.kind": options.kind ?? "dir" }
+      attributes: {
+        "msb.volume": attributeOf(name),
+        "msb.volume.kind": typeof options === "object" && options !== null
+          ? attributeOf(options.kind ?? "dir")
+          : attributeOf(options)
+      }
     })
+  )
+
+/** A volume name given to a by-name call: a non-empty string that can cross into C. */
+const checkName = (name: unknown, operation: string): Effect.Effect<void, Errors.InvalidArgument> =>
+  Effect.flatMap(
+    checkString({ operation }, "name", name),
+    () =>
+      name === ""
+        ? Effect.fail(invalidArgument({ operation }, "name", "name must not be empty"))
+        : Effect.void
   )
 
 export const get = (
@@ -279,49 +283,36 @@ export const get = (
   name: string,
   operation = "Volume.get"
 ): Effect.Effect<Volume, GetError> =>
-  svc.native.call("msb_volume_get", [name], { operation }).pipe(
-    Effect.flatMap((json) =>
-      Effect.mapError(decodeInfo(json), (e) => unexpectedResult({ operation, volume: name }, e))
-    ),
+  checkName(name, operation).pipe(
+    Effect.zipRight(callDecoded(svc, "msb_volume_get", [name], decodeInfo, { operation, volume: name })),
     Effect.map((info): Volume => new VolumeImpl(svc, info)),
-    Effect.mapError(narrow<GetError>(getTags as Array<GetError["_tag"]>)),
-    Effect.withSpan(operation, { attributes: { "msb.volume": name } })
+    narrowGet.effect,
+    Effect.withSpan(operation, { attributes: { "msb.volume": attributeOf(name) } })
   )
 
 export const getDefault = (svc: MicrosandboxService): Effect.Effect<Volume, DefaultError> =>
-  svc.native.call("msb_volume_get_default", [], { operation: "Volume.getDefault" }).pipe(
-    Effect.flatMap((json) =>
-      Effect.mapError(
-        decodeInfo(json),
-        (e) => unexpectedResult({ operation: "Volume.getDefault", volume: "" }, e)
-      )
-    ),
-    Effect.map((info): Volume => new VolumeImpl(svc, info)),
-    Effect.mapError(narrow<DefaultError>(defaultTags as Array<DefaultError["_tag"]>)),
-    Effect.withSpan("Volume.getDefault")
-  )
+  callDecoded(svc, "msb_volume_get_default", [], decodeInfo, { operation: "Volume.getDefault", volume: "" })
+    .pipe(
+      Effect.map((info): Volume => new VolumeImpl(svc, info)),
+      narrowGet.effect,
+      Effect.withSpan("Volume.getDefault")
+    )
 
 export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<Volume>, ListError> =>
-  svc.native.call("msb_volume_list", [], { operation: "Volume.list" }).pipe(
-    Effect.flatMap((json) =>
-      Effect.mapError(decodeList(json), (e) => unexpectedResult({ operation: "Volume.list", volume: "*" }, e))
-    ),
+  callDecoded(svc, "msb_volume_list", [], decodeList, { operation: "Volume.list", volume: "*" }).pipe(
     Effect.map((infos) => infos.map((info): Volume => new VolumeImpl(svc, info))),
-    Effect.mapError(narrow<ListError>(listTags as Array<ListError["_tag"]>)),
+    narrowList.effect,
     Effect.withSpan("Volume.list")
   )
 
 export const remove = (svc: MicrosandboxService, name: string): Effect.Effect<void, RemoveError> =>
-  svc.native.call("msb_volume_remove", [name], { operation: "Volume.remove" }).pipe(
-    Effect.flatMap((json) =>
-      Effect.mapError(
-        decodeOk(json),
-        (e) => unexpectedResult({ operation: "Volume.remove", volume: name }, e)
-      )
+  checkName(name, "Volume.remove").pipe(
+    Effect.zipRight(
+      callDecoded(svc, "msb_volume_remove", [name], decodeOk, { operation: "Volume.remove", volume: name })
     ),
     Effect.asVoid,
-    Effect.mapError(narrow<RemoveError>(removeTags as Array<RemoveError["_tag"]>)),
-    Effect.withSpan("Volume.remove", { attributes: { "msb.volume": name } })
+    narrowRemove.effect,
+    Effect.withSpan("Volume.remove", { attributes: { "msb.volume": attributeOf(name) } })
   )
 
 /** A volume owned by the current Scope: removed on every exit unless `keep`. */
@@ -330,9 +321,14 @@ export const make = (
   options: MakeOptions = {}
 ): Effect.Effect<Volume, CreateError, Microsandbox | Scope.Scope> =>
   Effect.flatMap(Microsandbox, (svc) => {
-    const { keep, ...createOptions } = options
+    // A value that is not an object is left for `create` to refuse (InvalidConfig).
+    const { keep, ...createOptions } = typeof options === "object" && options !== null
+      ? options
+      : { keep: undefined }
     return Effect.acquireRelease(
-      Effect.interruptible(create(svc, name, createOptions)),
+      Effect.interruptible(
+        create(svc, name, typeof options === "object" && options !== null ? createOptions : options)
+      ),
       (volume) =>
         keep === true ? Effect.void : remove(svc, volume.name).pipe(
           Effect.catchTag("VolumeNotFound", () => Effect.void),
@@ -349,10 +345,11 @@ export const checkPath = (
   operation: string,
   volume: string
 ): Either.Either<ReadonlyArray<string>, Errors.InvalidArgument> => {
-  const refuse = (why: string) =>
-    Either.left(new Errors.InvalidArgument({ message: `${why}: ${JSON.stringify(path)}`, operation }))
+  const refuse = (why: string) => Either.left(invalidArgument({ operation }, "path", `${why}: ${show(path)}`))
   if (typeof path !== "string") return refuse(`volume path must be a string (volume ${volume})`)
   if (path.includes("\0")) return refuse(`volume path contains a NUL byte (volume ${volume})`)
+  const problem = stringProblem(path)
+  if (problem !== undefined) return refuse(`volume path ${problem} (volume ${volume})`)
   if (path.startsWith("/") || path.startsWith("\\")) {
     return refuse(`volume paths are relative to the volume root, not absolute (volume ${volume})`)
   }
@@ -491,7 +488,7 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
         idempotent: fsOp === "read" || fsOp === "exists",
         ...(bufferSize === undefined ? {} : { bufferSize })
       }).pipe(
-        Effect.mapError((e): MicrosandboxError =>
+        Effect.mapError((e): Errors.MicrosandboxError =>
           e._tag === "Io" && NOT_FOUND.test(e.message)
             ? new Errors.PathNotFound({ message: e.message, operation, path })
             : e._tag === "Filesystem"
@@ -499,9 +496,9 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
             : e
         )
       )
-      return yield* Effect.mapError(decode(json), (e) => unexpectedResult(ctx, e))
+      return yield* Effect.mapError(decode(json), unexpectedResult(ctx, "msb_volume_fs_op", json))
     }).pipe(
-      Effect.mapError(narrow<FsError>(fsTags as Array<FsError["_tag"]>)),
+      narrowFs.effect,
       Effect.withSpan(operation, { attributes: { "msb.volume": info.name, "msb.path": path } })
     )
 
@@ -513,11 +510,27 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
     read,
     readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
     write: (path, data) =>
-      op("Volume.write", "write", path, {
-        data_b64: Buffer.from(typeof data === "string" ? new TextEncoder().encode(data) : data).toString(
-          "base64"
+      Effect.suspend(() => {
+        // Contents are data (sent as base64), but a string must be encodable as UTF-8.
+        const problem = typeof data === "string"
+          ? hasLoneSurrogate(data)
+            ? "data is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)"
+            : undefined
+          : data instanceof Uint8Array
+          ? undefined
+          : `data must be a string or a Uint8Array, got ${show(data)}`
+        if (problem !== undefined) {
+          return Effect.fail(invalidArgument({ operation: "Volume.write" }, "data", problem))
+        }
+        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+        return op(
+          "Volume.write",
+          "write",
+          path,
+          { data_b64: Buffer.from(bytes).toString("base64") },
+          decodeOk
         )
-      }, decodeOk).pipe(Effect.asVoid),
+      }).pipe(Effect.asVoid),
     mkdir: (path) => op("Volume.mkdir", "mkdir", path, {}, decodeOk).pipe(Effect.asVoid),
     remove: (path) => op("Volume.removeFile", "remove", path, {}, decodeOk).pipe(Effect.asVoid),
     removeDir: (path) =>
