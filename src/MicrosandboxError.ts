@@ -22,9 +22,13 @@ import * as Schema from "effect/Schema"
  * Carried by every error class of this library: `isMicrosandboxError` checks it.
  *
  * @since 0.1.0
+ * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/MicrosandboxError")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export type TypeId = typeof TypeId
 
 const common = {
@@ -36,7 +40,12 @@ const common = {
 
 // ------------------------------------------------------------------ runtime kinds (§1.3)
 
-/** `sandbox_not_found`: no sandbox (or no log directory) by that name. @since 0.1.0 */
+/**
+ * `sandbox_not_found`: no sandbox (or no log directory) by that name.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxNotFound
   extends Schema.TaggedError<SandboxNotFound>("effect-microsandbox/SandboxNotFound")(
     "SandboxNotFound",
@@ -46,7 +55,12 @@ export class SandboxNotFound
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `sandbox_still_running`: remove/start of a sandbox that is running or draining. @since 0.1.0 */
+/**
+ * `sandbox_still_running`: remove/start of a sandbox that is running or draining.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxStillRunning
   extends Schema.TaggedError<SandboxStillRunning>("effect-microsandbox/SandboxStillRunning")(
     "SandboxStillRunning",
@@ -56,7 +70,12 @@ export class SandboxStillRunning
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `sandbox_not_running`: connect, by-name ping/touch/metrics of a sandbox that is not running. @since 0.1.0 */
+/**
+ * `sandbox_not_running`: connect, by-name ping/touch/metrics of a sandbox that is not running.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxNotRunning
   extends Schema.TaggedError<SandboxNotRunning>("effect-microsandbox/SandboxNotRunning")(
     "SandboxNotRunning",
@@ -66,14 +85,24 @@ export class SandboxNotRunning
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `volume_not_found`. @since 0.1.0 */
+/**
+ * `volume_not_found`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class VolumeNotFound
   extends Schema.TaggedError<VolumeNotFound>("effect-microsandbox/VolumeNotFound")("VolumeNotFound", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `volume_already_exists`. @since 0.1.0 */
+/**
+ * `volume_already_exists`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class VolumeAlreadyExists
   extends Schema.TaggedError<VolumeAlreadyExists>("effect-microsandbox/VolumeAlreadyExists")(
     "VolumeAlreadyExists",
@@ -83,14 +112,24 @@ export class VolumeAlreadyExists
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `exec_timeout`: a command ran past its timeout and was killed. @since 0.1.0 */
+/**
+ * `exec_timeout`: a command ran past its timeout and was killed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ExecTimeout
   extends Schema.TaggedError<ExecTimeout>("effect-microsandbox/ExecTimeout")("ExecTimeout", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `no_default_command`: the image defines neither entrypoint nor cmd. @since 0.1.0 */
+/**
+ * `no_default_command`: the image defines neither entrypoint nor cmd.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NoDefaultCommand
   extends Schema.TaggedError<NoDefaultCommand>("effect-microsandbox/NoDefaultCommand")(
     "NoDefaultCommand",
@@ -104,6 +143,7 @@ export class NoDefaultCommand
  * `invalid_config`: the configuration was rejected, by this library before anything
  * crossed the boundary (then `field` names the offending option) or by the runtime.
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidConfig
   extends Schema.TaggedError<InvalidConfig>("effect-microsandbox/InvalidConfig")("InvalidConfig", {
@@ -118,6 +158,7 @@ export class InvalidConfig
  * `invalid_argument`: malformed input, refused by the runtime or by this library
  * before any native call (then `argument` names the offending argument).
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidArgument
   extends Schema.TaggedError<InvalidArgument>("effect-microsandbox/InvalidArgument")("InvalidArgument", {
@@ -128,28 +169,48 @@ export class InvalidArgument
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `invalid_handle`: a handle that was already closed or never existed. @since 0.1.0 */
+/**
+ * `invalid_handle`: a handle that was already closed or never existed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidHandle
   extends Schema.TaggedError<InvalidHandle>("effect-microsandbox/InvalidHandle")("InvalidHandle", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `buffer_too_small`: a read result did not fit even after one retry at the reported size. @since 0.1.0 */
+/**
+ * `buffer_too_small`: a read result did not fit even after one retry at the reported size.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BufferTooSmall
   extends Schema.TaggedError<BufferTooSmall>("effect-microsandbox/BufferTooSmall")("BufferTooSmall", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `internal`: the runtime's catch-all (also name clashes, pull failures, agent transport errors). @since 0.1.0 */
+/**
+ * `internal`: the runtime's catch-all (also name clashes, pull failures, agent transport errors).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Internal
   extends Schema.TaggedError<Internal>("effect-microsandbox/Internal")("Internal", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `filesystem`: a guest filesystem operation failed. @since 0.1.0 */
+/**
+ * `filesystem`: a guest filesystem operation failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Filesystem
   extends Schema.TaggedError<Filesystem>("effect-microsandbox/Filesystem")("Filesystem", {
     ...common,
@@ -159,21 +220,36 @@ export class Filesystem
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `image_not_found`. @since 0.1.0 */
+/**
+ * `image_not_found`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ImageNotFound
   extends Schema.TaggedError<ImageNotFound>("effect-microsandbox/ImageNotFound")("ImageNotFound", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `image_in_use`. @since 0.1.0 */
+/**
+ * `image_in_use`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ImageInUse
   extends Schema.TaggedError<ImageInUse>("effect-microsandbox/ImageInUse")("ImageInUse", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_not_found`. @since 0.1.0 */
+/**
+ * `snapshot_not_found`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotNotFound
   extends Schema.TaggedError<SnapshotNotFound>("effect-microsandbox/SnapshotNotFound")(
     "SnapshotNotFound",
@@ -183,7 +259,12 @@ export class SnapshotNotFound
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_already_exists`. @since 0.1.0 */
+/**
+ * `snapshot_already_exists`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotAlreadyExists
   extends Schema.TaggedError<SnapshotAlreadyExists>("effect-microsandbox/SnapshotAlreadyExists")(
     "SnapshotAlreadyExists",
@@ -193,7 +274,12 @@ export class SnapshotAlreadyExists
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_sandbox_running`. @since 0.1.0 */
+/**
+ * `snapshot_sandbox_running`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotSandboxRunning
   extends Schema.TaggedError<SnapshotSandboxRunning>("effect-microsandbox/SnapshotSandboxRunning")(
     "SnapshotSandboxRunning",
@@ -203,7 +289,12 @@ export class SnapshotSandboxRunning
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_image_missing`. @since 0.1.0 */
+/**
+ * `snapshot_image_missing`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotImageMissing
   extends Schema.TaggedError<SnapshotImageMissing>("effect-microsandbox/SnapshotImageMissing")(
     "SnapshotImageMissing",
@@ -213,7 +304,12 @@ export class SnapshotImageMissing
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_integrity`. @since 0.1.0 */
+/**
+ * `snapshot_integrity`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotIntegrity
   extends Schema.TaggedError<SnapshotIntegrity>("effect-microsandbox/SnapshotIntegrity")(
     "SnapshotIntegrity",
@@ -223,7 +319,12 @@ export class SnapshotIntegrity
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_migration`. @since 0.1.0 */
+/**
+ * `snapshot_migration`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotMigration
   extends Schema.TaggedError<SnapshotMigration>("effect-microsandbox/SnapshotMigration")(
     "SnapshotMigration",
@@ -233,14 +334,24 @@ export class SnapshotMigration
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `patch_failed`: a rootfs patch could not be applied before boot. @since 0.1.0 */
+/**
+ * `patch_failed`: a rootfs patch could not be applied before boot.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class PatchFailed
   extends Schema.TaggedError<PatchFailed>("effect-microsandbox/PatchFailed")("PatchFailed", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `metrics_disabled`: the sandbox's config disables metrics sampling. @since 0.1.0 */
+/**
+ * `metrics_disabled`: the sandbox's config disables metrics sampling.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class MetricsDisabled
   extends Schema.TaggedError<MetricsDisabled>("effect-microsandbox/MetricsDisabled")(
     "MetricsDisabled",
@@ -250,7 +361,12 @@ export class MetricsDisabled
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `metrics_unavailable`: no sample could be taken. @since 0.1.0 */
+/**
+ * `metrics_unavailable`: no sample could be taken.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class MetricsUnavailable
   extends Schema.TaggedError<MetricsUnavailable>("effect-microsandbox/MetricsUnavailable")(
     "MetricsUnavailable",
@@ -260,7 +376,12 @@ export class MetricsUnavailable
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `unsupported_operation`: not available on this backend or runtime. @since 0.1.0 */
+/**
+ * `unsupported_operation`: not available on this backend or runtime.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class UnsupportedOperation
   extends Schema.TaggedError<UnsupportedOperation>("effect-microsandbox/UnsupportedOperation")(
     "UnsupportedOperation",
@@ -270,7 +391,12 @@ export class UnsupportedOperation
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `io`: a host-side I/O error. @since 0.1.0 */
+/**
+ * `io`: a host-side I/O error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Io extends Schema.TaggedError<Io>("effect-microsandbox/Io")("Io", common) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
@@ -278,7 +404,12 @@ export class Io extends Schema.TaggedError<Io>("effect-microsandbox/Io")("Io", c
 
 // ------------------------------------------------------------------ documented by the seed, not yet emitted
 
-/** A sandbox of that name exists (the runtime reports a clash as `internal`; see docs/lifecycle.md). @since 0.1.0 */
+/**
+ * A sandbox of that name exists (the runtime reports a clash as `internal`; see docs/lifecycle.md).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxAlreadyExists
   extends Schema.TaggedError<SandboxAlreadyExists>("effect-microsandbox/SandboxAlreadyExists")(
     "SandboxAlreadyExists",
@@ -288,7 +419,12 @@ export class SandboxAlreadyExists
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** A command could not be started in the sandbox. @since 0.1.0 */
+/**
+ * A command could not be started in the sandbox.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ExecFailed
   extends Schema.TaggedError<ExecFailed>("effect-microsandbox/ExecFailed")("ExecFailed", {
     ...common,
@@ -299,7 +435,12 @@ export class ExecFailed
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** A guest path does not exist. @since 0.1.0 */
+/**
+ * A guest path does not exist.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class PathNotFound
   extends Schema.TaggedError<PathNotFound>("effect-microsandbox/PathNotFound")("PathNotFound", {
     ...common,
@@ -309,7 +450,12 @@ export class PathNotFound
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** The image could not be pulled. @since 0.1.0 */
+/**
+ * The image could not be pulled.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ImagePullFailed
   extends Schema.TaggedError<ImagePullFailed>("effect-microsandbox/ImagePullFailed")(
     "ImagePullFailed",
@@ -319,14 +465,24 @@ export class ImagePullFailed
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** The network policy rejected something. @since 0.1.0 */
+/**
+ * The network policy rejected something.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NetworkPolicy
   extends Schema.TaggedError<NetworkPolicy>("effect-microsandbox/NetworkPolicy")("NetworkPolicy", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** A secret was about to reach a host it is not allowed for. @since 0.1.0 */
+/**
+ * A secret was about to reach a host it is not allowed for.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SecretViolation
   extends Schema.TaggedError<SecretViolation>("effect-microsandbox/SecretViolation")(
     "SecretViolation",
@@ -336,7 +492,12 @@ export class SecretViolation
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** TLS interception or verification failed. @since 0.1.0 */
+/**
+ * TLS interception or verification failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Tls extends Schema.TaggedError<Tls>("effect-microsandbox/Tls")("Tls", common) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
@@ -344,16 +505,29 @@ export class Tls extends Schema.TaggedError<Tls>("effect-microsandbox/Tls")("Tls
 
 // ------------------------------------------------------------------ the library's own
 
-/** One place the library was looked for, and why it did not load. @since 0.1.0 */
+/**
+ * One place the library was looked for, and why it did not load.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const LoadAttempt = Schema.Struct({
   source: Schema.Literal("explicit", "MICROSANDBOX_FFI_PATH", "install"),
   path: Schema.String,
   reason: Schema.String
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type LoadAttempt = typeof LoadAttempt.Type
 
-/** The runtime library could not be loaded from any source. @since 0.1.0 */
+/**
+ * The runtime library could not be loaded from any source.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class LibraryNotLoaded
   extends Schema.TaggedError<LibraryNotLoaded>("effect-microsandbox/LibraryNotLoaded")("LibraryNotLoaded", {
     ...common,
@@ -364,7 +538,12 @@ export class LibraryNotLoaded
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** A command exited with a non-zero code where success was required. @since 0.1.0 */
+/**
+ * A command exited with a non-zero code where success was required.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NonZeroExit
   extends Schema.TaggedError<NonZeroExit>("effect-microsandbox/NonZeroExit")("NonZeroExit", {
     ...common,
@@ -377,7 +556,12 @@ export class NonZeroExit
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** An operation that needs an interactive terminal was called without one. @since 0.1.0 */
+/**
+ * An operation that needs an interactive terminal was called without one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NotATerminal
   extends Schema.TaggedError<NotATerminal>("effect-microsandbox/NotATerminal")("NotATerminal", common)
 {
@@ -385,7 +569,12 @@ export class NotATerminal
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** An error kind this version of the library does not know; `kind` keeps the raw value. @since 0.1.0 */
+/**
+ * An error kind this version of the library does not know; `kind` keeps the raw value.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Unknown extends Schema.TaggedError<Unknown>("effect-microsandbox/Unknown")("Unknown", {
   ...common,
   kind: Schema.String
@@ -402,6 +591,7 @@ export class Unknown extends Schema.TaggedError<Unknown>("effect-microsandbox/Un
  * not contain the library, or `skipDownload` was set and nothing was installed yet.
  * `reason` is a short machine-readable cause; `remedy` says what to do.
  * @since 0.1.0
+ * @category errors
  */
 export class InstallFailed
   extends Schema.TaggedError<InstallFailed>("effect-microsandbox/InstallFailed")("InstallFailed", {
@@ -432,6 +622,7 @@ export class InstallFailed
  * failed, its signature did not verify with the key `GOSUMDB` carries, or its record is
  * not in the signed tree).
  * @since 0.1.0
+ * @category errors
  */
 export class VerificationFailed
   extends Schema.TaggedError<VerificationFailed>("effect-microsandbox/VerificationFailed")(
@@ -457,6 +648,7 @@ export class VerificationFailed
  * The downloaded module archive's `h1:` hash differs from the one the checksum database
  * (or the Go toolchain) vouches for. Nothing was installed.
  * @since 0.1.0
+ * @category errors
  */
 export class ChecksumMismatch
   extends Schema.TaggedError<ChecksumMismatch>("effect-microsandbox/ChecksumMismatch")("ChecksumMismatch", {
@@ -475,6 +667,7 @@ export class ChecksumMismatch
  * A host check of `Doctor.doctor` failed: `check` names it (for example
  * `"kvm-paravirtual"`), `remedy` says what to do.
  * @since 0.1.0
+ * @category errors
  */
 export class DoctorCheckFailed
   extends Schema.TaggedError<DoctorCheckFailed>("effect-microsandbox/DoctorCheckFailed")(
@@ -499,6 +692,7 @@ export class DoctorCheckFailed
  * exited for another reason. `systemLog` carries the runtime's system log lines of that
  * boot; `processExit` the exit status or signal the runtime saw, when it said.
  * @since 0.1.0
+ * @category errors
  */
 export class BootFailed
   extends Schema.TaggedError<BootFailed>("effect-microsandbox/BootFailed")("BootFailed", {
@@ -523,6 +717,7 @@ export class BootFailed
  * A document received from the runtime (a result, or an item of an exec, log or
  * metrics stream) did not decode: `raw` is its text, truncated to 512 characters.
  * @since 0.1.0
+ * @category errors
  */
 export class MalformedResponse
   extends Schema.TaggedError<MalformedResponse>("effect-microsandbox/MalformedResponse")(
@@ -542,6 +737,7 @@ export class MalformedResponse
  * session ended without an exit. `status` is the sandbox's status seen afterwards
  * (`crashed`, `stopped`…, or `removed` when it has no record any more).
  * @since 0.1.0
+ * @category errors
  */
 export class SandboxLost
   extends Schema.TaggedError<SandboxLost>("effect-microsandbox/SandboxLost")("SandboxLost", {
@@ -553,6 +749,10 @@ export class SandboxLost
   readonly [TypeId]: TypeId = TypeId
 }
 
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export const MicrosandboxError = Schema.Union(
   SandboxNotFound,
   SandboxStillRunning,
@@ -600,7 +800,10 @@ export const MicrosandboxError = Schema.Union(
   SandboxLost
 )
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type MicrosandboxError = typeof MicrosandboxError.Type
 
 // ------------------------------------------------------------------ per-operation unions
@@ -613,6 +816,7 @@ export type MicrosandboxError = typeof MicrosandboxError.Type
  * know.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const CallError = Schema.Union(
   Internal,
@@ -624,7 +828,10 @@ export const CallError = Schema.Union(
   Unknown,
   MalformedResponse
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type CallError = typeof CallError.Type
 
 /**
@@ -632,6 +839,7 @@ export type CallError = typeof CallError.Type
  * `Sandbox.connect`, `SandboxHandle.start`…).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const LifecycleError = Schema.Union(
   CallError,
@@ -654,7 +862,10 @@ export const LifecycleError = Schema.Union(
   SnapshotIntegrity,
   SnapshotImageMissing
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type LifecycleError = typeof LifecycleError.Type
 
 /**
@@ -663,6 +874,7 @@ export type LifecycleError = typeof LifecycleError.Type
  * `Sandbox.remove`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const ControlError = Schema.Union(
   CallError,
@@ -671,7 +883,10 @@ export const ControlError = Schema.Union(
   SandboxStillRunning,
   SandboxNotRunning
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ControlError = typeof ControlError.Type
 
 /**
@@ -679,6 +894,7 @@ export type ControlError = typeof ControlError.Type
  * operations of an `ExecProcess`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const ExecError = Schema.Union(
   CallError,
@@ -689,16 +905,23 @@ export const ExecError = Schema.Union(
   SandboxNotRunning,
   SandboxLost
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ExecError = typeof ExecError.Type
 
 /**
  * The guest filesystem (`sandbox.fs`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const FilesystemError = Schema.Union(CallError, Filesystem, PathNotFound, SandboxNotRunning)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type FilesystemError = typeof FilesystemError.Type
 
 /**
@@ -706,15 +929,20 @@ export type FilesystemError = typeof FilesystemError.Type
  * directory does not exist.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const LogsError = Schema.Union(CallError, SandboxNotFound)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type LogsError = typeof LogsError.Type
 
 /**
  * Metrics (`metrics`, `metricsStream`, `Metrics.poll`, `Sandbox.allMetrics`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const MetricsError = Schema.Union(
   CallError,
@@ -723,7 +951,10 @@ export const MetricsError = Schema.Union(
   SandboxNotFound,
   SandboxNotRunning
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type MetricsError = typeof MetricsError.Type
 
 /**
@@ -732,18 +963,26 @@ export type MetricsError = typeof MetricsError.Type
  * `<code>: <message>` text), a missing path `PathNotFound`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const SshError = Schema.Union(CallError, PathNotFound, NotATerminal, SandboxNotRunning)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type SshError = typeof SshError.Type
 
 /**
  * Installing the runtime (`Installer.ensureInstalled`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const InstallerError = Schema.Union(InstallFailed, VerificationFailed, ChecksumMismatch)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type InstallerError = typeof InstallerError.Type
 
 /**
@@ -751,6 +990,7 @@ export type InstallerError = typeof InstallerError.Type
  * `cancelled` is absent on purpose: interruption when the call was interrupted, else `Internal`.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const runtimeKinds = {
   sandbox_not_found: SandboxNotFound,
@@ -789,12 +1029,16 @@ export const runtimeKinds = {
   tls: Tls
 } as const
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RuntimeKind = keyof typeof runtimeKinds
 
 /**
  * Whether a value is one of this library's errors (by its `TypeId`, not by its tag).
  *
  * @since 0.1.0
+ * @category guards
  */
 export const isMicrosandboxError = (u: unknown): u is MicrosandboxError => Predicate.hasProperty(u, TypeId)
