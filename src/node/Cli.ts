@@ -62,6 +62,7 @@ import * as Installer from "./Installer.js"
  * `NodeContext.layer` and `NodeHttpClient.layerUndici` provide all of it.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Environment =
   | CliApp.CliApp.Environment
@@ -73,6 +74,7 @@ export type Environment =
  * How a command ends other than with exit code 0: `run` turns it into its exit code.
  *
  * @since 0.1.0
+ * @category models
  */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
 
@@ -339,6 +341,7 @@ const rmCommand = Command.make("rm", {
  * The command tree.
  *
  * @since 0.1.0
+ * @category commands
  */
 export const command = Command.make("effect-microsandbox").pipe(
   Command.withDescription(
@@ -372,6 +375,7 @@ const packageVersion = Effect.sync(() => createRequire(import.meta.url)("../../p
  * reason is printed).
  *
  * @since 0.1.0
+ * @category commands
  */
 export const run = (argv: ReadonlyArray<string>): Effect.Effect<number, never, Environment> =>
   Effect.flatMap(
