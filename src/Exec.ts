@@ -28,6 +28,7 @@ import { NonZeroExit } from "./MicrosandboxError.js"
  * Why a command could not start (the runtime's `failed` event).
  *
  * @since 0.1.0
+ * @category models
  */
 export class ExecFailure extends Data.Class<{
   /** `not_found`, `permission_denied`, `not_executable`, `bad_cwd`, `bad_args`, `resource_limit`, `user_setup_failed`, `out_of_memory`, `pty_setup_failed` or `other`. */
@@ -45,6 +46,7 @@ export class ExecFailure extends Data.Class<{
  * either, the stream fails with `SandboxLost` after the events that did arrive.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ExecEvent = Data.TaggedEnum<{
   Started: { readonly pid: number }
@@ -59,7 +61,12 @@ export type ExecEvent = Data.TaggedEnum<{
   Failed: { readonly failure: ExecFailure }
 }>
 
-/** Constructors and matchers of `ExecEvent`. @since 0.1.0 */
+/**
+ * Constructors and matchers of `ExecEvent`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ExecEvent = Data.taggedEnum<ExecEvent>()
 
 /**
@@ -83,6 +90,7 @@ export const ExecEvent = Data.taggedEnum<ExecEvent>()
  * ```
  *
  * @since 0.1.0
+ * @category models
  */
 export type ExitStatus = Data.TaggedEnum<{
   Exited: { readonly code: number }
@@ -91,7 +99,12 @@ export type ExitStatus = Data.TaggedEnum<{
   Lost: { readonly status: string; readonly message: string }
 }>
 
-/** Constructors and matchers of `ExitStatus`. @since 0.1.0 */
+/**
+ * Constructors and matchers of `ExitStatus`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ExitStatus = Data.taggedEnum<ExitStatus>()
 
 /** The status of an `Exited` event's code (`-1` is a signal death). */
@@ -131,6 +144,7 @@ export const foldExitStatus = <E, R>(
  * POSIX resource limits of a command (`RLIMIT_*`), soft or `[soft, hard]`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Rlimits = Readonly<
   Partial<
@@ -145,6 +159,7 @@ export type Rlimits = Readonly<
  * Options of one command.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ExecOptions<E = never> {
   /** Working directory (an absolute guest path; default the sandbox's workdir). */
@@ -176,6 +191,7 @@ const decoder = new TextDecoder()
  * `orFail`.
  *
  * @since 0.1.0
+ * @category models
  */
 export class ExecResult extends Data.Class<{
   readonly command: string
@@ -184,25 +200,46 @@ export class ExecResult extends Data.Class<{
   readonly stdoutBytes: Uint8Array
   readonly stderrBytes: Uint8Array
 }> {
-  /** Standard output as UTF-8 text. */
+  /**
+   * Standard output as UTF-8 text.
+   *
+   * @since 0.1.0
+   */
   get stdout(): string {
     return decoder.decode(this.stdoutBytes)
   }
-  /** Standard error as UTF-8 text. */
+  /**
+   * Standard error as UTF-8 text.
+   *
+   * @since 0.1.0
+   */
   get stderr(): string {
     return decoder.decode(this.stderrBytes)
   }
-  /** Exit code 0. */
+  /**
+   * Exit code 0.
+   *
+   * @since 0.1.0
+   */
   get success(): boolean {
     return this.exitCode === 0
   }
-  /** How it ended: `Exited` with its code, or `Signaled` (the runtime's `-1`). */
+  /**
+   * How it ended: `Exited` with its code, or `Signaled` (the runtime's `-1`).
+   *
+   * @since 0.1.0
+   */
   get status(): ExitStatus {
     return exitStatusOfCode(this.exitCode, Option.none())
   }
 }
 
-/** Whether a command succeeded. @since 0.1.0 */
+/**
+ * Whether a command succeeded.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isSuccess = (result: ExecResult): boolean => result.success
 
 /**
@@ -213,6 +250,7 @@ export const isSuccess = (result: ExecResult): boolean => result.success
  * ```
  *
  * @since 0.1.0
+ * @category combinators
  */
 export const orFail = <E, R>(
   self: Effect.Effect<ExecResult, E, R>
@@ -236,17 +274,37 @@ const bytesOf = (tag: "Stdout" | "Stderr") => <E, R>(events: Stream.Stream<ExecE
     (e): Option.Option<Uint8Array> => (e._tag === tag ? Option.some(e.data) : Option.none())
   )
 
-/** Just the stdout bytes of an event stream. @since 0.1.0 */
+/**
+ * Just the stdout bytes of an event stream.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stdout: <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<Uint8Array, E, R> =
   bytesOf("Stdout")
-/** Just the stderr bytes of an event stream. @since 0.1.0 */
+/**
+ * Just the stderr bytes of an event stream.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stderr: <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<Uint8Array, E, R> =
   bytesOf("Stderr")
 
-/** Stdout as lines (UTF-8, without line endings). @since 0.1.0 */
+/**
+ * Stdout as lines (UTF-8, without line endings).
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stdoutLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Stream.Stream<string, E, R> =>
   stdout(events).pipe(Stream.decodeText(), Stream.splitLines)
-/** Stderr as lines. @since 0.1.0 */
+/**
+ * Stderr as lines.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Stream.Stream<string, E, R> =>
   stderr(events).pipe(Stream.decodeText(), Stream.splitLines)
 
@@ -261,6 +319,7 @@ export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Strea
  * ```
  *
  * @since 0.1.0
+ * @category combinators
  */
 export const exitCode = <E, R>(
   events: Stream.Stream<ExecEvent, E, R>
@@ -270,6 +329,7 @@ export const exitCode = <E, R>(
  * Lines of one source, pipeable.
  *
  * @since 0.1.0
+ * @category streams
  */
 export const lines: {
   (source: "stdout" | "stderr"): <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<string, E, R>
@@ -285,6 +345,7 @@ export const lines: {
  * `sandbox.spawn`, owned by a Scope.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ExecProcess {
   /** The command's events; consume them once. */
@@ -313,6 +374,7 @@ export interface ExecProcess {
  * Options of `sandbox.attach`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface AttachOptions {
   readonly cwd?: string | undefined

@@ -38,7 +38,10 @@ import * as Errors from "./MicrosandboxError.js"
  * @category models
  */
 export const ImageInfo = internal.ImageInfo
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageInfo = internal.ImageInfo
 
 /**
@@ -48,7 +51,10 @@ export type ImageInfo = internal.ImageInfo
  * @category models
  */
 export const ImageConfig = internal.ImageConfig
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageConfig = internal.ImageConfig
 
 /**
@@ -58,7 +64,10 @@ export type ImageConfig = internal.ImageConfig
  * @category models
  */
 export const ImageLayer = internal.ImageLayer
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageLayer = internal.ImageLayer
 
 /**
@@ -69,7 +78,10 @@ export type ImageLayer = internal.ImageLayer
  * @category models
  */
 export const ImageDetail = internal.ImageDetail
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageDetail = internal.ImageDetail
 
 /**
@@ -79,7 +91,10 @@ export type ImageDetail = internal.ImageDetail
  * @category models
  */
 export const PruneReport = internal.PruneReport
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PruneReport = internal.PruneReport
 
 /**
@@ -90,7 +105,10 @@ export type PruneReport = internal.PruneReport
  * @category models
  */
 export const ArchiveFormat = internal.ArchiveFormat
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ArchiveFormat = internal.ArchiveFormat
 
 const isImageInfo = Schema.is(internal.ImageInfo)

@@ -21,6 +21,7 @@ import type { Sandbox } from "./Sandbox.js"
  * runtime reports them only when the guest or host can measure them.
  *
  * @since 0.1.0
+ * @category models
  */
 export class Metrics extends Schema.Class<Metrics>("Metrics")({
   /** CPU usage as a percentage across all host CPUs. */
@@ -47,6 +48,7 @@ export class Metrics extends Schema.Class<Metrics>("Metrics")({
  * members without a live connection.
  *
  * @since 0.1.0
+ * @category models
  */
 export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
   cpuPercent: Schema.Number,
@@ -72,6 +74,7 @@ export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
  * ```
  *
  * @since 0.1.0
+ * @category streams
  */
 export const poll = (
   sandbox: Sandbox,

@@ -36,6 +36,7 @@ import { type CallError, LibraryNotLoaded, type LoadAttempt } from "./Microsandb
  * The runtime version whose C ABI this SDK implements.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const sdkVersion: string = SDK_RUNTIME_VERSION
 
@@ -43,6 +44,7 @@ export const sdkVersion: string = SDK_RUNTIME_VERSION
  * Resident memory of one lane (a worker thread hosting blocking native calls), in MiB.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const laneCostMiB: number = LANE_COST_MIB
 
@@ -51,6 +53,7 @@ export const laneCostMiB: number = LANE_COST_MIB
  * most 1024 (113 lanes), at least 72 (8 lanes).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultLaneBudgetMiB = (): number =>
   Math.max(8 * LANE_COST_MIB, Math.min(1024, Math.floor(totalmem() / 1048576 / 8)))
@@ -59,6 +62,7 @@ export const defaultLaneBudgetMiB = (): number =>
  * Which backend the runtime talks to, and why.
  *
  * @since 0.1.0
+ * @category models
  */
 export class BackendInfo extends Schema.Class<BackendInfo>("BackendInfo")({
   kind: Schema.String,
@@ -78,6 +82,7 @@ const BackendInfoJson = Schema.Struct({
  * Options of the layer.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** Load the runtime library from this path first (then MICROSANDBOX_FFI_PATH, then the install location). */
@@ -113,6 +118,7 @@ export interface Options {
  * The service.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface MicrosandboxService {
   /** The path the runtime library was loaded from. */
@@ -135,6 +141,7 @@ export interface MicrosandboxService {
  * The service tag.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class Microsandbox
   extends Context.Tag("effect-microsandbox/Microsandbox")<Microsandbox, MicrosandboxService>()
@@ -191,6 +198,7 @@ const checkOptions = (options: unknown): Effect.Effect<void, LibraryNotLoaded> =
  * (a path with a NUL byte, a thread count that is not a positive integer).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: Options = {}
@@ -264,6 +272,7 @@ export const make = (
  * A layer providing `Microsandbox`.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Microsandbox, LibraryNotLoaded> =>
   Layer.scoped(Microsandbox, make(options))
@@ -272,6 +281,7 @@ export const layer = (options: Options = {}): Layer.Layer<Microsandbox, LibraryN
  * A layer whose options come from `Config`.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
   config: Config.Config.Wrap<Options>
@@ -282,6 +292,7 @@ export const layerConfig = (
  * The version the loaded runtime library reports.
  *
  * @since 0.1.0
+ * @category accessors
  */
 export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox> = Effect.flatMap(
   Microsandbox,
@@ -292,6 +303,7 @@ export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox> = Ef
  * The runtime's default backend.
  *
  * @since 0.1.0
+ * @category accessors
  */
 export const backendInfo: Effect.Effect<BackendInfo, CallError, Microsandbox> = Effect.flatMap(
   Microsandbox,

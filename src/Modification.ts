@@ -65,7 +65,10 @@ export const SecretPatch = Schema.Struct({
     `secret ${s.name}: at most one of value, fromEnv and fromStore`
   )
 )
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SecretPatch = typeof SecretPatch.Type
 
 /**
@@ -104,7 +107,10 @@ export const Patch = Schema.Struct({
   /** Secrets: remove by name. */
   secretsRemove: Schema.optional(Schema.Array(Schema.String))
 })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Patch extends Schema.Schema.Type<typeof Patch> {}
 
 /**
@@ -136,7 +142,10 @@ export const secret = (
  * @category models
  */
 export const Policy = Schema.Literal("no_restart", "next_start", "restart")
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Policy = typeof Policy.Type
 
 /**
@@ -172,9 +181,17 @@ export type ModifyError =
 
 // ------------------------------------------------------------------ the plan
 
-/** When a change takes effect. @since 0.1.0 @category models */
+/**
+ * When a change takes effect.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Disposition = Schema.Literal("live", "next start", "requires restart", "unsupported")
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Disposition = typeof Disposition.Type
 
 const optionalString = Schema.optionalWith(Schema.String, { as: "Option" })
@@ -220,18 +237,34 @@ export class SecretChange
   })
 {}
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const PlannedChange = Schema.Union(ConfigChange, SecretChange)
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PlannedChange = typeof PlannedChange.Type
 
-/** A conflict (the plan cannot be applied) or a warning. @since 0.1.0 @category models */
+/**
+ * A conflict (the plan cannot be applied) or a warning.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class Note extends Schema.Class<Note>("effect-microsandbox/Modification/Note")({
   field: Schema.String,
   message: Schema.String
 }) {}
 
-/** Live CPU/memory resize progress. @since 0.1.0 @category models */
+/**
+ * Live CPU/memory resize progress.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ResizeStatus
   extends Schema.Class<ResizeStatus>("effect-microsandbox/Modification/ResizeStatus")({
     resource: Schema.Literal("cpus", "memory"),

@@ -45,42 +45,83 @@ import type { SandboxFs } from "./SandboxFs.js"
 import type { SandboxHandle } from "./SandboxHandle.js"
 import type { SandboxSsh } from "./Ssh.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export const TypeId: typeof internal.TypeId = internal.TypeId
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export type TypeId = internal.TypeId
 
 /**
  * The status of a sandbox (`created` and `starting` occur on the cloud backend only).
  *
  * @since 0.1.0
+ * @category models
  */
 export const SandboxStatus = internal.SandboxStatus
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SandboxStatus = internal.SandboxStatus
 
-/** How a sandbox stopped. @since 0.1.0 */
+/**
+ * How a sandbox stopped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const StopResult = internal.StopResult
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type StopResult = internal.StopResult
-/** A round trip to the guest agent. @since 0.1.0 */
+/**
+ * A round trip to the guest agent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const PingResult = internal.PingResult
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PingResult = internal.PingResult
-/** The idle timer was refreshed. @since 0.1.0 */
+/**
+ * The idle timer was refreshed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const TouchResult = internal.TouchResult
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type TouchResult = internal.TouchResult
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type StopOptions = internal.StopOptions
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type KillOptions = internal.KillOptions
 
 /**
  * A running sandbox, connected. Its operations need no further services.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Sandbox extends Pipeable {
   readonly [TypeId]: TypeId
@@ -203,7 +244,10 @@ export interface Sandbox extends Pipeable {
   readonly metricsStream: (interval: Duration.DurationInput) => Stream.Stream<Metrics, MetricsError>
 }
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
 
 /**
@@ -216,6 +260,7 @@ export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
  * the runtime's errors.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   name: string,
@@ -229,6 +274,7 @@ export const make = (
  * member by member; unknown members are refused).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeWith = (
   name: string,
@@ -246,6 +292,7 @@ export const makeWith = (
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = <I>(
   tag: Context.Tag<I, Sandbox>,
@@ -257,6 +304,7 @@ export const layer = <I>(
  * The sandbox of that name, as a metadata handle (`SandboxNotFound` when absent).
  *
  * @since 0.1.0
+ * @category listing
  */
 export const get = (name: string): Effect.Effect<SandboxHandle, ControlError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.lookup(svc, name))
@@ -352,6 +400,7 @@ export const stream: {
  * (`SandboxStillRunning` when it already runs).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const start = (name: string): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   internal.start(name, false)
@@ -360,6 +409,7 @@ export const start = (name: string): Effect.Effect<Sandbox, LifecycleError, Micr
  * Boots a stopped sandbox detached: it outlives the Scope and this process.
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const startDetached = (
   name: string
@@ -369,6 +419,7 @@ export const startDetached = (
  * Connects to a running sandbox by name; releasing the Scope disconnects.
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const connect = (
   name: string
@@ -379,6 +430,7 @@ export const connect = (
  * runs, `SandboxNotFound` when absent).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const remove = (name: string): Effect.Effect<void, ControlError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.remove(svc, name))
@@ -387,6 +439,7 @@ export const remove = (name: string): Effect.Effect<void, ControlError, Microsan
  * Metrics of every running or draining sandbox, by name.
  *
  * @since 0.1.0
+ * @category metrics
  */
 export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MetricsError, Microsandbox> = Effect
   .flatMap(
@@ -403,6 +456,7 @@ export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MetricsErro
  * ```
  *
  * @since 0.1.0
+ * @category exec
  */
 export const exec: {
   <E = never>(
@@ -426,6 +480,7 @@ export const exec: {
  * Runs a script through the sandbox's shell (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category exec
  */
 export const shell: {
   <E = never>(
@@ -446,6 +501,7 @@ export const shell: {
  * A command's events as a Stream (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category exec
  */
 export const execStream: {
   <E = never>(
@@ -469,6 +525,7 @@ export const execStream: {
  * Stops a sandbox: graceful window, then kill (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const stop: {
   (options?: StopOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
@@ -479,6 +536,7 @@ export const stop: {
  * Kills a sandbox (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const kill: {
   (options?: KillOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
@@ -494,6 +552,7 @@ export const kill: {
  * ```
  *
  * @since 0.1.0
+ * @category operations
  */
 export const modify: {
   (patch: Patch, options?: ModifyOptions): (self: Sandbox) => Effect.Effect<ModificationPlan, ModifyError>

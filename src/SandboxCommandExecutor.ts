@@ -50,6 +50,7 @@ import type { Sandbox } from "./Sandbox.js"
  * `Sandbox`). Valid while the sandbox is.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (sandbox: Pick<Sandbox, "spawn">): CommandExecutor.CommandExecutor =>
   internal.make(sandbox)
@@ -58,6 +59,7 @@ export const make = (sandbox: Pick<Sandbox, "spawn">): CommandExecutor.CommandEx
  * A layer providing `CommandExecutor.CommandExecutor` over a sandbox.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (sandbox: Pick<Sandbox, "spawn">): Layer.Layer<CommandExecutor.CommandExecutor> =>
   Layer.sync(CommandExecutorTag, () => make(sandbox))

@@ -44,6 +44,7 @@ import type { SandboxFs } from "./SandboxFs.js"
  * Options of `make` and `layer`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** The guest directory relative paths are resolved against (absolute; default `/`). */
@@ -55,6 +56,7 @@ export interface Options {
  * `FileSystem`. Valid while the sandbox is.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   sandbox: { readonly fs: SandboxFs },
@@ -65,6 +67,7 @@ export const make = (
  * A layer providing `FileSystem.FileSystem` over a sandbox's guest filesystem.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   sandbox: { readonly fs: SandboxFs },

@@ -18,10 +18,18 @@ import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
 import type { FilesystemError } from "./MicrosandboxError.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FileKind = "file" | "directory" | "symlink" | "other"
 
-/** One entry of a directory listing. @since 0.1.0 */
+/**
+ * One entry of a directory listing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class FsEntry extends Data.Class<{
   readonly path: string
   readonly kind: FileKind
@@ -30,7 +38,12 @@ export class FsEntry extends Data.Class<{
   readonly mode: number
 }> {}
 
-/** Metadata of one path. @since 0.1.0 */
+/**
+ * Metadata of one path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class FsStat extends Data.Class<{
   readonly kind: FileKind
   readonly size: number
@@ -41,6 +54,7 @@ export class FsStat extends Data.Class<{
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export interface SandboxFs {
   /** The whole file; files too large for one response are read through the streaming read, transparently. */

@@ -57,6 +57,7 @@ export type TypeId = internal.TypeId
  * Options of a pool.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** The configuration every pooled sandbox boots with (`ephemeral` unless set otherwise). */
@@ -81,6 +82,7 @@ export interface Options {
  * Counters of a pool.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Stats {
   /** Sandboxes booted and not yet stopped. */
@@ -101,6 +103,7 @@ export interface Stats {
  * A warm pool of sandboxes.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface SandboxPool {
   readonly [TypeId]: TypeId
@@ -123,6 +126,7 @@ export interface SandboxPool {
  * with `InvalidConfig` for bad options or configuration (nothing boots then).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: (
   options: Options
@@ -137,6 +141,7 @@ export const make: (
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = <I>(
   tag: Context.Tag<I, SandboxPool>,

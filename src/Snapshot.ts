@@ -39,7 +39,10 @@ import type { MicrosandboxError } from "./MicrosandboxError.js"
  * @category models
  */
 export const SnapshotScope = internal.SnapshotScope
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SnapshotScope = internal.SnapshotScope
 
 /**
@@ -50,7 +53,10 @@ export type SnapshotScope = internal.SnapshotScope
  * @category models
  */
 export const SnapshotArtifact = internal.SnapshotArtifact
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SnapshotArtifact = internal.SnapshotArtifact
 
 /**
@@ -61,7 +67,10 @@ export type SnapshotArtifact = internal.SnapshotArtifact
  * @category models
  */
 export const SnapshotRecord = internal.SnapshotRecord
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SnapshotRecord = internal.SnapshotRecord
 
 /**
@@ -71,7 +80,10 @@ export type SnapshotRecord = internal.SnapshotRecord
  * @category models
  */
 export const VerifyReport = internal.VerifyReport
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VerifyReport = internal.VerifyReport
 
 /** A snapshot given by path or name, or by a value that knows its path. */

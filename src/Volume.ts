@@ -41,16 +41,30 @@ import * as internal from "./internal/volume.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type * as Errors from "./MicrosandboxError.js"
 
-/** @since 0.1.0 @category type ids */
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
 export const TypeId: typeof internal.TypeId = internal.TypeId
-/** @since 0.1.0 @category type ids */
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
 export type TypeId = internal.TypeId
 
 // ------------------------------------------------------------------ models
 
-/** `dir` (a host directory shared through virtiofs) or `disk` (a raw ext4 image). @since 0.1.0 @category models */
+/**
+ * `dir` (a host directory shared through virtiofs) or `disk` (a raw ext4 image).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const VolumeKind = internal.VolumeKind
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VolumeKind = internal.VolumeKind
 
 /**
@@ -63,7 +77,10 @@ export type VolumeKind = internal.VolumeKind
  * @category models
  */
 export const VolumeInfo = internal.VolumeInfo
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VolumeInfo = internal.VolumeInfo
 
 /**
@@ -74,17 +91,28 @@ export type VolumeInfo = internal.VolumeInfo
  * @category models
  */
 export const CreateOptions = internal.CreateOptions
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CreateOptions = internal.CreateOptions
 
-/** `create` options plus `keep`: leave the volume in place when the Scope ends. @since 0.1.0 @category models */
+/**
+ * `create` options plus `keep`: leave the volume in place when the Scope ends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MakeOptions extends CreateOptions {
   readonly keep?: boolean | undefined
 }
 
 // ------------------------------------------------------------------ errors
 
-/** @since 0.1.0 @category errors */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type CreateError =
   | Errors.InvalidConfig
   | Errors.InvalidArgument
@@ -92,14 +120,20 @@ export type CreateError =
   | Errors.UnsupportedOperation
   | Errors.Io
   | Errors.Internal
-/** @since 0.1.0 @category errors */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type GetError =
   | Errors.VolumeNotFound
   | Errors.InvalidArgument
   | Errors.UnsupportedOperation
   | Errors.Io
   | Errors.Internal
-/** @since 0.1.0 @category errors */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ListError = Errors.UnsupportedOperation | Errors.Io | Errors.Internal
 /**
  * `InvalidConfig` when the volume is mounted by a running sandbox.
@@ -113,7 +147,10 @@ export type RemoveError =
   | Errors.UnsupportedOperation
   | Errors.Io
   | Errors.Internal
-/** @since 0.1.0 @category errors */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type DefaultError = Errors.UnsupportedOperation | Errors.VolumeNotFound | Errors.Io | Errors.Internal
 /**
  * `InvalidArgument` for a refused path, `Filesystem` for a path that escapes the volume
@@ -173,7 +210,10 @@ export interface Volume extends Pipeable {
   readonly fs: VolumeFs
 }
 
-/** @since 0.1.0 @category guards */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isVolume: (u: unknown) => u is Volume = internal.isVolume
 
 // ------------------------------------------------------------------ constructors and lookups
@@ -283,37 +323,67 @@ export const read: {
   (self: Volume, path: string): Effect.Effect<Uint8Array, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.read(path))
 
-/** Reads a file as UTF-8 text. @since 0.1.0 @category file operations */
+/**
+ * Reads a file as UTF-8 text.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const readString: {
   (path: string): (self: Volume) => Effect.Effect<string, FsError>
   (self: Volume, path: string): Effect.Effect<string, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.readString(path))
 
-/** Creates or truncates a file (and its parents). @since 0.1.0 @category file operations */
+/**
+ * Creates or truncates a file (and its parents).
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const write: {
   (path: string, data: Uint8Array | string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string, data: Uint8Array | string): Effect.Effect<void, FsError>
 } = dual(3, (self: Volume, path: string, data: Uint8Array | string) => self.fs.write(path, data))
 
-/** Creates a directory and its parents. @since 0.1.0 @category file operations */
+/**
+ * Creates a directory and its parents.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const mkdir: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.mkdir(path))
 
-/** Removes one file. @since 0.1.0 @category file operations */
+/**
+ * Removes one file.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const removeFile: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.remove(path))
 
-/** Removes a directory tree. @since 0.1.0 @category file operations */
+/**
+ * Removes a directory tree.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const removeDir: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.removeDir(path))
 
-/** Whether a path exists. @since 0.1.0 @category file operations */
+/**
+ * Whether a path exists.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const exists: {
   (path: string): (self: Volume) => Effect.Effect<boolean, FsError>
   (self: Volume, path: string): Effect.Effect<boolean, FsError>
