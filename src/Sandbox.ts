@@ -7,6 +7,7 @@
  * Interrupting `make` while the VM boots cancels the boot and leaves nothing running.
  * docs/lifecycle.md states the rules in full.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox, Sandbox, SandboxConfig } from "effect-microsandbox"
@@ -18,7 +19,8 @@
  *   })
  * )
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host that can boot sandboxes.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
  *
  * @since 0.1.0
@@ -286,7 +288,11 @@ export const makeWith = (
  * A sandbox as a Layer for a service tag of yours: services receive it by dependency
  * injection; the Layer's scope owns it.
  *
+ * @example
  * ```ts
+ * import { Context } from "effect"
+ * import { Sandbox, SandboxConfig } from "effect-microsandbox"
+ *
  * class Worker extends Context.Tag("Worker")<Worker, Sandbox.Sandbox>() {}
  * const WorkerLive = Sandbox.layer(Worker, "worker", SandboxConfig.image("alpine"))
  * ```
@@ -366,7 +372,11 @@ export interface StreamOptions {
  * call per page, made when the stream is pulled past the previous page (data-first or
  * pipeable). `Stream.take` stops reading pages.
  *
+ * @example
  * ```ts
+ * import { Stream } from "effect"
+ * import { Sandbox, SandboxFilter } from "effect-microsandbox"
+ *
  * const firstTen = Sandbox.stream(SandboxFilter.empty, { pageSize: 5 }).pipe(Stream.take(10), Stream.runCollect)
  * const acme = SandboxFilter.make({ labels: { tenant: "acme" } }).pipe(Sandbox.stream({ pageSize: 20 }))
  * ```
@@ -450,9 +460,17 @@ export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MetricsErro
 /**
  * Runs a command in a sandbox and collects its output (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const out = yield* sandbox.pipe(Sandbox.exec("ls", ["-la", "/app"]))
- * const same = yield* Sandbox.exec(sandbox, "ls", ["-la", "/app"])
+ * import { Effect } from "effect"
+ * import { Sandbox } from "effect-microsandbox"
+ *
+ * const listing = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const out = yield* sandbox.pipe(Sandbox.exec("ls", ["-la", "/app"]))
+ *     const same = yield* Sandbox.exec(sandbox, "ls", ["-la", "/app"])
+ *     return out.stdout === same.stdout
+ *   })
  * ```
  *
  * @since 0.1.0
@@ -547,8 +565,12 @@ export const kill: {
  * Plans and applies a live modification (data-first or pipeable); see the Modification
  * module.
  *
+ * @example
  * ```ts
- * const plan = yield* sandbox.pipe(Sandbox.modify({ env: { MODE: "fast" } }, { policy: "next_start" }))
+ * import { Sandbox } from "effect-microsandbox"
+ *
+ * const nextBoot = (sandbox: Sandbox.Sandbox) =>
+ *   sandbox.pipe(Sandbox.modify({ env: { MODE: "fast" } }, { policy: "next_start" }))
  * ```
  *
  * @since 0.1.0
@@ -787,8 +809,11 @@ export const attachShell = (self: Sandbox): Sandbox["attachShell"] => self.attac
 /**
  * Persisted output, sorted by time (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const lastTen = sandbox.pipe(Sandbox.logs({ tail: 10 }))
+ * import { Sandbox } from "effect-microsandbox"
+ *
+ * const lastTen = (sandbox: Sandbox.Sandbox) => sandbox.pipe(Sandbox.logs({ tail: 10 }))
  * ```
  *
  * @since 0.1.0
@@ -886,14 +911,19 @@ export interface ParallelReleaseOptions {
  * ordinary finalizer of the current Scope, so the group is released as one step of that
  * Scope's last-in-first-out order (data-first or pipeable).
  *
+ * `Effect.parallelFinalizers` does the same with no bound; `Effect.forEach(..., {
+ * concurrency, concurrentFinalizers: true })` releases what its items acquired in parallel.
+ *
+ * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import { Sandbox, SandboxConfig } from "effect-microsandbox"
+ *
+ * const names = ["w1", "w2", "w3"]
  * const workers = Effect.forEach(names, (name) => Sandbox.make(name, SandboxConfig.image("alpine")), {
  *   concurrency: 10
  * }).pipe(Sandbox.parallelRelease())
  * ```
- *
- * `Effect.parallelFinalizers` does the same with no bound; `Effect.forEach(..., {
- * concurrency, concurrentFinalizers: true })` releases what its items acquired in parallel.
  *
  * @since 0.1.0
  * @category release

@@ -2,18 +2,6 @@
  * `@effect/platform`'s `CommandExecutor` over a sandbox's exec sessions, so
  * `Command.make(...)` programs run in the guest unchanged.
  *
- * ```ts
- * import { Command } from "@effect/platform"
- *
- * Effect.gen(function*() {
- *   const listing = yield* Command.make("ls", "-la").pipe(
- *     Command.workingDirectory("/app"),
- *     Command.string,
- *     Effect.provide(SandboxCommandExecutor.layer(sandbox))
- *   )
- * })
- * ```
- *
  * Each command is one `sandbox.spawn` session, owned by the Scope of `start` (or by the
  * collecting call: `Command.string`, `lines`, `exitCode`, `stream`…); a command still
  * running when that Scope closes is killed. The `Process` has:
@@ -36,6 +24,20 @@
  * start fails `start` with `SystemError` (`NotFound` for a missing program or working
  * directory, `PermissionDenied` for one that is not executable). Not supported
  * (`BadArgument`): `extendEnv: false` and a `gid`; a `uid` runs the command as that user.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { SandboxCommandExecutor, type Sandbox } from "effect-microsandbox"
+ *
+ * const listing = (sandbox: Sandbox.Sandbox) =>
+ *   Command.make("ls", "-la").pipe(
+ *     Command.workingDirectory("/app"),
+ *     Command.string,
+ *     Effect.provide(SandboxCommandExecutor.layer(sandbox))
+ *   )
+ * ```
  *
  * @since 0.1.0
  */

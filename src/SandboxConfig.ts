@@ -7,7 +7,10 @@
  * Options compose left to right: map options (`env`, `labels`, `scripts`, `ports`,
  * `mounts`…) merge, single values replace.
  *
+ * @example
  * ```ts
+ * import { SandboxConfig } from "effect-microsandbox"
+ *
  * const config = SandboxConfig.make(
  *   SandboxConfig.image("python:3.12"),
  *   SandboxConfig.memory(1024),

@@ -3,10 +3,20 @@
  * paths, checked before the call. Failures are `Filesystem`, or `PathNotFound` when the
  * path does not exist.
  *
+ * @example
  * ```ts
- * yield* sandbox.fs.write("/app/main.py", "print('hi')\n")
- * const text = yield* sandbox.fs.readString("/app/main.py")
- * yield* sandbox.fs.readStream("/var/log/big.log").pipe(Stream.run(sink))
+ * import { Effect, Sink, Stream } from "effect"
+ * import type { Sandbox } from "effect-microsandbox"
+ *
+ * const program = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     yield* sandbox.fs.write("/app/main.py", "print('hi')\n")
+ *     const text = yield* sandbox.fs.readString("/app/main.py")
+ *     const bytes = yield* sandbox.fs.readStream("/var/log/big.log").pipe(
+ *       Stream.run(Sink.foldLeft(0, (n, chunk: Uint8Array) => n + chunk.length))
+ *     )
+ *     return { text, bytes }
+ *   })
  * ```
  *
  * @since 0.1.0

@@ -8,6 +8,7 @@
  * pool's own Scope stops every sandbox in it (borrowed ones when they come back).
  * Built on Effect's `Pool`.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox, SandboxConfig, SandboxPool } from "effect-microsandbox"
@@ -25,7 +26,8 @@
  *   })
  * )
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host that can boot sandboxes.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
  *
  * @since 0.1.0
@@ -135,7 +137,11 @@ export const make: (
 /**
  * A pool as a Layer for a service tag of yours.
  *
+ * @example
  * ```ts
+ * import { Context } from "effect"
+ * import { SandboxConfig, SandboxPool } from "effect-microsandbox"
+ *
  * class Workers extends Context.Tag("Workers")<Workers, SandboxPool.SandboxPool>() {}
  * const WorkersLive = SandboxPool.layer(Workers, { size: 8, config: SandboxConfig.make(SandboxConfig.image("alpine")) })
  * ```
