@@ -3,12 +3,18 @@
  * command and helpers over it. The operations themselves are methods of a `Sandbox`
  * (`exec`, `execStream`, `shell`, `spawn`, `attach`…).
  *
+ * @example
  * ```ts
- * const out = yield* sandbox.exec("python3", ["-c", "print(1 + 1)"])
- * out.stdout    // "2\n"
- * out.exitCode  // 0
+ * import { Console, Effect, Stream } from "effect"
+ * import { Exec, Sandbox, SandboxConfig } from "effect-microsandbox"
  *
- * yield* sandbox.execStream("make", ["test"]).pipe(Exec.stdoutLines, Stream.runForEach(Console.log))
+ * const program = Effect.gen(function*() {
+ *   const sandbox = yield* Sandbox.make("exec-demo", SandboxConfig.image("python:3.12"))
+ *   const out = yield* sandbox.exec("python3", ["-c", "print(1 + 1)"])
+ *   yield* Console.log(out.stdout, out.exitCode) // "2\n" 0
+ *
+ *   yield* sandbox.execStream("make", ["test"]).pipe(Exec.stdoutLines, Stream.runForEach(Console.log))
+ * })
  * ```
  *
  * @since 0.1.0
@@ -79,14 +85,22 @@ export const ExecEvent = Data.taggedEnum<ExecEvent>()
  * - `Lost`: the sandbox stopped, crashed or was removed before the command exited (or
  *   the events ended without an exit); `status` is the sandbox's status seen then.
  *
+ * @example
  * ```ts
- * const status = yield* proc.wait
- * Exec.ExitStatus.$match(status, {
- *   Exited: ({ code }) => `exit ${code}`,
- *   Signaled: ({ signal }) => `signal ${Option.getOrElse(signal, () => "?")}`,
- *   NotStarted: ({ failure }) => `not started: ${failure.kind}`,
- *   Lost: ({ status }) => `sandbox ${status}`
- * })
+ * import { Effect, Option } from "effect"
+ * import { Exec, type Sandbox } from "effect-microsandbox"
+ *
+ * const describe = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const proc = yield* sandbox.spawn("sleep", ["10"])
+ *     const status = yield* proc.wait
+ *     return Exec.ExitStatus.$match(status, {
+ *       Exited: ({ code }) => `exit ${code}`,
+ *       Signaled: ({ signal }) => `signal ${Option.getOrElse(signal, () => "?")}`,
+ *       NotStarted: ({ failure }) => `not started: ${failure.kind}`,
+ *       Lost: ({ status }) => `sandbox ${status}`
+ *     })
+ *   })
  * ```
  *
  * @since 0.1.0
@@ -245,8 +259,13 @@ export const isSuccess = (result: ExecResult): boolean => result.success
 /**
  * Turns a non-zero exit into a `NonZeroExit` error (carrying the exit code and stderr).
  *
+ * @example
  * ```ts
- * yield* sandbox.exec("make").pipe(Exec.orFail)
+ * import { Effect } from "effect"
+ * import { Exec, type Sandbox } from "effect-microsandbox"
+ *
+ * // Fails with `NonZeroExit` when `make` exits with a non-zero code.
+ * const build = (sandbox: Sandbox.Sandbox) => sandbox.exec("make").pipe(Exec.orFail, Effect.asVoid)
  * ```
  *
  * @since 0.1.0
@@ -313,9 +332,16 @@ export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Strea
  * exit code, a signal, a command that never started, or a lost sandbox (the stream's
  * `SandboxLost` failure becomes `Lost`).
  *
+ * @example
  * ```ts
- * const status = yield* Exec.exitCode(sandbox.shellStream("make"))
- * if (status._tag === "Exited" && status.code === 0) { … }
+ * import { Effect } from "effect"
+ * import { Exec, type Sandbox } from "effect-microsandbox"
+ *
+ * const passed = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const status = yield* Exec.exitCode(sandbox.shellStream("make test"))
+ *     return status._tag === "Exited" && status.code === 0
+ *   })
  * ```
  *
  * @since 0.1.0

@@ -3,6 +3,12 @@
  * images in and out as archives (`docker save` tarballs or OCI image layouts) — no VM
  * and no registry involved.
  *
+ * Load and save run as long as the archive takes to read or write; the runtime reports
+ * no progress for them through its C ABI, so each carries a span (path, references,
+ * format, result count) instead. Both are interruptible: interruption cancels the
+ * native call and waits for it to return.
+ *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Image, Microsandbox } from "effect-microsandbox"
@@ -13,13 +19,9 @@
  *   yield* Effect.log(`${loaded.length} reference(s); ${detail.layers.length} layer(s)`)
  * })
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host with the runtime installed.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
- *
- * Load and save run as long as the archive takes to read or write; the runtime reports
- * no progress for them through its C ABI, so each carries a span (path, references,
- * format, result count) instead. Both are interruptible: interruption cancels the
- * native call and waits for it to return.
  *
  * @since 0.1.0
  */
@@ -161,9 +163,15 @@ export interface RemoveOptions {
  * Removes a cached image reference (and its layers once no other reference uses them).
  * Fails with `ImageNotFound`, or `ImageInUse` while sandboxes use it unless `force`.
  *
+ * @example
  * ```ts
- * yield* Image.remove("app:dev", { force: true })
- * yield* Effect.succeed("app:dev").pipe(Effect.flatMap(Image.remove()))
+ * import { Effect } from "effect"
+ * import { Image } from "effect-microsandbox"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Image.remove("app:dev", { force: true })
+ *   yield* Effect.succeed("app:base").pipe(Effect.flatMap(Image.remove()))
+ * })
  * ```
  *
  * @since 0.1.0
@@ -238,9 +246,15 @@ export interface SaveOptions {
  * reference is not cached. The runtime writes the file in place: an interrupted or failed
  * save can leave a partial file at `path`.
  *
+ * @example
  * ```ts
- * yield* Image.save(["app:dev", "app:base"], "./images.tar", { format: "oci" })
- * yield* Effect.succeed("app:dev").pipe(Effect.flatMap(Image.save("./app.tar")))
+ * import { Effect } from "effect"
+ * import { Image } from "effect-microsandbox"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Image.save(["app:dev", "app:base"], "./images.tar", { format: "oci" })
+ *   yield* Effect.succeed("app:dev").pipe(Effect.flatMap(Image.save("./app.tar")))
+ * })
  * ```
  *
  * @since 0.1.0

@@ -4,12 +4,17 @@
  * (`sandbox.logs`, `handle.logs`) or as a backpressured `Stream` (`sandbox.logStream`),
  * optionally following new entries.
  *
+ * @example
  * ```ts
+ * import { Console, Effect, Stream } from "effect"
+ * import { Logs, type Sandbox } from "effect-microsandbox"
+ *
  * // tail -f
- * yield* sandbox.logStream({ follow: true }).pipe(
- *   Logs.lines,
- *   Stream.runForEach((line) => Console.log(`[${line.source}] ${line.text}`))
- * )
+ * const follow = (sandbox: Sandbox.Sandbox) =>
+ *   sandbox.logStream({ follow: true }).pipe(
+ *     Logs.lines,
+ *     Stream.runForEach((line) => Console.log(`[${line.source}] ${line.text}`))
+ *   )
  * ```
  *
  * @since 0.1.0

@@ -67,10 +67,16 @@ export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
  * busy (use this with slow consumers). Ends when the sandbox stops. Runs on the Effect
  * `Clock` (`TestClock` drives it in tests).
  *
+ * @example
  * ```ts
- * yield* Metrics.poll(sandbox, "1 second").pipe(
- *   Stream.runForEach((m) => Console.log(`cpu ${m.cpuPercent.toFixed(1)}% mem ${m.memoryBytes}`))
- * )
+ * import { Console, Stream } from "effect"
+ * import { Metrics, type Sandbox } from "effect-microsandbox"
+ *
+ * const watch = (sandbox: Sandbox.Sandbox) =>
+ *   Metrics.poll(sandbox, "1 second").pipe(
+ *     Stream.take(10),
+ *     Stream.runForEach((m) => Console.log(`cpu ${m.cpuPercent.toFixed(1)}% mem ${m.memoryBytes}`))
+ *   )
  * ```
  *
  * @since 0.1.0

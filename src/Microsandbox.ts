@@ -2,6 +2,7 @@
  * The `Microsandbox` service: the loaded runtime library and the threads its blocking
  * calls run on. Every other module's operations require it.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox } from "effect-microsandbox"
@@ -11,7 +12,8 @@
  *   yield* Effect.log(`runtime ${version}`)
  * })
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host with the runtime installed.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
  *
  * @since 0.1.0

@@ -17,6 +17,7 @@
  * Conflicts in the plan (a zero CPU count, a shrinking root disk, a key both set and
  * removed…) make a non-dry run fail the same way.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Modification, type Sandbox } from "effect-microsandbox"

@@ -1,8 +1,11 @@
 /**
  * Volumes mounted into the guest, keyed by guest path (docs/runtime-abi.md §6.3).
  *
+ * @example
  * ```ts
- * SandboxConfig.mounts({
+ * import { Mount, SandboxConfig } from "effect-microsandbox"
+ *
+ * const mounts = SandboxConfig.mounts({
  *   "/data": Mount.bind("/srv/data", { readonly: true }),
  *   "/scratch": Mount.tmpfs({ sizeMib: 256 })
  * })

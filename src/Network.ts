@@ -2,9 +2,12 @@
  * The sandbox's network: egress/ingress policy, DNS filtering, TLS interception,
  * published ports and limits (docs/runtime-abi.md §6.4).
  *
+ * @example
  * ```ts
- * SandboxConfig.network(Network.fromProfiles("public"))
- * SandboxConfig.network(Network.none())
+ * import { Network, SandboxConfig } from "effect-microsandbox"
+ *
+ * const publicOnly = SandboxConfig.network(Network.fromProfiles("public"))
+ * const offline = SandboxConfig.network(Network.none())
  * ```
  *
  * @since 0.1.0

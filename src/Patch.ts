@@ -2,8 +2,11 @@
  * Rootfs patches: files, directories and links applied to the sandbox's root
  * filesystem before it boots (docs/runtime-abi.md §6.6). Not allowed with a disk-image root.
  *
+ * @example
  * ```ts
- * SandboxConfig.patches(
+ * import { Patch, SandboxConfig } from "effect-microsandbox"
+ *
+ * const patches = SandboxConfig.patches(
  *   Patch.mkdir("/app"),
  *   Patch.text("/app/hello.txt", "hi\n", { mode: 0o644 })
  * )

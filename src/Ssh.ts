@@ -16,9 +16,10 @@
  * with the step in the message (`SFTP read: No such file: No such file`); this library turns the
  * missing-path case into `PathNotFound`.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Sandbox, SandboxConfig, Ssh } from "effect-microsandbox"
+ * import { Sandbox, SandboxConfig } from "effect-microsandbox"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
@@ -351,8 +352,16 @@ export const isSftp = (u: unknown): u is Sftp =>
  * Opens an in-process SSH client to a sandbox, owned by the current Scope
  * (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const client = yield* sandbox.pipe(Ssh.openClient({ user: "root" }))
+ * import { Effect } from "effect"
+ * import { Ssh, type Sandbox } from "effect-microsandbox"
+ *
+ * const whoami = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const client = yield* sandbox.pipe(Ssh.openClient({ user: "root" }))
+ *     return yield* client.exec("whoami")
+ *   })
  * ```
  *
  * @since 0.1.0
@@ -384,8 +393,11 @@ export const prepareServer: {
 /**
  * Runs a command over an SSH client (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const out = yield* client.pipe(Ssh.exec("id -u"))
+ * import { Ssh } from "effect-microsandbox"
+ *
+ * const uid = (client: Ssh.SshClient) => client.pipe(Ssh.exec("id -u"))
  * ```
  *
  * @since 0.1.0

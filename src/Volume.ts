@@ -3,6 +3,12 @@
  * (`Mount.named(volume)`). On the local backend a volume is a host directory under
  * `$MSB_HOME/volumes/<name>/` (a disk volume holds a `disk.raw` image there).
  *
+ * File operations (`volume.fs`) take paths relative to the volume root. A path that is
+ * absolute, contains a NUL byte or a `..` component fails with `InvalidArgument` before
+ * anything reaches the runtime; a path that reaches outside the volume through a
+ * symbolic link (dangling or not) fails with `Filesystem`.
+ *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox, Mount, Sandbox, SandboxConfig, Volume } from "effect-microsandbox"
@@ -21,13 +27,9 @@
  *   })
  * )
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host that can boot sandboxes.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
- *
- * File operations (`volume.fs`) take paths relative to the volume root. A path that is
- * absolute, contains a NUL byte or a `..` component fails with `InvalidArgument` before
- * anything reaches the runtime; a path that reaches outside the volume through a
- * symbolic link (dangling or not) fails with `Filesystem`.
  *
  * @since 0.1.0
  */
@@ -248,7 +250,11 @@ export const make: (
  * A volume as a Layer for a service tag of yours (created when the Layer is built,
  * removed when it is released unless `keep: true`).
  *
+ * @example
  * ```ts
+ * import { Context } from "effect"
+ * import { Volume } from "effect-microsandbox"
+ *
  * class Cache extends Context.Tag("Cache")<Cache, Volume.Volume>() {}
  * const CacheLive = Volume.layer(Cache, "cache", { quotaMib: 512 })
  * ```
@@ -311,8 +317,11 @@ export const remove = (volume: string | Volume): Effect.Effect<void, RemoveError
 /**
  * Reads a file of the volume (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const bytes = yield* volume.pipe(Volume.read("data/blob.bin"))
+ * import { Volume } from "effect-microsandbox"
+ *
+ * const blob = (volume: Volume.Volume) => volume.pipe(Volume.read("data/blob.bin"))
  * ```
  *
  * @since 0.1.0

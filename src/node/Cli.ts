@@ -17,16 +17,19 @@
  * `MICROSANDBOX_FFI_PATH`, then the install location. Invalid arguments exit 2, failed
  * operations exit 1 with the error and its remedy.
  *
+ * @example
  * ```ts
  * import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
  * import { Effect, Layer } from "effect"
  * import * as Cli from "effect-microsandbox/node/Cli"
  *
- * Cli.run(process.argv).pipe(
+ * const main = Cli.run(process.argv).pipe(
  *   Effect.flatMap((code) => Effect.sync(() => { process.exitCode = code })),
- *   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
- *   NodeRuntime.runMain
+ *   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
  * )
+ *
+ * // The bin script runs it: `NodeRuntime.runMain(main)`.
+ * const start = () => NodeRuntime.runMain(main)
  * ```
  *
  * @since 0.1.0

@@ -8,15 +8,15 @@
  *
  * The same report is printed by `npx effect-microsandbox doctor`.
  *
+ * @example
  * ```ts
  * import { NodeContext } from "@effect/platform-node"
  * import { Effect } from "effect"
  * import { Doctor } from "effect-microsandbox/node"
  *
- * Doctor.doctor().pipe(
+ * const program = Doctor.doctor().pipe(
  *   Effect.tap((report) => Effect.log(Doctor.format(report))),
- *   Effect.provide(NodeContext.layer),
- *   Effect.runPromise
+ *   Effect.provide(NodeContext.layer)
  * )
  * ```
  *

@@ -19,6 +19,7 @@
  * Only the library file is extracted; it is moved into place atomically. An unverified
  * library is never installed unless `allowUnverified: true` says so.
  *
+ * @example
  * ```ts
  * import { NodeContext, NodeHttpClient } from "@effect/platform-node"
  * import { Effect, Layer } from "effect"
@@ -29,10 +30,8 @@
  *   yield* Effect.log(`runtime library at ${installation.libraryPath}`)
  * })
  *
- * program.pipe(
- *   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
- *   Effect.runPromise
- * )
+ * // Run it with `Effect.runPromise(runnable)`: it may download the runtime library.
+ * const runnable = program.pipe(Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)))
  * ```
  *
  * @since 0.1.0
