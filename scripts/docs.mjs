@@ -76,6 +76,24 @@ const target = check ? join(scratch, "reference") : reference
 rmSync(target, { recursive: true, force: true })
 mkdirSync(target, { recursive: true })
 const modules = []
+// Formatted as dprint formats docs/reference/<name> (through stdin: the scratch folder is
+// outside the project, where dprint formats no file).
+const write = (name, text) =>
+  writeFileSync(
+    join(target, name),
+    execFileSync(bin("dprint"), [
+      "fmt",
+      "--config",
+      join(root, "dprint.json"),
+      "--stdin",
+      `docs/reference/${name}`
+    ], {
+      cwd: root,
+      input: text,
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "inherit"]
+    })
+  )
 for (const file of walk(generated)) {
   const name = relative(generated, file)
   if (!name.endsWith(".ts.md")) continue // docgen's index.md for its Jekyll site
@@ -88,11 +106,11 @@ for (const file of walk(generated)) {
   const raw = readFileSync(file, "utf8")
   const text = raw.slice(raw.indexOf("\n## ", raw.indexOf("title:")) + 1)
   const title = ["effect-microsandbox", ...module.split("/").filter((p) => p !== "index")].join("/")
-  writeFileSync(join(target, name), `# ${title}\n\n${text}`)
+  write(name, `# ${title}\n\n${text}`)
   modules.push(module)
 }
-writeFileSync(
-  join(target, "README.md"),
+write(
+  "README.md",
   [
     "# API reference",
     "",
@@ -103,10 +121,6 @@ writeFileSync(
     ""
   ].join("\n")
 )
-execFileSync(bin("dprint"), ["fmt", "--config", join(root, "dprint.json"), ...walk(target)], {
-  cwd: root,
-  stdio: ["ignore", "ignore", "inherit"]
-})
 
 if (check) {
   const read = (dir) =>
