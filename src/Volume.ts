@@ -45,12 +45,12 @@ import type * as Errors from "./MicrosandboxError.js"
 
 /**
  * @since 0.1.0
- * @category type ids
+ * @category symbols
  */
 export const TypeId: typeof internal.TypeId = internal.TypeId
 /**
  * @since 0.1.0
- * @category type ids
+ * @category symbols
  */
 export type TypeId = internal.TypeId
 

@@ -7,7 +7,20 @@
  * slower check that docs/reference/ matches the sources.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { declarations, moduleTags, publicModules } from "./exports.js"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { declarations, moduleTags, publicModules, root } from "./exports.js"
+
+const version =
+  (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { readonly version: string }).version
+const parts = (v: string) => v.split(".").map(Number)
+/** `@since` names a released version: x.y.z, not after the package's own. */
+const validSince = (v: string): boolean => {
+  if (!/^\d+\.\d+\.\d+$/.test(v)) return false
+  const [a, b] = [parts(v), parts(version)]
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! < b[i]!
+  return true
+}
 
 describe("@since and @category on every public export", () => {
   const modules = publicModules()
@@ -17,6 +30,13 @@ describe("@since and @category on every public export", () => {
     expect(modules).toContain("src/Sandbox.ts")
     expect(modules).toContain("src/node/index.ts")
     expect(modules.some((m) => m.startsWith("src/internal/"))).toBe(false)
+  })
+
+  it("accepts only versions up to the package's as @since", () => {
+    expect(validSince(version)).toBe(true)
+    expect(validSince("0.0.1")).toBe(true)
+    expect(validSince("99.0.0")).toBe(false)
+    expect(validSince("next")).toBe(false)
   })
 
   it("reads tags the way docgen does (a tag starts a line)", () => {
@@ -63,6 +83,11 @@ describe("@since and @category on every public export", () => {
           d.member || d.tags.has("category") ? undefined : "@category"
         ].filter((t) => t !== undefined)
         if (lacks.length > 0) missing.push(`${d.module}:${d.line} ${d.name}: no ${lacks.join(", ")}`)
+        const since = d.tags.get("since")
+        if (since !== undefined && !validSince(since)) {
+          missing.push(`${d.module}:${d.line} ${d.name}: @since ${since} is not a version up to ${version}`)
+        }
+        if (d.tags.get("category") === "") missing.push(`${d.module}:${d.line} ${d.name}: an empty @category`)
       }
     }
     expect(count).toBeGreaterThan(300)
