@@ -3,12 +3,18 @@
  * command and helpers over it. The operations themselves are methods of a `Sandbox`
  * (`exec`, `execStream`, `shell`, `spawn`, `attach`…).
  *
+ * @example
  * ```ts
- * const out = yield* sandbox.exec("python3", ["-c", "print(1 + 1)"])
- * out.stdout    // "2\n"
- * out.exitCode  // 0
+ * import { Console, Effect, Stream } from "effect"
+ * import { Exec, Sandbox, SandboxConfig } from "effect-microsandbox"
  *
- * yield* sandbox.execStream("make", ["test"]).pipe(Exec.stdoutLines, Stream.runForEach(Console.log))
+ * const program = Effect.gen(function*() {
+ *   const sandbox = yield* Sandbox.make("exec-demo", SandboxConfig.image("python:3.12"))
+ *   const out = yield* sandbox.exec("python3", ["-c", "print(1 + 1)"])
+ *   yield* Console.log(out.stdout, out.exitCode) // "2\n" 0
+ *
+ *   yield* sandbox.execStream("make", ["test"]).pipe(Exec.stdoutLines, Stream.runForEach(Console.log))
+ * })
  * ```
  *
  * @since 0.1.0
@@ -28,6 +34,7 @@ import { NonZeroExit } from "./MicrosandboxError.js"
  * Why a command could not start (the runtime's `failed` event).
  *
  * @since 0.1.0
+ * @category models
  */
 export class ExecFailure extends Data.Class<{
   /** `not_found`, `permission_denied`, `not_executable`, `bad_cwd`, `bad_args`, `resource_limit`, `user_setup_failed`, `out_of_memory`, `pty_setup_failed` or `other`. */
@@ -45,6 +52,7 @@ export class ExecFailure extends Data.Class<{
  * either, the stream fails with `SandboxLost` after the events that did arrive.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ExecEvent = Data.TaggedEnum<{
   Started: { readonly pid: number }
@@ -59,7 +67,12 @@ export type ExecEvent = Data.TaggedEnum<{
   Failed: { readonly failure: ExecFailure }
 }>
 
-/** Constructors and matchers of `ExecEvent`. @since 0.1.0 */
+/**
+ * Constructors and matchers of `ExecEvent`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ExecEvent = Data.taggedEnum<ExecEvent>()
 
 /**
@@ -72,17 +85,26 @@ export const ExecEvent = Data.taggedEnum<ExecEvent>()
  * - `Lost`: the sandbox stopped, crashed or was removed before the command exited (or
  *   the events ended without an exit); `status` is the sandbox's status seen then.
  *
+ * @example
  * ```ts
- * const status = yield* proc.wait
- * Exec.ExitStatus.$match(status, {
- *   Exited: ({ code }) => `exit ${code}`,
- *   Signaled: ({ signal }) => `signal ${Option.getOrElse(signal, () => "?")}`,
- *   NotStarted: ({ failure }) => `not started: ${failure.kind}`,
- *   Lost: ({ status }) => `sandbox ${status}`
- * })
+ * import { Effect, Option } from "effect"
+ * import { Exec, type Sandbox } from "effect-microsandbox"
+ *
+ * const describe = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const proc = yield* sandbox.spawn("sleep", ["10"])
+ *     const status = yield* proc.wait
+ *     return Exec.ExitStatus.$match(status, {
+ *       Exited: ({ code }) => `exit ${code}`,
+ *       Signaled: ({ signal }) => `signal ${Option.getOrElse(signal, () => "?")}`,
+ *       NotStarted: ({ failure }) => `not started: ${failure.kind}`,
+ *       Lost: ({ status }) => `sandbox ${status}`
+ *     })
+ *   })
  * ```
  *
  * @since 0.1.0
+ * @category models
  */
 export type ExitStatus = Data.TaggedEnum<{
   Exited: { readonly code: number }
@@ -91,7 +113,12 @@ export type ExitStatus = Data.TaggedEnum<{
   Lost: { readonly status: string; readonly message: string }
 }>
 
-/** Constructors and matchers of `ExitStatus`. @since 0.1.0 */
+/**
+ * Constructors and matchers of `ExitStatus`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ExitStatus = Data.taggedEnum<ExitStatus>()
 
 /** The status of an `Exited` event's code (`-1` is a signal death). */
@@ -131,6 +158,7 @@ export const foldExitStatus = <E, R>(
  * POSIX resource limits of a command (`RLIMIT_*`), soft or `[soft, hard]`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Rlimits = Readonly<
   Partial<
@@ -145,6 +173,7 @@ export type Rlimits = Readonly<
  * Options of one command.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ExecOptions<E = never> {
   /** Working directory (an absolute guest path; default the sandbox's workdir). */
@@ -176,6 +205,7 @@ const decoder = new TextDecoder()
  * `orFail`.
  *
  * @since 0.1.0
+ * @category models
  */
 export class ExecResult extends Data.Class<{
   readonly command: string
@@ -184,35 +214,62 @@ export class ExecResult extends Data.Class<{
   readonly stdoutBytes: Uint8Array
   readonly stderrBytes: Uint8Array
 }> {
-  /** Standard output as UTF-8 text. */
+  /**
+   * Standard output as UTF-8 text.
+   *
+   * @since 0.1.0
+   */
   get stdout(): string {
     return decoder.decode(this.stdoutBytes)
   }
-  /** Standard error as UTF-8 text. */
+  /**
+   * Standard error as UTF-8 text.
+   *
+   * @since 0.1.0
+   */
   get stderr(): string {
     return decoder.decode(this.stderrBytes)
   }
-  /** Exit code 0. */
+  /**
+   * Exit code 0.
+   *
+   * @since 0.1.0
+   */
   get success(): boolean {
     return this.exitCode === 0
   }
-  /** How it ended: `Exited` with its code, or `Signaled` (the runtime's `-1`). */
+  /**
+   * How it ended: `Exited` with its code, or `Signaled` (the runtime's `-1`).
+   *
+   * @since 0.1.0
+   */
   get status(): ExitStatus {
     return exitStatusOfCode(this.exitCode, Option.none())
   }
 }
 
-/** Whether a command succeeded. @since 0.1.0 */
+/**
+ * Whether a command succeeded.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isSuccess = (result: ExecResult): boolean => result.success
 
 /**
  * Turns a non-zero exit into a `NonZeroExit` error (carrying the exit code and stderr).
  *
+ * @example
  * ```ts
- * yield* sandbox.exec("make").pipe(Exec.orFail)
+ * import { Effect } from "effect"
+ * import { Exec, type Sandbox } from "effect-microsandbox"
+ *
+ * // Fails with `NonZeroExit` when `make` exits with a non-zero code.
+ * const build = (sandbox: Sandbox.Sandbox) => sandbox.exec("make").pipe(Exec.orFail, Effect.asVoid)
  * ```
  *
  * @since 0.1.0
+ * @category combinators
  */
 export const orFail = <E, R>(
   self: Effect.Effect<ExecResult, E, R>
@@ -236,17 +293,37 @@ const bytesOf = (tag: "Stdout" | "Stderr") => <E, R>(events: Stream.Stream<ExecE
     (e): Option.Option<Uint8Array> => (e._tag === tag ? Option.some(e.data) : Option.none())
   )
 
-/** Just the stdout bytes of an event stream. @since 0.1.0 */
+/**
+ * Just the stdout bytes of an event stream.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stdout: <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<Uint8Array, E, R> =
   bytesOf("Stdout")
-/** Just the stderr bytes of an event stream. @since 0.1.0 */
+/**
+ * Just the stderr bytes of an event stream.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stderr: <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<Uint8Array, E, R> =
   bytesOf("Stderr")
 
-/** Stdout as lines (UTF-8, without line endings). @since 0.1.0 */
+/**
+ * Stdout as lines (UTF-8, without line endings).
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stdoutLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Stream.Stream<string, E, R> =>
   stdout(events).pipe(Stream.decodeText(), Stream.splitLines)
-/** Stderr as lines. @since 0.1.0 */
+/**
+ * Stderr as lines.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Stream.Stream<string, E, R> =>
   stderr(events).pipe(Stream.decodeText(), Stream.splitLines)
 
@@ -255,12 +332,20 @@ export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Strea
  * exit code, a signal, a command that never started, or a lost sandbox (the stream's
  * `SandboxLost` failure becomes `Lost`).
  *
+ * @example
  * ```ts
- * const status = yield* Exec.exitCode(sandbox.shellStream("make"))
- * if (status._tag === "Exited" && status.code === 0) { … }
+ * import { Effect } from "effect"
+ * import { Exec, type Sandbox } from "effect-microsandbox"
+ *
+ * const passed = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const status = yield* Exec.exitCode(sandbox.shellStream("make test"))
+ *     return status._tag === "Exited" && status.code === 0
+ *   })
  * ```
  *
  * @since 0.1.0
+ * @category combinators
  */
 export const exitCode = <E, R>(
   events: Stream.Stream<ExecEvent, E, R>
@@ -270,6 +355,7 @@ export const exitCode = <E, R>(
  * Lines of one source, pipeable.
  *
  * @since 0.1.0
+ * @category streams
  */
 export const lines: {
   (source: "stdout" | "stderr"): <E, R>(events: Stream.Stream<ExecEvent, E, R>) => Stream.Stream<string, E, R>
@@ -285,6 +371,7 @@ export const lines: {
  * `sandbox.spawn`, owned by a Scope.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ExecProcess {
   /** The command's events; consume them once. */
@@ -313,6 +400,7 @@ export interface ExecProcess {
  * Options of `sandbox.attach`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface AttachOptions {
   readonly cwd?: string | undefined

@@ -3,6 +3,12 @@
  * images in and out as archives (`docker save` tarballs or OCI image layouts) — no VM
  * and no registry involved.
  *
+ * Load and save run as long as the archive takes to read or write; the runtime reports
+ * no progress for them through its C ABI, so each carries a span (path, references,
+ * format, result count) instead. Both are interruptible: interruption cancels the
+ * native call and waits for it to return.
+ *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Image, Microsandbox } from "effect-microsandbox"
@@ -13,13 +19,9 @@
  *   yield* Effect.log(`${loaded.length} reference(s); ${detail.layers.length} layer(s)`)
  * })
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host with the runtime installed.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
- *
- * Load and save run as long as the archive takes to read or write; the runtime reports
- * no progress for them through its C ABI, so each carries a span (path, references,
- * format, result count) instead. Both are interruptible: interruption cancels the
- * native call and waits for it to return.
  *
  * @since 0.1.0
  */
@@ -37,7 +39,10 @@ import type { ImageError } from "./MicrosandboxError.js"
  * @category models
  */
 export const ImageInfo = internal.ImageInfo
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageInfo = internal.ImageInfo
 
 /**
@@ -47,7 +52,10 @@ export type ImageInfo = internal.ImageInfo
  * @category models
  */
 export const ImageConfig = internal.ImageConfig
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageConfig = internal.ImageConfig
 
 /**
@@ -57,7 +65,10 @@ export type ImageConfig = internal.ImageConfig
  * @category models
  */
 export const ImageLayer = internal.ImageLayer
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageLayer = internal.ImageLayer
 
 /**
@@ -68,7 +79,10 @@ export type ImageLayer = internal.ImageLayer
  * @category models
  */
 export const ImageDetail = internal.ImageDetail
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ImageDetail = internal.ImageDetail
 
 /**
@@ -78,7 +92,10 @@ export type ImageDetail = internal.ImageDetail
  * @category models
  */
 export const PruneReport = internal.PruneReport
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PruneReport = internal.PruneReport
 
 /**
@@ -89,7 +106,10 @@ export type PruneReport = internal.PruneReport
  * @category models
  */
 export const ArchiveFormat = internal.ArchiveFormat
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ArchiveFormat = internal.ArchiveFormat
 
 const isImageInfo = Schema.is(internal.ImageInfo)
@@ -142,9 +162,15 @@ export interface RemoveOptions {
  * Removes a cached image reference (and its layers once no other reference uses them).
  * Fails with `ImageNotFound`, or `ImageInUse` while sandboxes use it unless `force`.
  *
+ * @example
  * ```ts
- * yield* Image.remove("app:dev", { force: true })
- * yield* Effect.succeed("app:dev").pipe(Effect.flatMap(Image.remove()))
+ * import { Effect } from "effect"
+ * import { Image } from "effect-microsandbox"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Image.remove("app:dev", { force: true })
+ *   yield* Effect.succeed("app:base").pipe(Effect.flatMap(Image.remove()))
+ * })
  * ```
  *
  * @since 0.1.0
@@ -224,9 +250,15 @@ export interface SaveOptions {
  * reference is not cached. The runtime writes the file in place: an interrupted or failed
  * save can leave a partial file at `path`.
  *
+ * @example
  * ```ts
- * yield* Image.save(["app:dev", "app:base"], "./images.tar", { format: "oci" })
- * yield* Effect.succeed("app:dev").pipe(Effect.flatMap(Image.save("./app.tar")))
+ * import { Effect } from "effect"
+ * import { Image } from "effect-microsandbox"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Image.save(["app:dev", "app:base"], "./images.tar", { format: "oci" })
+ *   yield* Effect.succeed("app:dev").pipe(Effect.flatMap(Image.save("./app.tar")))
+ * })
  * ```
  *
  * @since 0.1.0

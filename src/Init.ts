@@ -6,7 +6,10 @@
 import * as Schema from "effect/Schema"
 import { CString, CStringRecord, GuestPath } from "./internal/validate.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const InitConfig = Schema.Struct({
   /** `"auto"` or an absolute guest path. */
   cmd: Schema.Union(Schema.Literal("auto"), GuestPath).annotations({
@@ -16,16 +19,25 @@ export const InitConfig = Schema.Struct({
   env: Schema.optional(CStringRecord)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type InitConfig = typeof InitConfig.Type
 
-/** Let the runtime detect an init. @since 0.1.0 */
+/**
+ * Let the runtime detect an init.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const auto = (): InitConfig => ({ cmd: "auto" })
 
 /**
  * Run this init (an absolute path) as PID 1.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const cmd = (
   command: string,

@@ -4,12 +4,17 @@
  * (`sandbox.logs`, `handle.logs`) or as a backpressured `Stream` (`sandbox.logStream`),
  * optionally following new entries.
  *
+ * @example
  * ```ts
+ * import { Console, Effect, Stream } from "effect"
+ * import { Logs, type Sandbox } from "effect-microsandbox"
+ *
  * // tail -f
- * yield* sandbox.logStream({ follow: true }).pipe(
- *   Logs.lines,
- *   Stream.runForEach((line) => Console.log(`[${line.source}] ${line.text}`))
- * )
+ * const follow = (sandbox: Sandbox.Sandbox) =>
+ *   sandbox.logStream({ follow: true }).pipe(
+ *     Logs.lines,
+ *     Stream.runForEach((line) => Console.log(`[${line.source}] ${line.text}`))
+ *   )
  * ```
  *
  * @since 0.1.0
@@ -18,7 +23,10 @@ import * as Data from "effect/Data"
 import type * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type LogSource = "stdout" | "stderr" | "output" | "system"
 
 const decoder = new TextDecoder()
@@ -27,6 +35,7 @@ const decoder = new TextDecoder()
  * One log entry.
  *
  * @since 0.1.0
+ * @category models
  */
 export class LogEntry extends Data.Class<{
   readonly source: LogSource
@@ -37,7 +46,11 @@ export class LogEntry extends Data.Class<{
   /** Opaque: pass to `afterCursor` to resume strictly after this entry. */
   readonly cursor: string
 }> {
-  /** The payload as UTF-8 text. */
+  /**
+   * The payload as UTF-8 text.
+   *
+   * @since 0.1.0
+   */
   get text(): string {
     return decoder.decode(this.data)
   }
@@ -47,6 +60,7 @@ export class LogEntry extends Data.Class<{
  * Options of a one-shot read.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface LogOptions {
   /** Keep only the last `tail` entries (after the other filters). */
@@ -64,6 +78,7 @@ export interface LogOptions {
  * (`InvalidArgument` before the call).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface LogStreamOptions {
   /** Default: stdout, stderr and output. */
@@ -98,6 +113,7 @@ export interface LogStreamOptions {
  * A line of one source.
  *
  * @since 0.1.0
+ * @category models
  */
 export class LogLine extends Data.Class<{ readonly source: LogSource; readonly text: string }> {}
 
@@ -108,6 +124,7 @@ export class LogLine extends Data.Class<{ readonly source: LogSource; readonly t
  * end.
  *
  * @since 0.1.0
+ * @category streams
  */
 export const lines = <E, R>(entries: Stream.Stream<LogEntry, E, R>): Stream.Stream<LogLine, E, R> =>
   Stream.suspend(() => {
@@ -147,6 +164,7 @@ export const lines = <E, R>(entries: Stream.Stream<LogEntry, E, R>): Stream.Stre
  * Lines of one source only.
  *
  * @since 0.1.0
+ * @category streams
  */
 export const linesOf =
   (source: LogSource) => <E, R>(entries: Stream.Stream<LogEntry, E, R>): Stream.Stream<string, E, R> =>

@@ -21,6 +21,7 @@ import type { Sandbox } from "./Sandbox.js"
  * runtime reports them only when the guest or host can measure them.
  *
  * @since 0.1.0
+ * @category models
  */
 export class Metrics extends Schema.Class<Metrics>("Metrics")({
   /** CPU usage as a percentage across all host CPUs. */
@@ -47,6 +48,7 @@ export class Metrics extends Schema.Class<Metrics>("Metrics")({
  * members without a live connection.
  *
  * @since 0.1.0
+ * @category models
  */
 export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
   cpuPercent: Schema.Number,
@@ -65,13 +67,20 @@ export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
  * busy (use this with slow consumers). Ends when the sandbox stops. Runs on the Effect
  * `Clock` (`TestClock` drives it in tests).
  *
+ * @example
  * ```ts
- * yield* Metrics.poll(sandbox, "1 second").pipe(
- *   Stream.runForEach((m) => Console.log(`cpu ${m.cpuPercent.toFixed(1)}% mem ${m.memoryBytes}`))
- * )
+ * import { Console, Stream } from "effect"
+ * import { Metrics, type Sandbox } from "effect-microsandbox"
+ *
+ * const watch = (sandbox: Sandbox.Sandbox) =>
+ *   Metrics.poll(sandbox, "1 second").pipe(
+ *     Stream.take(10),
+ *     Stream.runForEach((m) => Console.log(`cpu ${m.cpuPercent.toFixed(1)}% mem ${m.memoryBytes}`))
+ *   )
  * ```
  *
  * @since 0.1.0
+ * @category streams
  */
 export const poll = (
   sandbox: Sandbox,

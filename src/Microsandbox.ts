@@ -2,6 +2,7 @@
  * The `Microsandbox` service: the loaded runtime library and the threads its blocking
  * calls run on. Every other module's operations require it.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox } from "effect-microsandbox"
@@ -11,7 +12,8 @@
  *   yield* Effect.log(`runtime ${version}`)
  * })
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host with the runtime installed.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
  *
  * @since 0.1.0
@@ -36,6 +38,7 @@ import { type CallError, LibraryNotLoaded, type LoadAttempt } from "./Microsandb
  * The runtime version whose C ABI this SDK implements.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const sdkVersion: string = SDK_RUNTIME_VERSION
 
@@ -43,6 +46,7 @@ export const sdkVersion: string = SDK_RUNTIME_VERSION
  * Resident memory of one lane (a worker thread hosting blocking native calls), in MiB.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const laneCostMiB: number = LANE_COST_MIB
 
@@ -51,6 +55,7 @@ export const laneCostMiB: number = LANE_COST_MIB
  * most 1024 (113 lanes), at least 72 (8 lanes).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultLaneBudgetMiB = (): number =>
   Math.max(8 * LANE_COST_MIB, Math.min(1024, Math.floor(totalmem() / 1048576 / 8)))
@@ -59,6 +64,7 @@ export const defaultLaneBudgetMiB = (): number =>
  * Which backend the runtime talks to, and why.
  *
  * @since 0.1.0
+ * @category models
  */
 export class BackendInfo extends Schema.Class<BackendInfo>("BackendInfo")({
   kind: Schema.String,
@@ -78,6 +84,7 @@ const BackendInfoJson = Schema.Struct({
  * Options of the layer.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** Load the runtime library from this path first (then MICROSANDBOX_FFI_PATH, then the install location). */
@@ -113,6 +120,7 @@ export interface Options {
  * The service.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface MicrosandboxService {
   /** The path the runtime library was loaded from. */
@@ -135,6 +143,7 @@ export interface MicrosandboxService {
  * The service tag.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class Microsandbox
   extends Context.Tag("effect-microsandbox/Microsandbox")<Microsandbox, MicrosandboxService>()
@@ -191,6 +200,7 @@ const checkOptions = (options: unknown): Effect.Effect<void, LibraryNotLoaded> =
  * (a path with a NUL byte, a thread count that is not a positive integer).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: Options = {}
@@ -264,6 +274,7 @@ export const make = (
  * A layer providing `Microsandbox`.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Microsandbox, LibraryNotLoaded> =>
   Layer.scoped(Microsandbox, make(options))
@@ -272,6 +283,7 @@ export const layer = (options: Options = {}): Layer.Layer<Microsandbox, LibraryN
  * A layer whose options come from `Config`.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
   config: Config.Config.Wrap<Options>
@@ -282,6 +294,7 @@ export const layerConfig = (
  * The version the loaded runtime library reports.
  *
  * @since 0.1.0
+ * @category accessors
  */
 export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox> = Effect.flatMap(
   Microsandbox,
@@ -292,6 +305,7 @@ export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox> = Ef
  * The runtime's default backend.
  *
  * @since 0.1.0
+ * @category accessors
  */
 export const backendInfo: Effect.Effect<BackendInfo, CallError, Microsandbox> = Effect.flatMap(
   Microsandbox,

@@ -23,9 +23,13 @@ import * as Schema from "effect/Schema"
  * Carried by every error class of this library: `isMicrosandboxError` checks it.
  *
  * @since 0.1.0
+ * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/MicrosandboxError")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export type TypeId = typeof TypeId
 
 const common = {
@@ -37,7 +41,12 @@ const common = {
 
 // ------------------------------------------------------------------ runtime kinds (§1.3)
 
-/** `sandbox_not_found`: no sandbox (or no log directory) by that name. @since 0.1.0 */
+/**
+ * `sandbox_not_found`: no sandbox (or no log directory) by that name.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxNotFound
   extends Schema.TaggedError<SandboxNotFound>("effect-microsandbox/SandboxNotFound")(
     "SandboxNotFound",
@@ -47,7 +56,12 @@ export class SandboxNotFound
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `sandbox_still_running`: remove/start of a sandbox that is running or draining. @since 0.1.0 */
+/**
+ * `sandbox_still_running`: remove/start of a sandbox that is running or draining.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxStillRunning
   extends Schema.TaggedError<SandboxStillRunning>("effect-microsandbox/SandboxStillRunning")(
     "SandboxStillRunning",
@@ -57,7 +71,12 @@ export class SandboxStillRunning
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `sandbox_not_running`: connect, by-name ping/touch/metrics of a sandbox that is not running. @since 0.1.0 */
+/**
+ * `sandbox_not_running`: connect, by-name ping/touch/metrics of a sandbox that is not running.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxNotRunning
   extends Schema.TaggedError<SandboxNotRunning>("effect-microsandbox/SandboxNotRunning")(
     "SandboxNotRunning",
@@ -67,14 +86,24 @@ export class SandboxNotRunning
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `volume_not_found`. @since 0.1.0 */
+/**
+ * `volume_not_found`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class VolumeNotFound
   extends Schema.TaggedError<VolumeNotFound>("effect-microsandbox/VolumeNotFound")("VolumeNotFound", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `volume_already_exists`. @since 0.1.0 */
+/**
+ * `volume_already_exists`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class VolumeAlreadyExists
   extends Schema.TaggedError<VolumeAlreadyExists>("effect-microsandbox/VolumeAlreadyExists")(
     "VolumeAlreadyExists",
@@ -84,14 +113,24 @@ export class VolumeAlreadyExists
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `exec_timeout`: a command ran past its timeout and was killed. @since 0.1.0 */
+/**
+ * `exec_timeout`: a command ran past its timeout and was killed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ExecTimeout
   extends Schema.TaggedError<ExecTimeout>("effect-microsandbox/ExecTimeout")("ExecTimeout", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `no_default_command`: the image defines neither entrypoint nor cmd. @since 0.1.0 */
+/**
+ * `no_default_command`: the image defines neither entrypoint nor cmd.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NoDefaultCommand
   extends Schema.TaggedError<NoDefaultCommand>("effect-microsandbox/NoDefaultCommand")(
     "NoDefaultCommand",
@@ -105,6 +144,7 @@ export class NoDefaultCommand
  * `invalid_config`: the configuration was rejected, by this library before anything
  * crossed the boundary (then `field` names the offending option) or by the runtime.
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidConfig
   extends Schema.TaggedError<InvalidConfig>("effect-microsandbox/InvalidConfig")("InvalidConfig", {
@@ -119,6 +159,7 @@ export class InvalidConfig
  * `invalid_argument`: malformed input, refused by the runtime or by this library
  * before any native call (then `argument` names the offending argument).
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidArgument
   extends Schema.TaggedError<InvalidArgument>("effect-microsandbox/InvalidArgument")("InvalidArgument", {
@@ -129,28 +170,48 @@ export class InvalidArgument
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `invalid_handle`: a handle that was already closed or never existed. @since 0.1.0 */
+/**
+ * `invalid_handle`: a handle that was already closed or never existed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidHandle
   extends Schema.TaggedError<InvalidHandle>("effect-microsandbox/InvalidHandle")("InvalidHandle", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `buffer_too_small`: a read result did not fit even after one retry at the reported size. @since 0.1.0 */
+/**
+ * `buffer_too_small`: a read result did not fit even after one retry at the reported size.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BufferTooSmall
   extends Schema.TaggedError<BufferTooSmall>("effect-microsandbox/BufferTooSmall")("BufferTooSmall", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `internal`: the runtime's catch-all (also name clashes, pull failures, agent transport errors). @since 0.1.0 */
+/**
+ * `internal`: the runtime's catch-all (also name clashes, pull failures, agent transport errors).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Internal
   extends Schema.TaggedError<Internal>("effect-microsandbox/Internal")("Internal", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `filesystem`: a guest filesystem operation failed. @since 0.1.0 */
+/**
+ * `filesystem`: a guest filesystem operation failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Filesystem
   extends Schema.TaggedError<Filesystem>("effect-microsandbox/Filesystem")("Filesystem", {
     ...common,
@@ -160,21 +221,36 @@ export class Filesystem
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `image_not_found`. @since 0.1.0 */
+/**
+ * `image_not_found`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ImageNotFound
   extends Schema.TaggedError<ImageNotFound>("effect-microsandbox/ImageNotFound")("ImageNotFound", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `image_in_use`. @since 0.1.0 */
+/**
+ * `image_in_use`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ImageInUse
   extends Schema.TaggedError<ImageInUse>("effect-microsandbox/ImageInUse")("ImageInUse", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_not_found`. @since 0.1.0 */
+/**
+ * `snapshot_not_found`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotNotFound
   extends Schema.TaggedError<SnapshotNotFound>("effect-microsandbox/SnapshotNotFound")(
     "SnapshotNotFound",
@@ -184,7 +260,12 @@ export class SnapshotNotFound
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_already_exists`. @since 0.1.0 */
+/**
+ * `snapshot_already_exists`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotAlreadyExists
   extends Schema.TaggedError<SnapshotAlreadyExists>("effect-microsandbox/SnapshotAlreadyExists")(
     "SnapshotAlreadyExists",
@@ -194,7 +275,12 @@ export class SnapshotAlreadyExists
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_sandbox_running`. @since 0.1.0 */
+/**
+ * `snapshot_sandbox_running`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotSandboxRunning
   extends Schema.TaggedError<SnapshotSandboxRunning>("effect-microsandbox/SnapshotSandboxRunning")(
     "SnapshotSandboxRunning",
@@ -204,7 +290,12 @@ export class SnapshotSandboxRunning
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_image_missing`. @since 0.1.0 */
+/**
+ * `snapshot_image_missing`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotImageMissing
   extends Schema.TaggedError<SnapshotImageMissing>("effect-microsandbox/SnapshotImageMissing")(
     "SnapshotImageMissing",
@@ -214,7 +305,12 @@ export class SnapshotImageMissing
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_integrity`. @since 0.1.0 */
+/**
+ * `snapshot_integrity`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotIntegrity
   extends Schema.TaggedError<SnapshotIntegrity>("effect-microsandbox/SnapshotIntegrity")(
     "SnapshotIntegrity",
@@ -224,7 +320,12 @@ export class SnapshotIntegrity
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `snapshot_migration`. @since 0.1.0 */
+/**
+ * `snapshot_migration`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SnapshotMigration
   extends Schema.TaggedError<SnapshotMigration>("effect-microsandbox/SnapshotMigration")(
     "SnapshotMigration",
@@ -234,14 +335,24 @@ export class SnapshotMigration
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `patch_failed`: a rootfs patch could not be applied before boot. @since 0.1.0 */
+/**
+ * `patch_failed`: a rootfs patch could not be applied before boot.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class PatchFailed
   extends Schema.TaggedError<PatchFailed>("effect-microsandbox/PatchFailed")("PatchFailed", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `metrics_disabled`: the sandbox's config disables metrics sampling. @since 0.1.0 */
+/**
+ * `metrics_disabled`: the sandbox's config disables metrics sampling.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class MetricsDisabled
   extends Schema.TaggedError<MetricsDisabled>("effect-microsandbox/MetricsDisabled")(
     "MetricsDisabled",
@@ -251,7 +362,12 @@ export class MetricsDisabled
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `metrics_unavailable`: no sample could be taken. @since 0.1.0 */
+/**
+ * `metrics_unavailable`: no sample could be taken.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class MetricsUnavailable
   extends Schema.TaggedError<MetricsUnavailable>("effect-microsandbox/MetricsUnavailable")(
     "MetricsUnavailable",
@@ -261,7 +377,12 @@ export class MetricsUnavailable
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `unsupported_operation`: not available on this backend or runtime. @since 0.1.0 */
+/**
+ * `unsupported_operation`: not available on this backend or runtime.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class UnsupportedOperation
   extends Schema.TaggedError<UnsupportedOperation>("effect-microsandbox/UnsupportedOperation")(
     "UnsupportedOperation",
@@ -271,7 +392,12 @@ export class UnsupportedOperation
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** `io`: a host-side I/O error. @since 0.1.0 */
+/**
+ * `io`: a host-side I/O error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Io extends Schema.TaggedError<Io>("effect-microsandbox/Io")("Io", common) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
@@ -279,7 +405,12 @@ export class Io extends Schema.TaggedError<Io>("effect-microsandbox/Io")("Io", c
 
 // ------------------------------------------------------------------ documented by the seed, not yet emitted
 
-/** A sandbox of that name exists (the runtime reports a clash as `internal`; see docs/lifecycle.md). @since 0.1.0 */
+/**
+ * A sandbox of that name exists (the runtime reports a clash as `internal`; see docs/lifecycle.md).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxAlreadyExists
   extends Schema.TaggedError<SandboxAlreadyExists>("effect-microsandbox/SandboxAlreadyExists")(
     "SandboxAlreadyExists",
@@ -289,7 +420,12 @@ export class SandboxAlreadyExists
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** A command could not be started in the sandbox. @since 0.1.0 */
+/**
+ * A command could not be started in the sandbox.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ExecFailed
   extends Schema.TaggedError<ExecFailed>("effect-microsandbox/ExecFailed")("ExecFailed", {
     ...common,
@@ -300,7 +436,12 @@ export class ExecFailed
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** A guest path does not exist. @since 0.1.0 */
+/**
+ * A guest path does not exist.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class PathNotFound
   extends Schema.TaggedError<PathNotFound>("effect-microsandbox/PathNotFound")("PathNotFound", {
     ...common,
@@ -310,7 +451,12 @@ export class PathNotFound
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** The image could not be pulled. @since 0.1.0 */
+/**
+ * The image could not be pulled.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ImagePullFailed
   extends Schema.TaggedError<ImagePullFailed>("effect-microsandbox/ImagePullFailed")(
     "ImagePullFailed",
@@ -320,14 +466,24 @@ export class ImagePullFailed
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** The network policy rejected something. @since 0.1.0 */
+/**
+ * The network policy rejected something.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NetworkPolicy
   extends Schema.TaggedError<NetworkPolicy>("effect-microsandbox/NetworkPolicy")("NetworkPolicy", common)
 {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** A secret was about to reach a host it is not allowed for. @since 0.1.0 */
+/**
+ * A secret was about to reach a host it is not allowed for.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SecretViolation
   extends Schema.TaggedError<SecretViolation>("effect-microsandbox/SecretViolation")(
     "SecretViolation",
@@ -337,7 +493,12 @@ export class SecretViolation
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
 }
-/** TLS interception or verification failed. @since 0.1.0 */
+/**
+ * TLS interception or verification failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Tls extends Schema.TaggedError<Tls>("effect-microsandbox/Tls")("Tls", common) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
@@ -345,16 +506,29 @@ export class Tls extends Schema.TaggedError<Tls>("effect-microsandbox/Tls")("Tls
 
 // ------------------------------------------------------------------ the library's own
 
-/** One place the library was looked for, and why it did not load. @since 0.1.0 */
+/**
+ * One place the library was looked for, and why it did not load.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const LoadAttempt = Schema.Struct({
   source: Schema.Literal("explicit", "MICROSANDBOX_FFI_PATH", "install"),
   path: Schema.String,
   reason: Schema.String
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type LoadAttempt = typeof LoadAttempt.Type
 
-/** The runtime library could not be loaded from any source. @since 0.1.0 */
+/**
+ * The runtime library could not be loaded from any source.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class LibraryNotLoaded
   extends Schema.TaggedError<LibraryNotLoaded>("effect-microsandbox/LibraryNotLoaded")("LibraryNotLoaded", {
     ...common,
@@ -365,7 +539,12 @@ export class LibraryNotLoaded
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** A command exited with a non-zero code where success was required. @since 0.1.0 */
+/**
+ * A command exited with a non-zero code where success was required.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NonZeroExit
   extends Schema.TaggedError<NonZeroExit>("effect-microsandbox/NonZeroExit")("NonZeroExit", {
     ...common,
@@ -378,7 +557,12 @@ export class NonZeroExit
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** An operation that needs an interactive terminal was called without one. @since 0.1.0 */
+/**
+ * An operation that needs an interactive terminal was called without one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NotATerminal
   extends Schema.TaggedError<NotATerminal>("effect-microsandbox/NotATerminal")("NotATerminal", common)
 {
@@ -386,7 +570,12 @@ export class NotATerminal
   readonly [TypeId]: TypeId = TypeId
 }
 
-/** An error kind this version of the library does not know; `kind` keeps the raw value. @since 0.1.0 */
+/**
+ * An error kind this version of the library does not know; `kind` keeps the raw value.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Unknown extends Schema.TaggedError<Unknown>("effect-microsandbox/Unknown")("Unknown", {
   ...common,
   kind: Schema.String
@@ -403,6 +592,7 @@ export class Unknown extends Schema.TaggedError<Unknown>("effect-microsandbox/Un
  * not contain the library, or `skipDownload` was set and nothing was installed yet.
  * `reason` is a short machine-readable cause; `remedy` says what to do.
  * @since 0.1.0
+ * @category errors
  */
 export class InstallFailed
   extends Schema.TaggedError<InstallFailed>("effect-microsandbox/InstallFailed")("InstallFailed", {
@@ -433,6 +623,7 @@ export class InstallFailed
  * failed, its signature did not verify with the key `GOSUMDB` carries, or its record is
  * not in the signed tree).
  * @since 0.1.0
+ * @category errors
  */
 export class VerificationFailed
   extends Schema.TaggedError<VerificationFailed>("effect-microsandbox/VerificationFailed")(
@@ -458,6 +649,7 @@ export class VerificationFailed
  * The downloaded module archive's `h1:` hash differs from the one the checksum database
  * (or the Go toolchain) vouches for. Nothing was installed.
  * @since 0.1.0
+ * @category errors
  */
 export class ChecksumMismatch
   extends Schema.TaggedError<ChecksumMismatch>("effect-microsandbox/ChecksumMismatch")("ChecksumMismatch", {
@@ -476,6 +668,7 @@ export class ChecksumMismatch
  * A host check of `Doctor.doctor` failed: `check` names it (for example
  * `"kvm-paravirtual"`), `remedy` says what to do.
  * @since 0.1.0
+ * @category errors
  */
 export class DoctorCheckFailed
   extends Schema.TaggedError<DoctorCheckFailed>("effect-microsandbox/DoctorCheckFailed")(
@@ -500,6 +693,7 @@ export class DoctorCheckFailed
  * exited for another reason. `systemLog` carries the runtime's system log lines of that
  * boot; `processExit` the exit status or signal the runtime saw, when it said.
  * @since 0.1.0
+ * @category errors
  */
 export class BootFailed
   extends Schema.TaggedError<BootFailed>("effect-microsandbox/BootFailed")("BootFailed", {
@@ -524,6 +718,7 @@ export class BootFailed
  * A document received from the runtime (a result, or an item of an exec, log or
  * metrics stream) did not decode: `raw` is its text, truncated to 512 characters.
  * @since 0.1.0
+ * @category errors
  */
 export class MalformedResponse
   extends Schema.TaggedError<MalformedResponse>("effect-microsandbox/MalformedResponse")(
@@ -543,6 +738,7 @@ export class MalformedResponse
  * session ended without an exit. `status` is the sandbox's status seen afterwards
  * (`crashed`, `stopped`…, or `removed` when it has no record any more).
  * @since 0.1.0
+ * @category errors
  */
 export class SandboxLost
   extends Schema.TaggedError<SandboxLost>("effect-microsandbox/SandboxLost")("SandboxLost", {
@@ -554,6 +750,10 @@ export class SandboxLost
   readonly [TypeId]: TypeId = TypeId
 }
 
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export const MicrosandboxError = Schema.Union(
   SandboxNotFound,
   SandboxStillRunning,
@@ -601,7 +801,10 @@ export const MicrosandboxError = Schema.Union(
   SandboxLost
 )
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type MicrosandboxError = typeof MicrosandboxError.Type
 
 // ------------------------------------------------------------------ per-operation unions
@@ -614,6 +817,7 @@ export type MicrosandboxError = typeof MicrosandboxError.Type
  * know.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const CallError = Schema.Union(
   Internal,
@@ -625,7 +829,10 @@ export const CallError = Schema.Union(
   Unknown,
   MalformedResponse
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type CallError = typeof CallError.Type
 
 /**
@@ -633,6 +840,7 @@ export type CallError = typeof CallError.Type
  * `Sandbox.connect`, `SandboxHandle.start`…).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const LifecycleError = Schema.Union(
   CallError,
@@ -655,7 +863,10 @@ export const LifecycleError = Schema.Union(
   SnapshotIntegrity,
   SnapshotImageMissing
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type LifecycleError = typeof LifecycleError.Type
 
 /**
@@ -664,6 +875,7 @@ export type LifecycleError = typeof LifecycleError.Type
  * `Sandbox.remove`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const ControlError = Schema.Union(
   CallError,
@@ -672,7 +884,10 @@ export const ControlError = Schema.Union(
   SandboxStillRunning,
   SandboxNotRunning
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ControlError = typeof ControlError.Type
 
 /**
@@ -680,6 +895,7 @@ export type ControlError = typeof ControlError.Type
  * operations of an `ExecProcess`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const ExecError = Schema.Union(
   CallError,
@@ -690,16 +906,23 @@ export const ExecError = Schema.Union(
   SandboxNotRunning,
   SandboxLost
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ExecError = typeof ExecError.Type
 
 /**
  * The guest filesystem (`sandbox.fs`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const FilesystemError = Schema.Union(CallError, Filesystem, PathNotFound, SandboxNotRunning)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type FilesystemError = typeof FilesystemError.Type
 
 /**
@@ -707,15 +930,20 @@ export type FilesystemError = typeof FilesystemError.Type
  * directory does not exist.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const LogsError = Schema.Union(CallError, SandboxNotFound)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type LogsError = typeof LogsError.Type
 
 /**
  * Metrics (`metrics`, `metricsStream`, `Metrics.poll`, `Sandbox.allMetrics`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const MetricsError = Schema.Union(
   CallError,
@@ -724,7 +952,10 @@ export const MetricsError = Schema.Union(
   SandboxNotFound,
   SandboxNotRunning
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type MetricsError = typeof MetricsError.Type
 
 /**
@@ -733,9 +964,13 @@ export type MetricsError = typeof MetricsError.Type
  * `<code>: <message>` text), a missing path `PathNotFound`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const SshError = Schema.Union(CallError, PathNotFound, NotATerminal, SandboxNotRunning)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type SshError = typeof SshError.Type
 
 /**
@@ -745,9 +980,13 @@ export type SshError = typeof SshError.Type
  * `Volume`'s own per-operation types (`Volume.CreateError`…) are narrower still.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const VolumeError = Schema.Union(CallError, InvalidConfig, VolumeNotFound, VolumeAlreadyExists)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type VolumeError = typeof VolumeError.Type
 
 /**
@@ -756,9 +995,13 @@ export type VolumeError = typeof VolumeError.Type
  * `VolumeNotFound` once the volume is gone.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const VolumeFsError = Schema.Union(CallError, VolumeNotFound, PathNotFound, Filesystem)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type VolumeFsError = typeof VolumeFsError.Type
 
 /**
@@ -767,9 +1010,13 @@ export type VolumeFsError = typeof VolumeFsError.Type
  * runtime's kind for them.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const ImageError = Schema.Union(CallError, ImageNotFound, ImageInUse)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ImageError = typeof ImageError.Type
 
 /**
@@ -778,6 +1025,7 @@ export type ImageError = typeof ImageError.Type
  * is not rooted in an OCI image, `SandboxNotFound` for an unknown source sandbox.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const SnapshotError = Schema.Union(
   CallError,
@@ -790,7 +1038,10 @@ export const SnapshotError = Schema.Union(
   SnapshotIntegrity,
   SnapshotMigration
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type SnapshotError = typeof SnapshotError.Type
 
 /**
@@ -799,18 +1050,26 @@ export type SnapshotError = typeof SnapshotError.Type
  * conflict, an unsupported change, a restart the policy does not allow) is `Internal`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export const ModifyError = Schema.Union(CallError, InvalidConfig, SandboxNotFound, SandboxStillRunning)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ModifyError = typeof ModifyError.Type
 
 /**
  * Installing the runtime (`Installer.ensureInstalled`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export const InstallerError = Schema.Union(InstallFailed, VerificationFailed, ChecksumMismatch)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type InstallerError = typeof InstallerError.Type
 
 /**
@@ -818,6 +1077,7 @@ export type InstallerError = typeof InstallerError.Type
  * `cancelled` is absent on purpose: interruption when the call was interrupted, else `Internal`.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const runtimeKinds = {
   sandbox_not_found: SandboxNotFound,
@@ -856,12 +1116,16 @@ export const runtimeKinds = {
   tls: Tls
 } as const
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RuntimeKind = keyof typeof runtimeKinds
 
 /**
  * Whether a value is one of this library's errors (by its `TypeId`, not by its tag).
  *
  * @since 0.1.0
+ * @category guards
  */
 export const isMicrosandboxError = (u: unknown): u is MicrosandboxError => Predicate.hasProperty(u, TypeId)

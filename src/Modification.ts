@@ -17,6 +17,7 @@
  * Conflicts in the plan (a zero CPU count, a shrinking root disk, a key both set and
  * removed…) make a non-dry run fail the same way.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Modification, type Sandbox } from "effect-microsandbox"
@@ -65,7 +66,10 @@ export const SecretPatch = Schema.Struct({
     `secret ${s.name}: at most one of value, fromEnv and fromStore`
   )
 )
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SecretPatch = typeof SecretPatch.Type
 
 /**
@@ -104,7 +108,10 @@ export const Patch = Schema.Struct({
   /** Secrets: remove by name. */
   secretsRemove: Schema.optional(Schema.Array(Schema.String))
 })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Patch extends Schema.Schema.Type<typeof Patch> {}
 
 /**
@@ -136,7 +143,10 @@ export const secret = (
  * @category models
  */
 export const Policy = Schema.Literal("no_restart", "next_start", "restart")
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Policy = typeof Policy.Type
 
 /**
@@ -164,9 +174,17 @@ export type ModifyError = Errors.ModifyError
 
 // ------------------------------------------------------------------ the plan
 
-/** When a change takes effect. @since 0.1.0 @category models */
+/**
+ * When a change takes effect.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Disposition = Schema.Literal("live", "next start", "requires restart", "unsupported")
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Disposition = typeof Disposition.Type
 
 const optionalString = Schema.optionalWith(Schema.String, { as: "Option" })
@@ -212,18 +230,34 @@ export class SecretChange
   })
 {}
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const PlannedChange = Schema.Union(ConfigChange, SecretChange)
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PlannedChange = typeof PlannedChange.Type
 
-/** A conflict (the plan cannot be applied) or a warning. @since 0.1.0 @category models */
+/**
+ * A conflict (the plan cannot be applied) or a warning.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class Note extends Schema.Class<Note>("effect-microsandbox/Modification/Note")({
   field: Schema.String,
   message: Schema.String
 }) {}
 
-/** Live CPU/memory resize progress. @since 0.1.0 @category models */
+/**
+ * Live CPU/memory resize progress.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ResizeStatus
   extends Schema.Class<ResizeStatus>("effect-microsandbox/Modification/ResizeStatus")({
     resource: Schema.Literal("cpus", "memory"),

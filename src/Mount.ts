@@ -1,8 +1,11 @@
 /**
  * Volumes mounted into the guest, keyed by guest path (docs/runtime-abi.md §6.3).
  *
+ * @example
  * ```ts
- * SandboxConfig.mounts({
+ * import { Mount, SandboxConfig } from "effect-microsandbox"
+ *
+ * const mounts = SandboxConfig.mounts({
  *   "/data": Mount.bind("/srv/data", { readonly: true }),
  *   "/scratch": Mount.tmpfs({ sizeMib: 256 })
  * })
@@ -24,7 +27,10 @@ const hostAccess = {
   hostPermissions: Schema.optional(Schema.Literal("private", "mirror"))
 }
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const MountConfig = Schema.Union(
   Schema.TaggedStruct("bind", {
     hostPath: NonEmptyCString,
@@ -50,10 +56,18 @@ export const MountConfig = Schema.Union(
   })
 )
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type MountConfig = typeof MountConfig.Type
 
-/** Mount flags. @since 0.1.0 */
+/**
+ * Mount flags.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MountFlags {
   readonly readonly?: boolean
   readonly noexec?: boolean
@@ -61,7 +75,12 @@ export interface MountFlags {
   readonly nodev?: boolean
 }
 
-/** A host directory. @since 0.1.0 */
+/**
+ * A host directory.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const bind = (
   hostPath: string,
   options: MountFlags & {
@@ -74,6 +93,8 @@ export const bind = (
 /**
  * A named volume, by name or as a `Volume` value (must exist unless `mode` says
  * otherwise). @since 0.1.0
+ * @since 0.1.0
+ * @category constructors
  */
 export const named = (
   volume: string | { readonly name: string },
@@ -90,13 +111,23 @@ export const named = (
   ...options
 })
 
-/** An in-memory filesystem. @since 0.1.0 */
+/**
+ * An in-memory filesystem.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const tmpfs = (options: MountFlags & { readonly sizeMib?: number } = {}): MountConfig => ({
   _tag: "tmpfs",
   ...options
 })
 
-/** A host disk-image file. @since 0.1.0 */
+/**
+ * A host disk-image file.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const disk = (
   hostPath: string,
   options: MountFlags & { readonly format?: "raw" | "qcow2" | "vmdk"; readonly fstype?: string } = {}

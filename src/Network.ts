@@ -2,9 +2,12 @@
  * The sandbox's network: egress/ingress policy, DNS filtering, TLS interception,
  * published ports and limits (docs/runtime-abi.md §6.4).
  *
+ * @example
  * ```ts
- * SandboxConfig.network(Network.fromProfiles("public"))
- * SandboxConfig.network(Network.none())
+ * import { Network, SandboxConfig } from "effect-microsandbox"
+ *
+ * const publicOnly = SandboxConfig.network(Network.fromProfiles("public"))
+ * const offline = SandboxConfig.network(Network.none())
  * ```
  *
  * @since 0.1.0
@@ -24,7 +27,10 @@ const PortRange = CString.pipe(
 )
 const Count = IntBetween(1, Number.MAX_SAFE_INTEGER)
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const Rule = Schema.Struct({
   action: Schema.Literal("allow", "deny"),
   direction: Schema.optional(Schema.Literal("egress", "ingress", "any")),
@@ -34,7 +40,10 @@ export const Rule = Schema.Struct({
   /** Ports or ranges such as `443` or `"8000-9000"`. */
   ports: Schema.optional(Schema.Array(Schema.Union(Port, PortRange)))
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Rule = typeof Rule.Type
 
 const Bucket = Schema.Struct({
@@ -46,7 +55,10 @@ const Bucket = Schema.Struct({
 })
 const Limiter = Schema.Struct({ bandwidth: Schema.optional(Bucket), ops: Schema.optional(Bucket) })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const NetworkConfig = Schema.Struct({
   defaultEgress: Schema.optional(Schema.Literal("allow", "deny")),
   defaultIngress: Schema.optional(Schema.Literal("allow", "deny")),
@@ -77,27 +89,65 @@ export const NetworkConfig = Schema.Struct({
   onSecretViolation: Schema.optional(ViolationAction),
   trustHostCas: Schema.optional(Schema.Boolean)
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type NetworkConfig = typeof NetworkConfig.Type
 
-/** Profiles for `fromProfiles`. @since 0.1.0 */
+/**
+ * Profiles for `fromProfiles`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Profile = "public" | "private" | "host"
 
-/** An allow rule. @since 0.1.0 */
+/**
+ * An allow rule.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const allow = (rule: Omit<Rule, "action"> = {}): Rule => ({ action: "allow", ...rule })
-/** A deny rule. @since 0.1.0 */
+/**
+ * A deny rule.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const deny = (rule: Omit<Rule, "action"> = {}): Rule => ({ action: "deny", ...rule })
-/** DNS to the host resolver (udp + tcp port 53). @since 0.1.0 */
+/**
+ * DNS to the host resolver (udp + tcp port 53).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const allowDns = (): Rule =>
   allow({ direction: "egress", destination: "host", protocols: ["udp", "tcp"], ports: [53] })
 
-/** No traffic in either direction. @since 0.1.0 */
+/**
+ * No traffic in either direction.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const none = (): NetworkConfig => ({ defaultEgress: "deny", defaultIngress: "deny" })
 
-/** All traffic in both directions. @since 0.1.0 */
+/**
+ * All traffic in both directions.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const allowAll = (): NetworkConfig => ({ defaultEgress: "allow", defaultIngress: "allow" })
 
-/** Egress denied except DNS and the named destination groups; ingress allowed. @since 0.1.0 */
+/**
+ * Egress denied except DNS and the named destination groups; ingress allowed.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromProfiles = (...profiles: ReadonlyArray<Profile>): NetworkConfig => ({
   defaultEgress: "deny",
   defaultIngress: "allow",

@@ -2,8 +2,11 @@
  * Rootfs patches: files, directories and links applied to the sandbox's root
  * filesystem before it boots (docs/runtime-abi.md §6.6). Not allowed with a disk-image root.
  *
+ * @example
  * ```ts
- * SandboxConfig.patches(
+ * import { Patch, SandboxConfig } from "effect-microsandbox"
+ *
+ * const patches = SandboxConfig.patches(
  *   Patch.mkdir("/app"),
  *   Patch.text("/app/hello.txt", "hi\n", { mode: 0o644 })
  * )
@@ -16,7 +19,10 @@ import { CString, GuestPath, IntBetween, NonEmptyCString } from "./internal/vali
 
 const Mode = IntBetween(0, 0o7777)
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const PatchConfig = Schema.Union(
   Schema.TaggedStruct("text", {
     path: GuestPath,
@@ -49,6 +55,7 @@ export const PatchConfig = Schema.Union(
  * One patch.
  *
  * @since 0.1.0
+ * @category models
  */
 export type PatchConfig = typeof PatchConfig.Type
 
@@ -56,6 +63,7 @@ export type PatchConfig = typeof PatchConfig.Type
  * Options of the patches that take them.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PatchOptions {
   /** Permission bits, e.g. `0o644`. */
@@ -67,7 +75,12 @@ export interface PatchOptions {
 const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
 
-/** Writes a file with this content. @since 0.1.0 */
+/**
+ * Writes a file with this content.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const text = (path: string, content: string, options: PatchOptions = {}): PatchConfig => ({
   _tag: "text",
   path,
@@ -76,20 +89,40 @@ export const text = (path: string, content: string, options: PatchOptions = {}):
   ...opt("replace", options?.replace)
 })
 
-/** Appends content to a file (created when missing). @since 0.1.0 */
+/**
+ * Appends content to a file (created when missing).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const append = (path: string, content: string): PatchConfig => ({ _tag: "append", path, content })
 
-/** Creates a directory and its parents. @since 0.1.0 */
+/**
+ * Creates a directory and its parents.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const mkdir = (path: string, options: Pick<PatchOptions, "mode"> = {}): PatchConfig => ({
   _tag: "mkdir",
   path,
   ...opt("mode", options?.mode)
 })
 
-/** Removes a file or directory tree. @since 0.1.0 */
+/**
+ * Removes a file or directory tree.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const remove = (path: string): PatchConfig => ({ _tag: "remove", path })
 
-/** Creates a symlink `link` → `target`. @since 0.1.0 */
+/**
+ * Creates a symlink `link` → `target`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const symlink = (
   target: string,
   link: string,
@@ -101,7 +134,12 @@ export const symlink = (
   ...opt("replace", options?.replace)
 })
 
-/** Copies a host file into the guest. @since 0.1.0 */
+/**
+ * Copies a host file into the guest.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const copyFile = (src: string, dst: string, options: PatchOptions = {}): PatchConfig => ({
   _tag: "copy_file",
   src,
@@ -110,7 +148,12 @@ export const copyFile = (src: string, dst: string, options: PatchOptions = {}): 
   ...opt("replace", options?.replace)
 })
 
-/** Copies a host directory into the guest. @since 0.1.0 */
+/**
+ * Copies a host directory into the guest.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const copyDir = (
   src: string,
   dst: string,
@@ -122,7 +165,12 @@ export const copyDir = (
   ...opt("replace", options?.replace)
 })
 
-/** The guest paths a patch writes (each must be absolute). @since 0.1.0 */
+/**
+ * The guest paths a patch writes (each must be absolute).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const guestPaths = (patch: PatchConfig): ReadonlyArray<string> => {
   switch (patch._tag) {
     case "symlink":

@@ -6,7 +6,10 @@
 import * as Schema from "effect/Schema"
 import { NonEmptyCString, U32Positive } from "./internal/validate.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const RootDiskConfig = Schema.Union(
   Schema.TaggedStruct("managed", { sizeMib: Schema.optional(U32Positive) }),
   Schema.TaggedStruct("tmpfs", { sizeMib: Schema.optional(U32Positive) }),
@@ -22,26 +25,49 @@ export const RootDiskConfig = Schema.Union(
   })
 )
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RootDiskConfig = typeof RootDiskConfig.Type
 
-/** A sparse ext4 disk owned by microsandbox (persistent, grow-only). @since 0.1.0 */
+/**
+ * A sparse ext4 disk owned by microsandbox (persistent, grow-only).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const managed = (sizeMib?: number): RootDiskConfig =>
   sizeMib === undefined ? { _tag: "managed" } : { _tag: "managed", sizeMib }
 
-/** RAM-backed, pristine each boot. @since 0.1.0 */
+/**
+ * RAM-backed, pristine each boot.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const tmpfs = (options: { readonly sizeMib?: number } = {}): RootDiskConfig => ({
   _tag: "tmpfs",
   ...options
 })
 
-/** A user-supplied disk image attached writable. @since 0.1.0 */
+/**
+ * A user-supplied disk image attached writable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const diskImage = (
   path: string,
   options: { readonly format?: "raw" | "qcow2"; readonly fstype?: string } = {}
 ): RootDiskConfig => ({ _tag: "disk-image", path, ...options })
 
-/** A complete OCI rootfs without a guest overlay. @since 0.1.0 */
+/**
+ * A complete OCI rootfs without a guest overlay.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const flat = (
   options: {
     readonly sizeMib?: number

@@ -7,6 +7,7 @@
  * Interrupting `make` while the VM boots cancels the boot and leaves nothing running.
  * docs/lifecycle.md states the rules in full.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox, Sandbox, SandboxConfig } from "effect-microsandbox"
@@ -18,7 +19,8 @@
  *   })
  * )
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host that can boot sandboxes.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
  *
  * @since 0.1.0
@@ -45,42 +47,83 @@ import type { SandboxFs } from "./SandboxFs.js"
 import type { SandboxHandle } from "./SandboxHandle.js"
 import type { SandboxSsh } from "./Ssh.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export const TypeId: typeof internal.TypeId = internal.TypeId
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export type TypeId = internal.TypeId
 
 /**
  * The status of a sandbox (`created` and `starting` occur on the cloud backend only).
  *
  * @since 0.1.0
+ * @category models
  */
 export const SandboxStatus = internal.SandboxStatus
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SandboxStatus = internal.SandboxStatus
 
-/** How a sandbox stopped. @since 0.1.0 */
+/**
+ * How a sandbox stopped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const StopResult = internal.StopResult
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type StopResult = internal.StopResult
-/** A round trip to the guest agent. @since 0.1.0 */
+/**
+ * A round trip to the guest agent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const PingResult = internal.PingResult
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PingResult = internal.PingResult
-/** The idle timer was refreshed. @since 0.1.0 */
+/**
+ * The idle timer was refreshed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const TouchResult = internal.TouchResult
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type TouchResult = internal.TouchResult
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type StopOptions = internal.StopOptions
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type KillOptions = internal.KillOptions
 
 /**
  * A running sandbox, connected. Its operations need no further services.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Sandbox extends Pipeable {
   readonly [TypeId]: TypeId
@@ -203,7 +246,10 @@ export interface Sandbox extends Pipeable {
   readonly metricsStream: (interval: Duration.DurationInput) => Stream.Stream<Metrics, MetricsError>
 }
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
 
 /**
@@ -216,6 +262,7 @@ export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
  * the runtime's errors.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   name: string,
@@ -229,6 +276,7 @@ export const make = (
  * member by member; unknown members are refused).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeWith = (
   name: string,
@@ -240,12 +288,17 @@ export const makeWith = (
  * A sandbox as a Layer for a service tag of yours: services receive it by dependency
  * injection; the Layer's scope owns it.
  *
+ * @example
  * ```ts
+ * import { Context } from "effect"
+ * import { Sandbox, SandboxConfig } from "effect-microsandbox"
+ *
  * class Worker extends Context.Tag("Worker")<Worker, Sandbox.Sandbox>() {}
  * const WorkerLive = Sandbox.layer(Worker, "worker", SandboxConfig.image("alpine"))
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = <I>(
   tag: Context.Tag<I, Sandbox>,
@@ -257,6 +310,7 @@ export const layer = <I>(
  * The sandbox of that name, as a metadata handle (`SandboxNotFound` when absent).
  *
  * @since 0.1.0
+ * @category listing
  */
 export const get = (name: string): Effect.Effect<SandboxHandle, ControlError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.lookup(svc, name))
@@ -318,7 +372,11 @@ export interface StreamOptions {
  * call per page, made when the stream is pulled past the previous page (data-first or
  * pipeable). `Stream.take` stops reading pages.
  *
+ * @example
  * ```ts
+ * import { Stream } from "effect"
+ * import { Sandbox, SandboxFilter } from "effect-microsandbox"
+ *
  * const firstTen = Sandbox.stream(SandboxFilter.empty, { pageSize: 5 }).pipe(Stream.take(10), Stream.runCollect)
  * const acme = SandboxFilter.make({ labels: { tenant: "acme" } }).pipe(Sandbox.stream({ pageSize: 20 }))
  * ```
@@ -352,6 +410,7 @@ export const stream: {
  * (`SandboxStillRunning` when it already runs).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const start = (name: string): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   internal.start(name, false)
@@ -360,6 +419,7 @@ export const start = (name: string): Effect.Effect<Sandbox, LifecycleError, Micr
  * Boots a stopped sandbox detached: it outlives the Scope and this process.
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const startDetached = (
   name: string
@@ -369,6 +429,7 @@ export const startDetached = (
  * Connects to a running sandbox by name; releasing the Scope disconnects.
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const connect = (
   name: string
@@ -379,6 +440,7 @@ export const connect = (
  * runs, `SandboxNotFound` when absent).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const remove = (name: string): Effect.Effect<void, ControlError, Microsandbox> =>
   Effect.flatMap(Microsandbox, (svc) => internal.remove(svc, name))
@@ -387,6 +449,7 @@ export const remove = (name: string): Effect.Effect<void, ControlError, Microsan
  * Metrics of every running or draining sandbox, by name.
  *
  * @since 0.1.0
+ * @category metrics
  */
 export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MetricsError, Microsandbox> = Effect
   .flatMap(
@@ -397,12 +460,21 @@ export const allMetrics: Effect.Effect<ReadonlyMap<string, Metrics>, MetricsErro
 /**
  * Runs a command in a sandbox and collects its output (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const out = yield* sandbox.pipe(Sandbox.exec("ls", ["-la", "/app"]))
- * const same = yield* Sandbox.exec(sandbox, "ls", ["-la", "/app"])
+ * import { Effect } from "effect"
+ * import { Sandbox } from "effect-microsandbox"
+ *
+ * const listing = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const out = yield* sandbox.pipe(Sandbox.exec("ls", ["-la", "/app"]))
+ *     const same = yield* Sandbox.exec(sandbox, "ls", ["-la", "/app"])
+ *     return out.stdout === same.stdout
+ *   })
  * ```
  *
  * @since 0.1.0
+ * @category exec
  */
 export const exec: {
   <E = never>(
@@ -426,6 +498,7 @@ export const exec: {
  * Runs a script through the sandbox's shell (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category exec
  */
 export const shell: {
   <E = never>(
@@ -446,6 +519,7 @@ export const shell: {
  * A command's events as a Stream (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category exec
  */
 export const execStream: {
   <E = never>(
@@ -469,6 +543,7 @@ export const execStream: {
  * Stops a sandbox: graceful window, then kill (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const stop: {
   (options?: StopOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
@@ -479,6 +554,7 @@ export const stop: {
  * Kills a sandbox (data-first or pipeable).
  *
  * @since 0.1.0
+ * @category lifecycle
  */
 export const kill: {
   (options?: KillOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
@@ -489,11 +565,16 @@ export const kill: {
  * Plans and applies a live modification (data-first or pipeable); see the Modification
  * module.
  *
+ * @example
  * ```ts
- * const plan = yield* sandbox.pipe(Sandbox.modify({ env: { MODE: "fast" } }, { policy: "next_start" }))
+ * import { Sandbox } from "effect-microsandbox"
+ *
+ * const nextBoot = (sandbox: Sandbox.Sandbox) =>
+ *   sandbox.pipe(Sandbox.modify({ env: { MODE: "fast" } }, { policy: "next_start" }))
  * ```
  *
  * @since 0.1.0
+ * @category operations
  */
 export const modify: {
   (patch: Patch, options?: ModifyOptions): (self: Sandbox) => Effect.Effect<ModificationPlan, ModifyError>
@@ -728,8 +809,11 @@ export const attachShell = (self: Sandbox): Sandbox["attachShell"] => self.attac
 /**
  * Persisted output, sorted by time (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const lastTen = sandbox.pipe(Sandbox.logs({ tail: 10 }))
+ * import { Sandbox } from "effect-microsandbox"
+ *
+ * const lastTen = (sandbox: Sandbox.Sandbox) => sandbox.pipe(Sandbox.logs({ tail: 10 }))
  * ```
  *
  * @since 0.1.0
@@ -827,14 +911,19 @@ export interface ParallelReleaseOptions {
  * ordinary finalizer of the current Scope, so the group is released as one step of that
  * Scope's last-in-first-out order (data-first or pipeable).
  *
+ * `Effect.parallelFinalizers` does the same with no bound; `Effect.forEach(..., {
+ * concurrency, concurrentFinalizers: true })` releases what its items acquired in parallel.
+ *
+ * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import { Sandbox, SandboxConfig } from "effect-microsandbox"
+ *
+ * const names = ["w1", "w2", "w3"]
  * const workers = Effect.forEach(names, (name) => Sandbox.make(name, SandboxConfig.image("alpine")), {
  *   concurrency: 10
  * }).pipe(Sandbox.parallelRelease())
  * ```
- *
- * `Effect.parallelFinalizers` does the same with no bound; `Effect.forEach(..., {
- * concurrency, concurrentFinalizers: true })` releases what its items acquired in parallel.
  *
  * @since 0.1.0
  * @category release

@@ -2,18 +2,6 @@
  * `@effect/platform`'s `CommandExecutor` over a sandbox's exec sessions, so
  * `Command.make(...)` programs run in the guest unchanged.
  *
- * ```ts
- * import { Command } from "@effect/platform"
- *
- * Effect.gen(function*() {
- *   const listing = yield* Command.make("ls", "-la").pipe(
- *     Command.workingDirectory("/app"),
- *     Command.string,
- *     Effect.provide(SandboxCommandExecutor.layer(sandbox))
- *   )
- * })
- * ```
- *
  * Each command is one `sandbox.spawn` session, owned by the Scope of `start` (or by the
  * collecting call: `Command.string`, `lines`, `exitCode`, `stream`…); a command still
  * running when that Scope closes is killed. The `Process` has:
@@ -37,6 +25,20 @@
  * directory, `PermissionDenied` for one that is not executable). Not supported
  * (`BadArgument`): `extendEnv: false` and a `gid`; a `uid` runs the command as that user.
  *
+ * @example
+ * ```ts
+ * import { Command } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { SandboxCommandExecutor, type Sandbox } from "effect-microsandbox"
+ *
+ * const listing = (sandbox: Sandbox.Sandbox) =>
+ *   Command.make("ls", "-la").pipe(
+ *     Command.workingDirectory("/app"),
+ *     Command.string,
+ *     Effect.provide(SandboxCommandExecutor.layer(sandbox))
+ *   )
+ * ```
+ *
  * @since 0.1.0
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
@@ -50,6 +52,7 @@ import type { Sandbox } from "./Sandbox.js"
  * `Sandbox`). Valid while the sandbox is.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (sandbox: Pick<Sandbox, "spawn">): CommandExecutor.CommandExecutor =>
   internal.make(sandbox)
@@ -58,6 +61,7 @@ export const make = (sandbox: Pick<Sandbox, "spawn">): CommandExecutor.CommandEx
  * A layer providing `CommandExecutor.CommandExecutor` over a sandbox.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (sandbox: Pick<Sandbox, "spawn">): Layer.Layer<CommandExecutor.CommandExecutor> =>
   Layer.sync(CommandExecutorTag, () => make(sandbox))

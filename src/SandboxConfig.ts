@@ -7,7 +7,10 @@
  * Options compose left to right: map options (`env`, `labels`, `scripts`, `ports`,
  * `mounts`…) merge, single values replace.
  *
+ * @example
  * ```ts
+ * import { SandboxConfig } from "effect-microsandbox"
+ *
  * const config = SandboxConfig.make(
  *   SandboxConfig.image("python:3.12"),
  *   SandboxConfig.memory(1024),
@@ -50,29 +53,65 @@ import * as Secret from "./Secret.js"
 
 // ------------------------------------------------------------------ enums
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const PullPolicy = Schema.Literal("always", "if-missing", "never")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PullPolicy = typeof PullPolicy.Type
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const LogLevel = Schema.Literal("trace", "debug", "info", "warn", "error")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type LogLevel = typeof LogLevel.Type
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const SecurityProfile = Schema.Literal("default", "restricted")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SecurityProfile = typeof SecurityProfile.Type
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const DeploymentProfile = Schema.Literal("single-tenant", "multi-tenant")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type DeploymentProfile = typeof DeploymentProfile.Type
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const CpuPlacement = Schema.Literal("inherit", "auto", "spread", "compact")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CpuPlacement = typeof CpuPlacement.Type
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const ThpPolicy = Schema.Literal("always", "madvise", "never")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ThpPolicy = typeof ThpPolicy.Type
 
 /**
@@ -81,12 +120,19 @@ export type ThpPolicy = typeof ThpPolicy.Type
  * sandboxes, `stop` otherwise.
  *
  * @since 0.1.0
+ * @category models
  */
 export const ReleasePolicy = Schema.Literal("stop", "kill", "detach")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ReleasePolicy = typeof ReleasePolicy.Type
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const PortBinding = Schema.Struct({
   hostPort: Port,
   guestPort: Port,
@@ -94,24 +140,39 @@ export const PortBinding = Schema.Struct({
   bind: Schema.optional(IpAddress),
   protocol: Schema.optional(Schema.Literal("tcp", "udp"))
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PortBinding = typeof PortBinding.Type
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const VsockRoute = Schema.Struct({
   hostSocket: NonEmptyCString,
   port: IntBetween(0, 0xffffffff),
   socketType: Schema.optional(Schema.Literal("stream", "dgram"))
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VsockRoute = typeof VsockRoute.Type
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const RegistryAuth = Schema.Struct({
   username: NonEmptyCString,
   password: Schema.RedactedFromSelf(CString)
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RegistryAuth = typeof RegistryAuth.Type
 
 const RESERVED_LABEL_PREFIXES = ["sandbox.", "microsandbox.", "service."]
@@ -248,22 +309,32 @@ const crossField = (c: Fields): { readonly path: [string]; readonly message: str
  * native call.
  *
  * @since 0.1.0
+ * @category models
  */
 export const SandboxConfig = Schema.Struct(fields).pipe(
   Schema.filter((c) => crossField(c) ?? true, { identifier: "SandboxConfig" })
 )
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface SandboxConfig extends Schema.Schema.Type<typeof SandboxConfig> {}
 
 /**
  * An option: a function from a configuration to a new one.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Option = (config: SandboxConfig) => SandboxConfig
 
-/** The empty configuration. @since 0.1.0 */
+/**
+ * The empty configuration.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const empty: SandboxConfig = {}
 
 // Options never throw, whatever they are given: a value they cannot use is kept as it
@@ -293,10 +364,16 @@ const applyAll = (self: SandboxConfig, options: ReadonlyArray<unknown>): Sandbox
  * reported when the configuration is decoded (`validate`, `Sandbox.make`).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (...options: ReadonlyArray<Option>): SandboxConfig => applyAll(empty, options)
 
-/** Applies options to a configuration. @since 0.1.0 */
+/**
+ * Applies options to a configuration.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
 export const apply: {
   (...options: ReadonlyArray<Option>): (self: SandboxConfig) => SandboxConfig
   (self: SandboxConfig, ...options: ReadonlyArray<Option>): SandboxConfig
@@ -309,7 +386,12 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 const MAP_KEYS = ["env", "labels", "scripts", "ports", "portsUdp", "mounts"] as const
 
-/** Merges a partial configuration (maps merge, values replace). @since 0.1.0 */
+/**
+ * Merges a partial configuration (maps merge, values replace).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const from = (partial: SandboxConfig): Option => (c) => {
   if (!isRecord(partial)) return invalid(c, OPTIONS_KEY, partial)
   let out: SandboxConfig = { ...c, ...partial }
@@ -352,21 +434,51 @@ const duration = (input: Duration.DurationInput): Duration.Duration =>
 
 // ------------------------------------------------------------------ options (the seed's WithX)
 
-/** An OCI image reference, or a local rootfs folder (a path starting with `/`, `./` or `../`). @since 0.1.0 */
+/**
+ * An OCI image reference, or a local rootfs folder (a path starting with `/`, `./` or `../`).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const image = (reference: string): Option => set("image", reference)
-/** A disk-image root (`.qcow2`, `.raw`) with its inner filesystem. @since 0.1.0 */
+/**
+ * A disk-image root (`.qcow2`, `.raw`) with its inner filesystem.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const imageDisk = (path: string, fstype: string): Option => (c) => ({
   ...c,
   image: path,
   imageFstype: fstype
 })
-/** A host directory used directly as the root filesystem. @since 0.1.0 */
+/**
+ * A host directory used directly as the root filesystem.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const bindRootfs = (path: string): Option => set("imageBind", path)
-/** Writable root storage for an OCI image. @since 0.1.0 */
+/**
+ * Writable root storage for an OCI image.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const rootDisk = (disk: RootDisk.RootDiskConfig): Option => set("rootDisk", disk)
-/** Size of the writable layer of an OCI image (sent as a managed root disk). @since 0.1.0 */
+/**
+ * Size of the writable layer of an OCI image (sent as a managed root disk).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const ociUpperSize = (mebibytes: number): Option => set("ociUpperSizeMib", mebibytes)
-/** Boot from a snapshot artefact: its name or path, or a `Snapshot` artefact or record. @since 0.1.0 */
+/**
+ * Boot from a snapshot artefact: its name or path, or a `Snapshot` artefact or record.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const fromSnapshot = (snapshot: string | { readonly path: string }): Option =>
   // A value outside the types (from JavaScript) is kept for the Schema to refuse.
   set(
@@ -375,70 +487,190 @@ export const fromSnapshot = (snapshot: string | { readonly path: string }): Opti
       ? snapshot.path
       : snapshot as string
   )
-/** Guest memory in MiB (default 512). @since 0.1.0 */
+/**
+ * Guest memory in MiB (default 512).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const memory = (mebibytes: number): Option => set("memoryMib", mebibytes)
-/** vCPUs (default 1). @since 0.1.0 */
+/**
+ * vCPUs (default 1).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const cpus = (count: number): Option => set("cpus", count)
-/** Hotplug ceiling for memory, MiB. @since 0.1.0 */
+/**
+ * Hotplug ceiling for memory, MiB.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const maxMemory = (mebibytes: number): Option => set("maxMemoryMib", mebibytes)
-/** Hotplug ceiling for vCPUs. @since 0.1.0 */
+/**
+ * Hotplug ceiling for vCPUs.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const maxCpus = (count: number): Option => set("maxCpus", count)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const cpuPlacement = (policy: CpuPlacement): Option => set("cpuPlacement", policy)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const placementProfile = (profile: string): Option => set("placementProfile", profile)
-/** Transparent huge pages. @since 0.1.0 */
+/**
+ * Transparent huge pages.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const thp = (policy: ThpPolicy): Option => set("thp", policy)
-/** Working directory (an absolute guest path). @since 0.1.0 */
+/**
+ * Working directory (an absolute guest path).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const workdir = (path: string): Option => set("workdir", path)
-/** Shell used by `shell` / `attachShell` (default `/bin/sh`). @since 0.1.0 */
+/**
+ * Shell used by `shell` / `attachShell` (default `/bin/sh`).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const shell = (path: string): Option => set("shell", path)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const securityProfile = (profile: SecurityProfile): Option => set("securityProfile", profile)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const deploymentProfile = (profile: DeploymentProfile): Option => set("deploymentProfile", profile)
-/** Guest environment; merges with earlier `env` options. @since 0.1.0 */
+/**
+ * Guest environment; merges with earlier `env` options.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const env = (vars: Readonly<Record<string, string>>): Option => merge("env", vars)
-/** Labels; merge with earlier label options. @since 0.1.0 */
+/**
+ * Labels; merge with earlier label options.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const labels = (values: Readonly<Record<string, string>>): Option => merge("labels", values)
-/** One label. @since 0.1.0 */
+/**
+ * One label.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const label = (key: string, value: string): Option =>
   typeof key === "string" ? merge("labels", { [key]: value }) : (c) => invalid(c, "labels", key)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const hostname = (name: string): Option => set("hostname", name)
-/** Default user (name or uid). @since 0.1.0 */
+/**
+ * Default user (name or uid).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const user = (name: string): Option => set("user", name)
-/** Replace an existing sandbox of the same name (stop it with a 10 s grace, then create). @since 0.1.0 */
+/**
+ * Replace an existing sandbox of the same name (stop it with a 10 s grace, then create).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const replace = (): Option => set("replace", true)
-/** Replace with this grace period (zero kills at once). @since 0.1.0 */
+/**
+ * Replace with this grace period (zero kills at once).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const replaceWithTimeout = (timeout: Duration.DurationInput): Option => (c) => ({
   ...c,
   replace: true,
   replaceTimeout: duration(timeout)
 })
-/** Detached: the VM is not tied to this process; releasing the Scope detaches. @since 0.1.0 */
+/**
+ * Detached: the VM is not tied to this process; releasing the Scope detaches.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const detached = (): Option => set("detached", true)
-/** The runtime deletes the sandbox's state once it stops. @since 0.1.0 */
+/**
+ * The runtime deletes the sandbox's state once it stops.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const ephemeral = (value = true): Option => set("ephemeral", value)
-/** Entrypoint for the default command. @since 0.1.0 */
+/**
+ * Entrypoint for the default command.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const entrypoint = (...command: ReadonlyArray<string>): Option => set("entrypoint", command)
-/** Default command (`cmd()` clears the image's). @since 0.1.0 */
+/**
+ * Default command (`cmd()` clears the image's).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const cmd = (...command: ReadonlyArray<string>): Option => set("cmd", command)
-/** PID-1 handoff (see the `Init` module). @since 0.1.0 */
+/**
+ * PID-1 handoff (see the `Init` module).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const init = (config: InitConfig): Option => set("init", config)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const logLevel = (level: LogLevel): Option => set("logLevel", level)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const quietLogs = (): Option => set("quietLogs", true)
-/** Named scripts; merge with earlier ones. @since 0.1.0 */
+/**
+ * Named scripts; merge with earlier ones.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const scripts = (values: Readonly<Record<string, string>>): Option => merge("scripts", values)
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category options
+ */
 export const pullPolicy = (policy: PullPolicy): Option => set("pullPolicy", policy)
 /**
  * Maximum lifetime (rounded up to whole seconds; zero means no limit). A negative
  * duration is refused (`InvalidConfig`), never taken as "no limit".
  *
  * @since 0.1.0
+ * @category options
  */
 export const maxDuration = (limit: Duration.DurationInput): Option => set("maxDuration", duration(limit))
 /**
@@ -446,36 +678,97 @@ export const maxDuration = (limit: Duration.DurationInput): Option => set("maxDu
  * no limit). A negative duration is refused.
  *
  * @since 0.1.0
+ * @category options
  */
 export const idleTimeout = (limit: Duration.DurationInput): Option => set("idleTimeout", duration(limit))
-/** Registry credentials for the image pull (the password stays `Redacted`). @since 0.1.0 */
+/**
+ * Registry credentials for the image pull (the password stays `Redacted`).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const registryAuth = (username: string, password: string | Redacted.Redacted<string>): Option =>
   set("registryAuth", {
     username,
     password: Redacted.isRedacted(password) ? password : Redacted.make(password)
   })
-/** Pull over plain HTTP. @since 0.1.0 */
+/**
+ * Pull over plain HTTP.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const registryInsecure = (): Option => set("registryInsecure", true)
-/** Extra CA bundles (PEM contents) for the registry. @since 0.1.0 */
+/**
+ * Extra CA bundles (PEM contents) for the registry.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const registryCaCerts = (...pem: ReadonlyArray<string>): Option => append("registryCaCerts", pem)
-/** TCP ports published on 127.0.0.1, host → guest; merge with earlier ones. @since 0.1.0 */
+/**
+ * TCP ports published on 127.0.0.1, host → guest; merge with earlier ones.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const ports = (map: Readonly<Record<number, number>>): Option => merge("ports", portMap(map))
-/** UDP ports, host → guest; merge with earlier ones. @since 0.1.0 */
+/**
+ * UDP ports, host → guest; merge with earlier ones.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const portsUdp = (map: Readonly<Record<number, number>>): Option => merge("portsUdp", portMap(map))
-/** Port bindings with an explicit address or protocol. @since 0.1.0 */
+/**
+ * Port bindings with an explicit address or protocol.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const portBindings = (...bindings: ReadonlyArray<PortBinding>): Option =>
   append("portBindings", bindings)
-/** Guest-to-host vsock routes. @since 0.1.0 */
+/**
+ * Guest-to-host vsock routes.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const vsock = (...routes: ReadonlyArray<VsockRoute>): Option => append("vsock", routes)
-/** Network policy and settings (see the `Network` module). @since 0.1.0 */
+/**
+ * Network policy and settings (see the `Network` module).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const network = (config: Network.NetworkConfig): Option => set("network", config)
-/** Secrets (see the `Secret` module). @since 0.1.0 */
+/**
+ * Secrets (see the `Secret` module).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const secrets = (...entries: ReadonlyArray<Secret.SecretEntry>): Option => append("secrets", entries)
-/** Rootfs patches applied before boot (see the `Patch` module). @since 0.1.0 */
+/**
+ * Rootfs patches applied before boot (see the `Patch` module).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const patches = (...entries: ReadonlyArray<Patch.PatchConfig>): Option => append("patches", entries)
-/** Mounts keyed by guest path (see the `Mount` module); merge with earlier ones. @since 0.1.0 */
+/**
+ * Mounts keyed by guest path (see the `Mount` module); merge with earlier ones.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const mounts = (map: Readonly<Record<string, Mount.MountConfig>>): Option => merge("mounts", map)
-/** What releasing the Scope does to this sandbox. @since 0.1.0 */
+/**
+ * What releasing the Scope does to this sandbox.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const release = (policy: ReleasePolicy, timeout?: Duration.DurationInput): Option => (c) => ({
   ...c,
   release: policy,
@@ -486,12 +779,22 @@ export const release = (policy: ReleasePolicy, timeout?: Duration.DurationInput)
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length
 
-/** Whether the root filesystem is a disk image. @since 0.1.0 */
+/**
+ * Whether the root filesystem is a disk image.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const hasDiskImageRoot = (c: SandboxConfig): boolean =>
   typeof c.image === "string" &&
   (c.imageFstype !== undefined || (isLocalPath(c.image) && isDiskImagePath(c.image)))
 
-/** Whether the root filesystem comes from an OCI image (not a local path). @since 0.1.0 */
+/**
+ * Whether the root filesystem comes from an OCI image (not a local path).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const hasOciImage = (c: SandboxConfig): boolean => typeof c.image === "string" && !isLocalPath(c.image)
 
 /**
@@ -499,6 +802,7 @@ export const hasOciImage = (c: SandboxConfig): boolean => typeof c.image === "st
  * then `[A-Za-z0-9._-]`. Returns the reason, or undefined.
  *
  * @since 0.1.0
+ * @category validation
  */
 export const checkName = (name: string): string | undefined => {
   if (typeof name !== "string") return `sandbox name must be a string, got ${show(name)}`
@@ -537,6 +841,7 @@ const firstProblem = (error: ParseResult.ParseError): readonly [field: string, m
  * the member. Succeeds with the decoded configuration.
  *
  * @since 0.1.0
+ * @category validation
  */
 export const validate = (name: string, config: SandboxConfig, operation = "Sandbox.make"): Either.Either<
   SandboxConfig,
@@ -574,6 +879,7 @@ const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))
  * the native call.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encode = (c: SandboxConfig): Record<string, unknown> => {
   const o: Record<string, unknown> = {}
@@ -677,6 +983,7 @@ const decodeModel = Schema.decodeUnknownEither(SandboxConfig)
  * are absent; the runtime's defaults (cpus, memory, pull policy, profiles) are present.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const fromPersisted = (configJson: string): Either.Either<SandboxConfig, string> =>
   Either.flatMap(

@@ -2,21 +2,6 @@
  * A sandbox's guest filesystem as `@effect/platform`'s `FileSystem.FileSystem`, so code
  * written against `FileSystem` runs unchanged inside a sandbox.
  *
- * ```ts
- * import { FileSystem } from "@effect/platform"
- *
- * const program = Effect.gen(function*() {
- *   const fs = yield* FileSystem.FileSystem
- *   yield* fs.makeDirectory("/app", { recursive: true })
- *   yield* fs.writeFileString("/app/main.py", "print('hi')\n")
- *   return yield* fs.readDirectory("/app")
- * })
- *
- * Effect.gen(function*() {
- *   const names = yield* program.pipe(Effect.provide(SandboxFileSystem.layer(sandbox)))
- * })
- * ```
- *
  * Every verb is the matching `sandbox.fs` operation; failures are the platform's
  * `PlatformError`: a missing path is `SystemError` with reason `NotFound`, an existing one
  * `AlreadyExists`, a wrong kind `BadResource`, a refused one `PermissionDenied`, an invalid
@@ -32,6 +17,23 @@
  * `bufferSize` are ignored). `mode` options are ignored; `stat` has no atime, uid, gid or inode.
  * `copy` replaces files existing at the target whatever `overwrite` says (Node's keeps them).
  *
+ * @example
+ * ```ts
+ * import { FileSystem } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { SandboxFileSystem, type Sandbox } from "effect-microsandbox"
+ *
+ * // Written against the platform's FileSystem: runs on the host or in a sandbox.
+ * const program = Effect.gen(function*() {
+ *   const fs = yield* FileSystem.FileSystem
+ *   yield* fs.makeDirectory("/app", { recursive: true })
+ *   yield* fs.writeFileString("/app/main.py", "print('hi')\n")
+ *   return yield* fs.readDirectory("/app")
+ * })
+ *
+ * const inSandbox = (sandbox: Sandbox.Sandbox) => program.pipe(Effect.provide(SandboxFileSystem.layer(sandbox)))
+ * ```
+ *
  * @since 0.1.0
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
@@ -44,6 +46,7 @@ import type { SandboxFs } from "./SandboxFs.js"
  * Options of `make` and `layer`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** The guest directory relative paths are resolved against (absolute; default `/`). */
@@ -55,6 +58,7 @@ export interface Options {
  * `FileSystem`. Valid while the sandbox is.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   sandbox: { readonly fs: SandboxFs },
@@ -65,6 +69,7 @@ export const make = (
  * A layer providing `FileSystem.FileSystem` over a sandbox's guest filesystem.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   sandbox: { readonly fs: SandboxFs },

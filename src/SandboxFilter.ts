@@ -4,8 +4,9 @@
  * data with structural equality (`Equal.equals`); the combinators are data-first or
  * pipeable.
  *
+ * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Equal } from "effect"
  * import { Sandbox, SandboxFilter } from "effect-microsandbox"
  *
  * const filter = SandboxFilter.empty.pipe(
@@ -13,6 +14,8 @@
  *   SandboxFilter.label("tier", "gold")
  * )
  * const sameFilter = SandboxFilter.make({ labels: { tier: "gold", tenant: "acme" } })
+ * console.log(Equal.equals(filter, sameFilter)) // true
+ *
  * const program = Effect.gen(function*() {
  *   return yield* Sandbox.listWith(filter)
  * })

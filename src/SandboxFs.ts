@@ -3,10 +3,20 @@
  * paths, checked before the call. Failures are `Filesystem`, or `PathNotFound` when the
  * path does not exist.
  *
+ * @example
  * ```ts
- * yield* sandbox.fs.write("/app/main.py", "print('hi')\n")
- * const text = yield* sandbox.fs.readString("/app/main.py")
- * yield* sandbox.fs.readStream("/var/log/big.log").pipe(Stream.run(sink))
+ * import { Effect, Sink, Stream } from "effect"
+ * import type { Sandbox } from "effect-microsandbox"
+ *
+ * const program = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     yield* sandbox.fs.write("/app/main.py", "print('hi')\n")
+ *     const text = yield* sandbox.fs.readString("/app/main.py")
+ *     const bytes = yield* sandbox.fs.readStream("/var/log/big.log").pipe(
+ *       Stream.run(Sink.foldLeft(0, (n, chunk: Uint8Array) => n + chunk.length))
+ *     )
+ *     return { text, bytes }
+ *   })
  * ```
  *
  * @since 0.1.0
@@ -18,10 +28,18 @@ import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
 import type { FilesystemError } from "./MicrosandboxError.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FileKind = "file" | "directory" | "symlink" | "other"
 
-/** One entry of a directory listing. @since 0.1.0 */
+/**
+ * One entry of a directory listing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class FsEntry extends Data.Class<{
   readonly path: string
   readonly kind: FileKind
@@ -30,7 +48,12 @@ export class FsEntry extends Data.Class<{
   readonly mode: number
 }> {}
 
-/** Metadata of one path. @since 0.1.0 */
+/**
+ * Metadata of one path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class FsStat extends Data.Class<{
   readonly kind: FileKind
   readonly size: number
@@ -41,6 +64,7 @@ export class FsStat extends Data.Class<{
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export interface SandboxFs {
   /** The whole file; files too large for one response are read through the streaming read, transparently. */

@@ -8,6 +8,7 @@
  * pool's own Scope stops every sandbox in it (borrowed ones when they come back).
  * Built on Effect's `Pool`.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox, SandboxConfig, SandboxPool } from "effect-microsandbox"
@@ -25,7 +26,8 @@
  *   })
  * )
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host that can boot sandboxes.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
  *
  * @since 0.1.0
@@ -57,6 +59,7 @@ export type TypeId = internal.TypeId
  * Options of a pool.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** The configuration every pooled sandbox boots with (`ephemeral` unless set otherwise). */
@@ -81,6 +84,7 @@ export interface Options {
  * Counters of a pool.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Stats {
   /** Sandboxes booted and not yet stopped. */
@@ -101,6 +105,7 @@ export interface Stats {
  * A warm pool of sandboxes.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface SandboxPool {
   readonly [TypeId]: TypeId
@@ -123,6 +128,7 @@ export interface SandboxPool {
  * with `InvalidConfig` for bad options or configuration (nothing boots then).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: (
   options: Options
@@ -131,12 +137,17 @@ export const make: (
 /**
  * A pool as a Layer for a service tag of yours.
  *
+ * @example
  * ```ts
+ * import { Context } from "effect"
+ * import { SandboxConfig, SandboxPool } from "effect-microsandbox"
+ *
  * class Workers extends Context.Tag("Workers")<Workers, SandboxPool.SandboxPool>() {}
  * const WorkersLive = SandboxPool.layer(Workers, { size: 8, config: SandboxConfig.make(SandboxConfig.image("alpine")) })
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = <I>(
   tag: Context.Tag<I, SandboxPool>,

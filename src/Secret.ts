@@ -9,12 +9,21 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { CString, NonEmptyCString } from "./internal/validate.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const ViolationAction = Schema.Literal("block", "block-and-log", "block-and-terminate")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ViolationAction = typeof ViolationAction.Type
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const SecretEntry = Schema.Struct({
   envVar: NonEmptyCString,
   value: Schema.RedactedFromSelf(CString),
@@ -29,13 +38,17 @@ export const SecretEntry = Schema.Struct({
     `secret ${s.envVar} needs at least one allowed host`
   )
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SecretEntry = typeof SecretEntry.Type
 
 /**
  * A secret exposed to the guest through `envVar`.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const env = (
   envVar: string,

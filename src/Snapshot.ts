@@ -4,6 +4,11 @@
  * identity, the captured upper layer, optionally an integrity record), indexed locally,
  * movable as an archive, and bootable with `SandboxConfig.fromSnapshot`.
  *
+ * Creating, verifying, exporting and importing read or write the whole upper layer; the
+ * runtime reports no progress for them through its C ABI, so each carries a span
+ * instead, and each is interruptible (the native call is cancelled and awaited).
+ *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox, Sandbox, SandboxConfig, Snapshot } from "effect-microsandbox"
@@ -15,12 +20,9 @@
  *   yield* sandbox.exec("ls", ["/app"])
  * })
  *
- * program.pipe(Effect.scoped, Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host that can boot sandboxes.
+ * const runnable = program.pipe(Effect.scoped, Effect.provide(Microsandbox.layer()))
  * ```
- *
- * Creating, verifying, exporting and importing read or write the whole upper layer; the
- * runtime reports no progress for them through its C ABI, so each carries a span
- * instead, and each is interruptible (the native call is cancelled and awaited).
  *
  * @since 0.1.0
  */
@@ -39,7 +41,10 @@ import type { SnapshotError } from "./MicrosandboxError.js"
  * @category models
  */
 export const SnapshotScope = internal.SnapshotScope
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SnapshotScope = internal.SnapshotScope
 
 /**
@@ -50,7 +55,10 @@ export type SnapshotScope = internal.SnapshotScope
  * @category models
  */
 export const SnapshotArtifact = internal.SnapshotArtifact
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SnapshotArtifact = internal.SnapshotArtifact
 
 /**
@@ -61,7 +69,10 @@ export type SnapshotArtifact = internal.SnapshotArtifact
  * @category models
  */
 export const SnapshotRecord = internal.SnapshotRecord
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SnapshotRecord = internal.SnapshotRecord
 
 /**
@@ -71,7 +82,10 @@ export type SnapshotRecord = internal.SnapshotRecord
  * @category models
  */
 export const VerifyReport = internal.VerifyReport
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VerifyReport = internal.VerifyReport
 
 /** A snapshot given by path or name, or by a value that knows its path. */
@@ -109,9 +123,15 @@ export interface CreateOptions {
  * `SandboxNotFound`, and `InvalidConfig` for a bad name (checked before the runtime is
  * called) or a sandbox that is not rooted in an OCI image.
  *
+ * @example
  * ```ts
- * yield* Snapshot.create("builder", { name: "after-build", labels: { stage: "build" } })
- * yield* Effect.succeed("builder").pipe(Effect.flatMap(Snapshot.create({ name: "again", force: true })))
+ * import { Effect } from "effect"
+ * import { Snapshot } from "effect-microsandbox"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Snapshot.create("builder", { name: "after-build", labels: { stage: "build" } })
+ *   yield* Effect.succeed("builder").pipe(Effect.flatMap(Snapshot.create({ name: "again", force: true })))
+ * })
  * ```
  *
  * @since 0.1.0
@@ -261,8 +281,11 @@ export interface ExportOptions {
  * Writes a snapshot (by name or path) to an archive at `out`, for `importArchive`
  * elsewhere (the Go SDK's `Snapshot.Save`).
  *
+ * @example
  * ```ts
- * yield* Snapshot.exportArchive("after-build", "./after-build.tar", { plainTar: true })
+ * import { Snapshot } from "effect-microsandbox"
+ *
+ * const program = Snapshot.exportArchive("after-build", "./after-build.tar", { plainTar: true })
  * ```
  *
  * @since 0.1.0

@@ -16,9 +16,10 @@
  * with the step in the message (`SFTP read: No such file: No such file`); this library turns the
  * missing-path case into `PathNotFound`.
  *
+ * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Sandbox, SandboxConfig, Ssh } from "effect-microsandbox"
+ * import { Sandbox, SandboxConfig } from "effect-microsandbox"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
@@ -44,9 +45,15 @@ import type * as Scope from "effect/Scope"
 import type { SshError } from "./MicrosandboxError.js"
 import { isSandbox, type Sandbox } from "./Sandbox.js"
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Ssh")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export type TypeId = typeof TypeId
 
 // ------------------------------------------------------------------ options
@@ -86,13 +93,23 @@ export interface ServerOptions {
   readonly inactivityTimeout?: Duration.DurationInput
 }
 
-/** Options of `exec`. @since 0.1.0 @category options */
+/**
+ * Options of `exec`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface ExecOptions {
   /** Runs the command under a pseudo-terminal (80×24); its stderr then arrives on stdout. */
   readonly tty?: boolean
 }
 
-/** Options of `attach`. @since 0.1.0 @category options */
+/**
+ * Options of `attach`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface AttachOptions {
   /** The terminal name of the shell (default: this process's `TERM`, or `xterm`). */
   readonly term?: string
@@ -135,10 +152,20 @@ export const ServerOptionsDocument = Schema.Struct({
   inactivityTimeoutSecs: Schema.optional(Seconds).pipe(Schema.fromKey("inactivity_timeout_secs"))
 })
 
-/** `msb_ssh_client_exec`'s option document. @since 0.1.0 @category documents */
+/**
+ * `msb_ssh_client_exec`'s option document.
+ *
+ * @since 0.1.0
+ * @category documents
+ */
 export const ExecOptionsDocument = Schema.Struct({ tty: Schema.optional(Schema.Boolean) })
 
-/** `msb_ssh_client_attach`'s option document. @since 0.1.0 @category documents */
+/**
+ * `msb_ssh_client_attach`'s option document.
+ *
+ * @since 0.1.0
+ * @category documents
+ */
 export const AttachOptionsDocument = Schema.Struct({
   term: Schema.optional(Text),
   detachKeys: Schema.optional(Text).pipe(Schema.fromKey("detach_keys"))
@@ -157,15 +184,27 @@ export class SshOutput extends Schema.Class<SshOutput>("effect-microsandbox/SshO
   stdout: Schema.Uint8ArrayFromSelf,
   stderr: Schema.Uint8ArrayFromSelf
 }) {
-  /** The status is 0. */
+  /**
+   * The status is 0.
+   *
+   * @since 0.1.0
+   */
   get success(): boolean {
     return this.status === 0
   }
-  /** stdout as UTF-8 text. */
+  /**
+   * stdout as UTF-8 text.
+   *
+   * @since 0.1.0
+   */
   get stdoutText(): string {
     return new TextDecoder().decode(this.stdout)
   }
-  /** stderr as UTF-8 text. */
+  /**
+   * stderr as UTF-8 text.
+   *
+   * @since 0.1.0
+   */
   get stderrText(): string {
     return new TextDecoder().decode(this.stderr)
   }
@@ -293,11 +332,17 @@ export interface SandboxSsh {
   ) => Effect.Effect<SshServer, SshError, Scope.Scope>
 }
 
-/** @since 0.1.0 @category guards */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isSshClient = (u: unknown): u is SshClient =>
   Predicate.hasProperty(u, TypeId) && Predicate.hasProperty(u, "exec") && Predicate.hasProperty(u, "sftp")
 
-/** @since 0.1.0 @category guards */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isSftp = (u: unknown): u is Sftp =>
   Predicate.hasProperty(u, TypeId) && Predicate.hasProperty(u, "readLink")
 
@@ -307,8 +352,16 @@ export const isSftp = (u: unknown): u is Sftp =>
  * Opens an in-process SSH client to a sandbox, owned by the current Scope
  * (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const client = yield* sandbox.pipe(Ssh.openClient({ user: "root" }))
+ * import { Effect } from "effect"
+ * import { Ssh, type Sandbox } from "effect-microsandbox"
+ *
+ * const whoami = (sandbox: Sandbox.Sandbox) =>
+ *   Effect.gen(function*() {
+ *     const client = yield* sandbox.pipe(Ssh.openClient({ user: "root" }))
+ *     return yield* client.exec("whoami")
+ *   })
  * ```
  *
  * @since 0.1.0
@@ -340,8 +393,11 @@ export const prepareServer: {
 /**
  * Runs a command over an SSH client (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const out = yield* client.pipe(Ssh.exec("id -u"))
+ * import { Ssh } from "effect-microsandbox"
+ *
+ * const uid = (client: Ssh.SshClient) => client.pipe(Ssh.exec("id -u"))
  * ```
  *
  * @since 0.1.0

@@ -3,6 +3,12 @@
  * (`Mount.named(volume)`). On the local backend a volume is a host directory under
  * `$MSB_HOME/volumes/<name>/` (a disk volume holds a `disk.raw` image there).
  *
+ * File operations (`volume.fs`) take paths relative to the volume root. A path that is
+ * absolute, contains a NUL byte or a `..` component fails with `InvalidArgument` before
+ * anything reaches the runtime; a path that reaches outside the volume through a
+ * symbolic link (dangling or not) fails with `Filesystem`.
+ *
+ * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Microsandbox, Mount, Sandbox, SandboxConfig, Volume } from "effect-microsandbox"
@@ -21,13 +27,9 @@
  *   })
  * )
  *
- * program.pipe(Effect.provide(Microsandbox.layer()), Effect.runPromise)
+ * // Run it with `Effect.runPromise(runnable)` on a host that can boot sandboxes.
+ * const runnable = program.pipe(Effect.provide(Microsandbox.layer()))
  * ```
- *
- * File operations (`volume.fs`) take paths relative to the volume root. A path that is
- * absolute, contains a NUL byte or a `..` component fails with `InvalidArgument` before
- * anything reaches the runtime; a path that reaches outside the volume through a
- * symbolic link (dangling or not) fails with `Filesystem`.
  *
  * @since 0.1.0
  */
@@ -41,16 +43,30 @@ import * as internal from "./internal/volume.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type * as Errors from "./MicrosandboxError.js"
 
-/** @since 0.1.0 @category type ids */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export const TypeId: typeof internal.TypeId = internal.TypeId
-/** @since 0.1.0 @category type ids */
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
 export type TypeId = internal.TypeId
 
 // ------------------------------------------------------------------ models
 
-/** `dir` (a host directory shared through virtiofs) or `disk` (a raw ext4 image). @since 0.1.0 @category models */
+/**
+ * `dir` (a host directory shared through virtiofs) or `disk` (a raw ext4 image).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const VolumeKind = internal.VolumeKind
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VolumeKind = internal.VolumeKind
 
 /**
@@ -63,7 +79,10 @@ export type VolumeKind = internal.VolumeKind
  * @category models
  */
 export const VolumeInfo = internal.VolumeInfo
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VolumeInfo = internal.VolumeInfo
 
 /**
@@ -74,10 +93,18 @@ export type VolumeInfo = internal.VolumeInfo
  * @category models
  */
 export const CreateOptions = internal.CreateOptions
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CreateOptions = internal.CreateOptions
 
-/** `create` options plus `keep`: leave the volume in place when the Scope ends. @since 0.1.0 @category models */
+/**
+ * `create` options plus `keep`: leave the volume in place when the Scope ends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MakeOptions extends CreateOptions {
   readonly keep?: boolean | undefined
 }
@@ -92,9 +119,19 @@ export interface MakeOptions extends CreateOptions {
  * @category errors
  */
 export type CreateError = Errors.CallError | Errors.InvalidConfig | Errors.VolumeAlreadyExists
-/** `VolumeNotFound`, and what any native call can report. @since 0.1.0 @category errors */
+/**
+ * `VolumeNotFound`, and what any native call can report.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type GetError = Errors.CallError | Errors.VolumeNotFound
-/** What any native call can report. @since 0.1.0 @category errors */
+/**
+ * What any native call can report.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type ListError = Errors.CallError
 /**
  * `VolumeNotFound`; `InvalidConfig` when the volume is mounted by a running sandbox.
@@ -102,7 +139,12 @@ export type ListError = Errors.CallError
  * @category errors
  */
 export type RemoveError = Errors.CallError | Errors.VolumeNotFound | Errors.InvalidConfig
-/** `UnsupportedOperation` on the local backend; `VolumeNotFound`. @since 0.1.0 @category errors */
+/**
+ * `UnsupportedOperation` on the local backend; `VolumeNotFound`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type DefaultError = Errors.CallError | Errors.VolumeNotFound
 /**
  * `InvalidArgument` for a refused path, `Filesystem` for a path that escapes the volume
@@ -155,7 +197,10 @@ export interface Volume extends Pipeable {
   readonly fs: VolumeFs
 }
 
-/** @since 0.1.0 @category guards */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isVolume: (u: unknown) => u is Volume = internal.isVolume
 
 // ------------------------------------------------------------------ constructors and lookups
@@ -190,7 +235,11 @@ export const make: (
  * A volume as a Layer for a service tag of yours (created when the Layer is built,
  * removed when it is released unless `keep: true`).
  *
+ * @example
  * ```ts
+ * import { Context } from "effect"
+ * import { Volume } from "effect-microsandbox"
+ *
  * class Cache extends Context.Tag("Cache")<Cache, Volume.Volume>() {}
  * const CacheLive = Volume.layer(Cache, "cache", { quotaMib: 512 })
  * ```
@@ -258,8 +307,11 @@ export const remove = (volume: string | Volume): Effect.Effect<void, RemoveError
 /**
  * Reads a file of the volume (data-first or pipeable).
  *
+ * @example
  * ```ts
- * const bytes = yield* volume.pipe(Volume.read("data/blob.bin"))
+ * import { Volume } from "effect-microsandbox"
+ *
+ * const blob = (volume: Volume.Volume) => volume.pipe(Volume.read("data/blob.bin"))
  * ```
  *
  * @since 0.1.0
@@ -270,37 +322,67 @@ export const read: {
   (self: Volume, path: string): Effect.Effect<Uint8Array, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.read(path))
 
-/** Reads a file as UTF-8 text. @since 0.1.0 @category file operations */
+/**
+ * Reads a file as UTF-8 text.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const readString: {
   (path: string): (self: Volume) => Effect.Effect<string, FsError>
   (self: Volume, path: string): Effect.Effect<string, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.readString(path))
 
-/** Creates or truncates a file (and its parents). @since 0.1.0 @category file operations */
+/**
+ * Creates or truncates a file (and its parents).
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const write: {
   (path: string, data: Uint8Array | string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string, data: Uint8Array | string): Effect.Effect<void, FsError>
 } = dual(3, (self: Volume, path: string, data: Uint8Array | string) => self.fs.write(path, data))
 
-/** Creates a directory and its parents. @since 0.1.0 @category file operations */
+/**
+ * Creates a directory and its parents.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const mkdir: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.mkdir(path))
 
-/** Removes one file. @since 0.1.0 @category file operations */
+/**
+ * Removes one file.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const removeFile: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.remove(path))
 
-/** Removes a directory tree. @since 0.1.0 @category file operations */
+/**
+ * Removes a directory tree.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const removeDir: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
 } = dual(2, (self: Volume, path: string) => self.fs.removeDir(path))
 
-/** Whether a path exists. @since 0.1.0 @category file operations */
+/**
+ * Whether a path exists.
+ *
+ * @since 0.1.0
+ * @category file operations
+ */
 export const exists: {
   (path: string): (self: Volume) => Effect.Effect<boolean, FsError>
   (self: Volume, path: string): Effect.Effect<boolean, FsError>

@@ -17,16 +17,19 @@
  * `MICROSANDBOX_FFI_PATH`, then the install location. Invalid arguments exit 2, failed
  * operations exit 1 with the error and its remedy.
  *
+ * @example
  * ```ts
  * import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
  * import { Effect, Layer } from "effect"
  * import * as Cli from "effect-microsandbox/node/Cli"
  *
- * Cli.run(process.argv).pipe(
+ * const main = Cli.run(process.argv).pipe(
  *   Effect.flatMap((code) => Effect.sync(() => { process.exitCode = code })),
- *   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
- *   NodeRuntime.runMain
+ *   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
  * )
+ *
+ * // The bin script runs it: `NodeRuntime.runMain(main)`.
+ * const start = () => NodeRuntime.runMain(main)
  * ```
  *
  * @since 0.1.0
@@ -62,6 +65,7 @@ import * as Installer from "./Installer.js"
  * `NodeContext.layer` and `NodeHttpClient.layerUndici` provide all of it.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Environment =
   | CliApp.CliApp.Environment
@@ -73,6 +77,7 @@ export type Environment =
  * How a command ends other than with exit code 0: `run` turns it into its exit code.
  *
  * @since 0.1.0
+ * @category models
  */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
 
@@ -339,6 +344,7 @@ const rmCommand = Command.make("rm", {
  * The command tree.
  *
  * @since 0.1.0
+ * @category commands
  */
 export const command = Command.make("effect-microsandbox").pipe(
   Command.withDescription(
@@ -372,6 +378,7 @@ const packageVersion = Effect.sync(() => createRequire(import.meta.url)("../../p
  * reason is printed).
  *
  * @since 0.1.0
+ * @category commands
  */
 export const run = (argv: ReadonlyArray<string>): Effect.Effect<number, never, Environment> =>
   Effect.flatMap(

@@ -8,15 +8,15 @@
  *
  * The same report is printed by `npx effect-microsandbox doctor`.
  *
+ * @example
  * ```ts
  * import { NodeContext } from "@effect/platform-node"
  * import { Effect } from "effect"
  * import { Doctor } from "effect-microsandbox/node"
  *
- * Doctor.doctor().pipe(
+ * const program = Doctor.doctor().pipe(
  *   Effect.tap((report) => Effect.log(Doctor.format(report))),
- *   Effect.provide(NodeContext.layer),
- *   Effect.runPromise
+ *   Effect.provide(NodeContext.layer)
  * )
  * ```
  *
@@ -35,6 +35,7 @@ import type { BootFailed, DoctorCheckFailed, MicrosandboxError } from "../Micros
  * One check and its verdict.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Check {
   /** `platform`, `msb`, `libkrunfw`, `library`, `kvm-device`, `kvm-access`, `cpu-virtualization`, `kvm-paravirtual`, `hypervisor-framework`. */
@@ -50,6 +51,7 @@ export interface Check {
  * The doctor's report.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Report {
   readonly checks: ReadonlyArray<Check>
@@ -63,6 +65,7 @@ export interface Report {
  * Options of `doctor`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** Check the library at this path first (then MICROSANDBOX_FFI_PATH, then the install location). */
@@ -80,6 +83,7 @@ const libraryVersion = (path: string) =>
  * Checks the host. Never fails: every failed check is in the report.
  *
  * @since 0.1.0
+ * @category diagnostics
  */
 export const doctor = (
   options: Options = {}
@@ -103,6 +107,7 @@ export const fromChecks = (checks: ReadonlyArray<Check>): Report => {
  * Checks the host and fails with the first failed check's `DoctorCheckFailed`.
  *
  * @since 0.1.0
+ * @category combinators
  */
 export const requireBootable = (
   options: Options = {}
@@ -116,6 +121,7 @@ export const requireBootable = (
  * The report as text: one line per check, and under each failure its remedy.
  *
  * @since 0.1.0
+ * @category formatting
  */
 export const format = (report: Report): string =>
   [
@@ -140,6 +146,7 @@ export const format = (report: Report): string =>
  * `undefined` when the error is something else. (`Sandbox.make` and `start` apply it.)
  *
  * @since 0.1.0
+ * @category utils
  */
 export const classifyBootFailure: (
   error: MicrosandboxError,

@@ -19,6 +19,7 @@
  * Only the library file is extracted; it is moved into place atomically. An unverified
  * library is never installed unless `allowUnverified: true` says so.
  *
+ * @example
  * ```ts
  * import { NodeContext, NodeHttpClient } from "@effect/platform-node"
  * import { Effect, Layer } from "effect"
@@ -29,10 +30,8 @@
  *   yield* Effect.log(`runtime library at ${installation.libraryPath}`)
  * })
  *
- * program.pipe(
- *   Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
- *   Effect.runPromise
- * )
+ * // Run it with `Effect.runPromise(runnable)`: it may download the runtime library.
+ * const runnable = program.pipe(Effect.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)))
  * ```
  *
  * @since 0.1.0
@@ -61,6 +60,7 @@ import type {
  * Progress of the module download.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Progress {
   /** The URL being downloaded. */
@@ -74,6 +74,7 @@ export interface Progress {
  * Options of `ensureInstalled`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** Use the library at this path when it exists (then MICROSANDBOX_FFI_PATH, then the install location). */
@@ -97,6 +98,7 @@ export interface Options {
  * Where the library came from.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Provenance =
   /** It was already there: at the explicit path, MICROSANDBOX_FFI_PATH, or the install location. */
@@ -110,6 +112,7 @@ export type Provenance =
  * The result of `ensureInstalled`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Installation {
   /** The runtime library to load. */
@@ -127,6 +130,7 @@ export interface Installation {
  * Every way an install can fail.
  *
  * @since 0.1.0
+ * @category errors
  */
 export type InstallError = InstallFailed | VerificationFailed | ChecksumMismatch
 
@@ -134,6 +138,7 @@ export type InstallError = InstallFailed | VerificationFailed | ChecksumMismatch
  * The runtime version this SDK implements (and installs).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const sdkVersion: Effect.Effect<string> = Effect.succeed(SDK_RUNTIME_VERSION)
 
@@ -141,6 +146,7 @@ export const sdkVersion: Effect.Effect<string> = Effect.succeed(SDK_RUNTIME_VERS
  * The version the loaded runtime library reports.
  *
  * @since 0.1.0
+ * @category accessors
  */
 export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox.Microsandbox> =
   Microsandbox.runtimeVersion
@@ -155,6 +161,7 @@ export const runtimeVersion: Effect.Effect<string, CallError, Microsandbox.Micro
  * record not in the signed tree), or `ChecksumMismatch`.
  *
  * @since 0.1.0
+ * @category installation
  */
 export const ensureInstalled = (
   options: Options = {}
@@ -178,6 +185,7 @@ export const ensureInstalled = (
  * (`MSB_PATH`, the npm package, or `$MSB_HOME/bin/msb`).
  *
  * @since 0.1.0
+ * @category installation
  */
 export const isInstalled = (
   options: { readonly libraryPath?: string | undefined } = {}
@@ -197,6 +205,7 @@ export const isInstalled = (
  * library it found or installed and points it at the `msb` it found.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerMicrosandbox = (
   options: Options & Microsandbox.Options = {}
@@ -218,6 +227,7 @@ export const layerMicrosandbox = (
  * `layerMicrosandbox` with Node's file system, commands and HTTP client provided.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerMicrosandboxNode = (
   options: Options & Microsandbox.Options = {}

@@ -14,12 +14,16 @@
  * - A block whose info string is `ts no-check` is not compiled. Keep that rare: for a
  *   fragment that cannot be a program (say, a type signature listing), and say why in the
  *   text next to it.
+ * - Every `@example` of the public modules' JSDoc is compiled too, as written (no implicit
+ *   imports, no `sandbox`): docgen type-checks and runs them the same way when it generates
+ *   docs/reference/ (`npm run docs`), this check keeps them honest in `npm test`.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
+import { publicModules } from "./exports.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
@@ -66,6 +70,25 @@ const extract = (file: string): ReadonlyArray<Snippet> => {
     open.body.push(text)
   })
   expect(open, `${file}: an unclosed code fence`).toBeUndefined()
+  return out
+}
+
+/** The fenced blocks of the `@example` tags of a source file's JSDoc comments. */
+const examples = (file: string): ReadonlyArray<Snippet> => {
+  const lines = readFileSync(join(root, file), "utf8").split("\n")
+  const out: Array<Snippet> = []
+  lines.forEach((text, i) => {
+    if (!/^\s*\*\s*@example\s*$/.test(text)) return
+    const fence = /^\s*\*\s*```(ts|typescript)?\s*$/.exec(lines[i + 1] ?? "")
+    expect(fence?.[1], `${file}:${i + 1}: an @example is a fenced ts block`).toBeDefined()
+    const body: Array<string> = []
+    let j = i + 2
+    for (; j < lines.length && !/^\s*\*\s*```\s*$/.test(lines[j]!); j++) {
+      expect(lines[j], `${file}:${j + 1}: an unclosed @example`).not.toMatch(/\*\//)
+      body.push(lines[j]!.replace(/^\s*\* ?/, ""))
+    }
+    out.push({ origin: `${file}:${i + 3}`, file, line: i + 3, code: body.join("\n"), check: true })
+  })
   return out
 }
 
@@ -192,37 +215,49 @@ const typeCheck = (
 describe("documentation snippets", () => {
   const snippets = documents().flatMap(extract)
   const checked = snippets.filter((s) => s.check)
+  const jsdoc = publicModules().flatMap(examples)
 
   it("finds the snippets, and few are exempt", () => {
     expect(checked.length).toBeGreaterThanOrEqual(10)
     // Exempting a block is for fragments that cannot be programs; it stays the exception.
     expect(snippets.length - checked.length).toBeLessThanOrEqual(2)
+    // The public modules' JSDoc examples (40 when they became @example blocks).
+    expect(jsdoc.length).toBeGreaterThanOrEqual(40)
   })
 
-  it("every ts block of README.md and docs/*.md compiles against the sources", () => {
-    const modules = new Map<string, string>()
-    const origin = new Map<string, Snippet>()
-    // A snippet known to be wrong: proves that the check reports what it should.
-    const canary = join(root, "docs", "__canary__.ts")
-    modules.set(canary, toModule(`const n: number = Sandbox.make\nyield* sandbox.exec("ls")`))
-    checked.forEach((s, i) => {
-      const fileName = join(root, "docs", `__snippet_${i}__.ts`)
-      modules.set(fileName, toModule(s.code))
-      origin.set(fileName, s)
-    })
+  it(
+    "every ts block of README.md and docs/*.md, and every JSDoc @example, compiles against the sources",
+    () => {
+      const modules = new Map<string, string>()
+      const origin = new Map<string, Snippet>()
+      // A snippet known to be wrong: proves that the check reports what it should.
+      const canary = join(root, "docs", "__canary__.ts")
+      modules.set(canary, toModule(`const n: number = Sandbox.make\nyield* sandbox.exec("ls")`))
+      checked.forEach((s, i) => {
+        const fileName = join(root, "docs", `__snippet_${i}__.ts`)
+        modules.set(fileName, toModule(s.code))
+        origin.set(fileName, s)
+      })
+      jsdoc.forEach((s, i) => {
+        const fileName = join(root, "docs", `__example_${i}__.ts`)
+        modules.set(fileName, `${s.code}\nexport {}\n`)
+        origin.set(fileName, s)
+      })
 
-    const diagnostics = typeCheck(modules)
+      const diagnostics = typeCheck(modules)
 
-    const fromCanary = diagnostics.filter((d) => d.fileName === canary)
-    // A type error, and a top-level `yield*` (parsed as `yield * …`: `yield` is reserved).
-    expect(fromCanary.filter((d) => d.line === 0).map((d) => d.message.slice(0, 6))).toEqual(["TS2322"])
-    expect(fromCanary.filter((d) => d.line === 1).map((d) => d.message.slice(0, 6))).toContain("TS1214")
+      const fromCanary = diagnostics.filter((d) => d.fileName === canary)
+      // A type error, and a top-level `yield*` (parsed as `yield * …`: `yield` is reserved).
+      expect(fromCanary.filter((d) => d.line === 0).map((d) => d.message.slice(0, 6))).toEqual(["TS2322"])
+      expect(fromCanary.filter((d) => d.line === 1).map((d) => d.message.slice(0, 6))).toContain("TS1214")
 
-    const problems = diagnostics.filter((d) => d.fileName !== canary).map((d) => {
-      const s = origin.get(d.fileName)!
-      const line = d.line < s.code.split("\n").length ? `${s.line + d.line}` : `${s.line} (prelude)`
-      return `${s.file}:${line}: ${d.message}`
-    })
-    expect(problems).toEqual([])
-  }, 180_000) // one compilation of src/ and every snippet: ~10 s alone, slower on a busy machine
+      const problems = diagnostics.filter((d) => d.fileName !== canary).map((d) => {
+        const s = origin.get(d.fileName)!
+        const line = d.line < s.code.split("\n").length ? `${s.line + d.line}` : `${s.line} (prelude)`
+        return `${s.file}:${line}: ${d.message}`
+      })
+      expect(problems).toEqual([])
+    },
+    180_000
+  ) // one compilation of src/ and every snippet: ~10 s alone, slower on a busy machine
 })
