@@ -15,7 +15,7 @@ import { lookup } from "./sandbox/handle.js"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 
-export { createDocument } from "./sandbox/acquire.js"
+export { createDocument } from "./config/encode.js"
 export { lookup, remove } from "./sandbox/handle.js"
 export {
   allMetrics,

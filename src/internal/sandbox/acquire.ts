@@ -5,13 +5,14 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { Microsandbox, type MicrosandboxService } from "../../Microsandbox.js"
 import type { LifecycleError, MicrosandboxError } from "../../MicrosandboxError.js"
 import * as Errors from "../../MicrosandboxError.js"
 import type { Sandbox } from "../../Sandbox.js"
-import * as SandboxConfig from "../../SandboxConfig.js"
+import type * as SandboxConfig from "../../SandboxConfig.js"
+import { createDocument } from "../config/encode.js"
+import { checkName as checkConfigName, validate } from "../config/validate.js"
 import { narrow } from "../errors.js"
 import type { NativeLibrary } from "../ffi/native.js"
 import type { SandboxCore } from "../sandboxCore.js"
@@ -77,20 +78,6 @@ const acquire = (
   }).pipe(Effect.withSpan(operation, { attributes: { "msb.sandbox": name } }))
 
 /**
- * The create document as the runtime reads it: the one place where secrets
- * (`Redacted` in the public encoding) are revealed.
- */
-export const createDocument = (config: SandboxConfig.SandboxConfig): string =>
-  JSON.stringify(
-    SandboxConfig.encode(config),
-    // `toJSON` has already turned a Redacted into "<redacted>": read the holder instead.
-    function(this: Record<string, unknown>, key: string, value: unknown) {
-      const raw = this[key]
-      return Redacted.isRedacted(raw) ? Redacted.value(raw) : value
-    }
-  )
-
-/**
  * Decodes the name and the configuration (whatever the caller passed: JavaScript
  * callers and JSON escape the types), then creates. Nothing is called and nothing is
  * acquired for a value that does not decode.
@@ -103,7 +90,7 @@ export const create = (
 ): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   Effect.suspend(() =>
     Effect.flatMap(
-      SandboxConfig.validate(name, config, operation),
+      validate(name, config, operation),
       (valid) =>
         acquire(operation, name, valid, (native, onOrphan) =>
           native.callDecode(
@@ -121,7 +108,7 @@ export const create = (
 
 const checkName = (name: string, operation: string) =>
   Effect.suspend(() => {
-    const problem = SandboxConfig.checkName(name)
+    const problem = checkConfigName(name)
     return problem
       ? Effect.fail(
         new Errors.InvalidConfig({

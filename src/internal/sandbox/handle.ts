@@ -15,7 +15,6 @@ import type { LogOptions, LogStreamOptions } from "../../Logs.js"
 import { Microsandbox, type MicrosandboxService } from "../../Microsandbox.js"
 import * as Errors from "../../MicrosandboxError.js"
 import type * as Modification from "../../Modification.js"
-import * as SandboxConfig from "../../SandboxConfig.js"
 import type { SandboxHandle } from "../../SandboxHandle.js"
 import { narrow } from "../errors.js"
 import type { NativeLibrary } from "../ffi/native.js"
@@ -25,6 +24,7 @@ import * as MetricsModule from "../metricsCodec.js"
 import * as ModifyImpl from "../modify.js"
 import * as SnapshotImpl from "../snapshot.js"
 import { checkSandboxName } from "../validate.js"
+import { fromPersisted } from "../wire/persistedConfig.js"
 import * as Acquire from "./acquire.js"
 import {
   HandleTypeId,
@@ -53,7 +53,7 @@ export class HandleImpl implements SandboxHandle {
     return this.info.config_json
   }
   get config() {
-    return SandboxConfig.fromPersisted(this.info.config_json).pipe(
+    return fromPersisted(this.info.config_json).pipe(
       Either.mapLeft((message) =>
         new Errors.Internal({
           message: `cannot parse the persisted config: ${message}`,
