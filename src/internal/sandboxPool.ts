@@ -10,7 +10,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Pool from "effect/Pool"
 import * as Scope from "effect/Scope"
-import { Microsandbox } from "../Microsandbox.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { InvalidConfig } from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
@@ -18,6 +17,7 @@ import type * as SandboxConfig from "../SandboxConfig.js"
 import type * as SandboxPool from "../SandboxPool.js"
 import { checkName, validate } from "./config/validate.js"
 import { create } from "./sandbox.js"
+import { Microsandbox } from "./service.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/SandboxPool")
 export type TypeId = typeof TypeId

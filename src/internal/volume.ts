@@ -20,7 +20,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { promises as fsp } from "node:fs"
 import * as nodePath from "node:path"
-import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
+import type { MicrosandboxService } from "../Microsandbox.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import type {
@@ -35,6 +35,7 @@ import type {
   VolumeFs
 } from "../Volume.js"
 import type { NativeArg } from "./ffi/invoker.js"
+import { Microsandbox } from "./service.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Volume")
 export type TypeId = typeof TypeId
