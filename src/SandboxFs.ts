@@ -11,33 +11,24 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
+import * as model from "./internal/fsModel.js"
 import type { FilesystemError } from "./MicrosandboxError.js"
 
 /** @since 0.1.0 */
 export type FileKind = "file" | "directory" | "symlink" | "other"
 
 /** One entry of a directory listing. @since 0.1.0 */
-export class FsEntry extends Data.Class<{
-  readonly path: string
-  readonly kind: FileKind
-  readonly size: number
-  /** Permission bits. */
-  readonly mode: number
-}> {}
+export const FsEntry: typeof model.FsEntry = model.FsEntry
+/** @since 0.1.0 */
+export type FsEntry = model.FsEntry
 
 /** Metadata of one path. @since 0.1.0 */
-export class FsStat extends Data.Class<{
-  readonly kind: FileKind
-  readonly size: number
-  readonly mode: number
-  readonly readonly: boolean
-  readonly modified: Option.Option<Date>
-}> {}
+export const FsStat: typeof model.FsStat = model.FsStat
+/** @since 0.1.0 */
+export type FsStat = model.FsStat
 
 /**
  * @since 0.1.0

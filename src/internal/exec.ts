@@ -15,20 +15,11 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import {
-  type AttachOptions,
-  type ExecEvent,
-  ExecEvent as Event,
-  ExecFailure,
-  type ExecOptions,
-  type ExecProcess,
-  ExecResult,
-  foldExitStatus,
-  type Rlimits
-} from "../Exec.js"
+import type { AttachOptions, ExecEvent, ExecOptions, ExecProcess, Rlimits } from "../Exec.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { ExecError, MicrosandboxError } from "../MicrosandboxError.js"
 import { narrow } from "./errors.js"
+import { ExecEvent as Event, ExecFailure, ExecResult, foldExitStatus } from "./execModel.js"
 import { decodeDocument } from "./ffi/native.js"
 import { signatureByName } from "./ffi/signatures.js"
 import { stdinProblem } from "./inputs.js"

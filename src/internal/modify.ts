@@ -11,9 +11,10 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
-import { ModificationPlan, type ModifyError, type ModifyOptions, Patch, Policy } from "../Modification.js"
+import type { ModifyError, ModifyOptions } from "../Modification.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import type { NativeLibrary } from "./ffi/native.js"
+import { ModificationPlan, Patch, Policy } from "./modifyModel.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 
 const decodePatch = Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" })
