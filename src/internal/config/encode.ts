@@ -6,11 +6,11 @@
  */
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import * as Mount from "../../Mount.js"
-import * as Network from "../../Network.js"
-import * as RootDisk from "../../RootDisk.js"
 import type { SandboxConfig } from "../../SandboxConfig.js"
-import * as Secret from "../../Secret.js"
+import * as Mount from "./mount.js"
+import * as Network from "./network.js"
+import * as RootDisk from "./rootDisk.js"
+import * as Secret from "./secret.js"
 
 const secsCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d) / 1000)
 const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))

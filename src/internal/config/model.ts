@@ -6,12 +6,6 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
-import { InitConfig } from "../../Init.js"
-import * as Mount from "../../Mount.js"
-import * as Network from "../../Network.js"
-import * as Patch from "../../Patch.js"
-import * as RootDisk from "../../RootDisk.js"
-import * as Secret from "../../Secret.js"
 import {
   CString,
   CStringRecord,
@@ -26,6 +20,12 @@ import {
   show,
   U32Positive
 } from "../validate.js"
+import { InitConfig } from "./init.js"
+import * as Mount from "./mount.js"
+import * as Network from "./network.js"
+import * as Patch from "./patch.js"
+import * as RootDisk from "./rootDisk.js"
+import * as Secret from "./secret.js"
 
 // ------------------------------------------------------------------ enums
 
