@@ -21,9 +21,9 @@ import type { ExecError, MicrosandboxError } from "../MicrosandboxError.js"
 import { narrow } from "./errors.js"
 import { ExecEvent as Event, ExecFailure, ExecResult, foldExitStatus } from "./execModel.js"
 import { decodeDocument } from "./ffi/native.js"
-import { signatureByName } from "./ffi/signatures.js"
 import { stdinProblem } from "./inputs.js"
 import * as LogsImpl from "./logs.js"
+import * as NativeStream from "./nativeStream.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { isLive, liveSleep, statusOf } from "./status.js"
 import { invalidArgument } from "./validate.js"
@@ -167,22 +167,21 @@ export const open = (
           }
         }
       ))
-    return yield* Effect.acquireRelease(
-      Effect.interruptible(start).pipe(
-        Effect.map((r): Session => ({
-          core,
-          handle: BigInt(r.exec_handle),
-          label,
-          killOnInterrupt: options.killOnInterrupt ?? true,
-          finished: false,
-          pid: Option.none(),
-          receiving: 0,
-          operation,
-          lastSignal: Option.none(),
-          buffered: [],
-          deferred: undefined
-        }))
-      ),
+    return yield* NativeStream.acquire(
+      start,
+      (r): Session => ({
+        core,
+        handle: BigInt(r.exec_handle),
+        label,
+        killOnInterrupt: options.killOnInterrupt ?? true,
+        finished: false,
+        pid: Option.none(),
+        receiving: 0,
+        operation,
+        lastSignal: Option.none(),
+        buffered: [],
+        deferred: undefined
+      }),
       (session) => close(session)
     )
   }).pipe(narrow.exec.effect, Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
@@ -375,7 +374,7 @@ const BATCH = 64
 /** Extra attempts after an empty answer while taking queued events (docs/runtime-abi.md §2.3: the runtime's select is unbiased). */
 const RACE_RETRIES = 3
 
-const recvSpec = signatureByName.get("msb_exec_recv")!
+const takeQueuedOutcome = NativeStream.queued("msb_exec_recv", RACE_RETRIES)
 
 /**
  * A queued event document taken on this thread without waiting: a receive with a
@@ -385,11 +384,8 @@ const recvSpec = signatureByName.get("msb_exec_recv")!
  * nothing came (or an error, which the ordinary receive then reports).
  */
 const takeQueued = (s: Session): string | undefined => {
-  for (let attempt = 0; attempt <= RACE_RETRIES; attempt++) {
-    const outcome = s.core.native.executor.tryNow(recvSpec, [s.handle], recvSpec.buffer)
-    if (outcome !== null) return outcome.t === "ok" ? outcome.json : undefined
-  }
-  return undefined
+  const outcome = takeQueuedOutcome(s.core.native, s.handle)
+  return outcome !== null && outcome.t === "ok" ? outcome.json : undefined
 }
 
 /**
