@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -27,16 +26,18 @@ import * as SnapshotImpl from "../snapshot.js"
 import { checkSandboxName } from "../validate.js"
 import { fromPersisted } from "../wire/persistedConfig.js"
 import * as Acquire from "./acquire.js"
-import {
-  HandleTypeId,
-  type KillOptions,
-  PingResult,
-  type SandboxStatus,
-  type StopOptions,
-  TouchResult
-} from "./model.js"
+import { HandleTypeId, type KillOptions, type SandboxStatus, type StopOptions } from "./model.js"
 import { timeoutMillis } from "./timeout.js"
-import { InfoJson, OkJson, PingJson, StopJson, toStopResult, TouchJson } from "./wire.js"
+import {
+  InfoJson,
+  OkJson,
+  PingJson,
+  StopJson,
+  toPingResult,
+  toStopResult,
+  toTouchResult,
+  TouchJson
+} from "./wire.js"
 
 export class HandleImpl implements SandboxHandle {
   readonly [HandleTypeId]: HandleTypeId = HandleTypeId
@@ -156,14 +157,12 @@ export class HandleImpl implements SandboxHandle {
   }
   get ping() {
     return this.control("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson).pipe(
-      Effect.map((r) =>
-        new PingResult({ name: r.name, latency: Duration.micros(BigInt(Math.round(r.latency_ms * 1000))) })
-      )
+      Effect.map(toPingResult)
     )
   }
   get touch() {
     return this.control("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson).pipe(
-      Effect.map((r) => new TouchResult({ name: r.name, activitySeq: r.activity_seq }))
+      Effect.map(toTouchResult)
     )
   }
   logs(options: LogOptions = {}) {

@@ -27,9 +27,18 @@ import * as ModifyImpl from "../modify.js"
 import { type SandboxCore, withHandle } from "../sandboxCore.js"
 import * as SshImpl from "../ssh.js"
 import { checkString } from "../validate.js"
-import { type KillOptions, PingResult, type StopOptions, TouchResult, TypeId } from "./model.js"
+import { type KillOptions, type StopOptions, TypeId } from "./model.js"
 import { timeoutMillis } from "./timeout.js"
-import { OkJson, OwnsJson, PingJson, StopJson, toStopResult, TouchJson } from "./wire.js"
+import {
+  OkJson,
+  OwnsJson,
+  PingJson,
+  StopJson,
+  toPingResult,
+  toStopResult,
+  toTouchResult,
+  TouchJson
+} from "./wire.js"
 
 /** Reads a sandbox's record by name (the live sandbox's `info`, and its shell from the persisted config). */
 export type Lookup = (
@@ -268,14 +277,12 @@ export class SandboxImpl implements Sandbox {
   }
   get ping() {
     return call(this.core, "Sandbox.ping", "msb_sandbox_ping", (h) => [h], PingJson).pipe(
-      Effect.map((r) =>
-        new PingResult({ name: r.name, latency: Duration.micros(BigInt(Math.round(r.latency_ms * 1000))) })
-      )
+      Effect.map(toPingResult)
     )
   }
   get touch() {
     return call(this.core, "Sandbox.touch", "msb_sandbox_touch", (h) => [h], TouchJson).pipe(
-      Effect.map((r) => new TouchResult({ name: r.name, activitySeq: r.activity_seq }))
+      Effect.map(toTouchResult)
     )
   }
   get detach() {

@@ -4,10 +4,11 @@
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as MetricsModule from "../metricsCodec.js"
-import { SandboxStatus, StopResult } from "./model.js"
+import { PingResult, SandboxStatus, StopResult, TouchResult } from "./model.js"
 
 export const HandleJson = Schema.Struct({ handle: Schema.Number, backend_kind: Schema.String })
 export const OkJson = Schema.Struct({ ok: Schema.Boolean })
@@ -50,3 +51,8 @@ export const toStopResult = (j: typeof StopJson.Type) =>
   })
 
 export const SystemLogJson = Schema.Array(Schema.Struct({ data_b64: Schema.String }))
+
+export const toPingResult = (j: typeof PingJson.Type) =>
+  new PingResult({ name: j.name, latency: Duration.micros(BigInt(Math.round(j.latency_ms * 1000))) })
+export const toTouchResult = (j: typeof TouchJson.Type) =>
+  new TouchResult({ name: j.name, activitySeq: j.activity_seq })
