@@ -72,7 +72,7 @@ export const Policy = Schema.Literal("no_restart", "next_start", "restart")
 /** When a change takes effect. */
 export const Disposition = Schema.Literal("live", "next start", "requires restart", "unsupported")
 
-const optionalString = Schema.optionalWith(Schema.String, { as: "Option" })
+const optionalStringField = Schema.optionalWith(Schema.String, { as: "Option" })
 
 /**
  * A planned change of a configuration field (`cpus`, `max_cpus`, `memory`,
@@ -83,10 +83,10 @@ export class ConfigChange
     kind: Schema.Literal("config"),
     field: Schema.String,
     change: Schema.Literal("added", "updated", "removed"),
-    before: optionalString,
-    after: optionalString,
+    before: optionalStringField,
+    after: optionalStringField,
     disposition: Disposition,
-    reason: optionalString
+    reason: optionalStringField
   })
 {}
 
@@ -99,13 +99,13 @@ export class SecretChange
     field: Schema.String,
     name: Schema.String,
     change: Schema.Literal("added", "rotated", "removed", "renamed", "hosts updated", "placeholder updated"),
-    beforeRef: optionalString.pipe(Schema.fromKey("before_ref")),
-    afterRef: optionalString.pipe(Schema.fromKey("after_ref")),
+    beforeRef: optionalStringField.pipe(Schema.fromKey("before_ref")),
+    afterRef: optionalStringField.pipe(Schema.fromKey("after_ref")),
     disposition: Disposition,
     allowHosts: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).pipe(
       Schema.fromKey("allow_hosts")
     ),
-    reason: optionalString
+    reason: optionalStringField
   })
 {}
 
