@@ -90,6 +90,15 @@ export type ExitStatus = Data.TaggedEnum<{
 export const ExitStatus: typeof model.ExitStatus = model.ExitStatus
 
 /**
+ * Folds events (draining and discarding the output) into how the command ended; a
+ * `SandboxLost` failure of the events becomes `Lost`. `signal` supplies the last signal
+ * sent, when known.
+ *
+ * @internal
+ */
+export const foldExitStatus: typeof model.foldExitStatus = model.foldExitStatus
+
+/**
  * POSIX resource limits of a command (`RLIMIT_*`), soft or `[soft, hard]`.
  *
  * @since 0.1.0
