@@ -264,10 +264,8 @@ export const stream = (
         )
       )
     )
-    const from = Stream.suspend(() => openOnce(native, target, options, last, operation, delivered, onStop))
-      .pipe(
-        Stream.retry(resume)
-      )
+    const once = Stream.suspend(() => openOnce(native, target, options, last, operation, delivered, onStop))
+    const from = maxAttempts > 0 ? once.pipe(Stream.retry(resume)) : once
     return onStop === undefined ? from : Stream.concat(from, rest)
   })
 }
