@@ -19,14 +19,14 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import type * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
 import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
+import * as model from "./internal/execModel.js"
 import type { ExecError, SandboxLost } from "./MicrosandboxError.js"
 import { NonZeroExit } from "./MicrosandboxError.js"
 
@@ -36,14 +36,12 @@ import { NonZeroExit } from "./MicrosandboxError.js"
  * @since 0.1.0
  * @category models
  */
-export class ExecFailure extends Data.Class<{
-  /** `not_found`, `permission_denied`, `not_executable`, `bad_cwd`, `bad_args`, `resource_limit`, `user_setup_failed`, `out_of_memory`, `pty_setup_failed` or `other`. */
-  readonly kind: string
-  readonly errno: Option.Option<number>
-  readonly errnoName: Option.Option<string>
-  readonly message: string
-  readonly stage: Option.Option<string>
-}> {}
+export const ExecFailure: typeof model.ExecFailure = model.ExecFailure
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ExecFailure = model.ExecFailure
 
 /**
  * One event of a running command, in order: `Started`, then any interleaving of
@@ -73,7 +71,7 @@ export type ExecEvent = Data.TaggedEnum<{
  * @since 0.1.0
  * @category models
  */
-export const ExecEvent = Data.taggedEnum<ExecEvent>()
+export const ExecEvent: typeof model.ExecEvent = model.ExecEvent
 
 /**
  * How a command ended:
@@ -119,13 +117,7 @@ export type ExitStatus = Data.TaggedEnum<{
  * @since 0.1.0
  * @category models
  */
-export const ExitStatus = Data.taggedEnum<ExitStatus>()
-
-/** The status of an `Exited` event's code (`-1` is a signal death). */
-const exitStatusOfCode = (code: number, signal: Option.Option<number>): ExitStatus =>
-  code === -1 ? ExitStatus.Signaled({ signal }) : ExitStatus.Exited({ code })
-
-const noExit = ExitStatus.Lost({ status: "unknown", message: "the events ended without an exit" })
+export const ExitStatus: typeof model.ExitStatus = model.ExitStatus
 
 /**
  * Folds events (draining and discarding the output) into how the command ended; a
@@ -133,26 +125,11 @@ const noExit = ExitStatus.Lost({ status: "unknown", message: "the events ended w
  * sent, when known.
  *
  * @internal
+ *
+ * @since 0.1.0
+ * @category models
  */
-export const foldExitStatus = <E, R>(
-  events: Stream.Stream<ExecEvent, E, R>,
-  signal: () => Option.Option<number>
-): Effect.Effect<ExitStatus, Exclude<E, SandboxLost>, R> =>
-  Stream.runFold(events, noExit, (status, e): ExitStatus => {
-    switch (e._tag) {
-      case "Exited":
-        return exitStatusOfCode(e.code, signal())
-      case "Failed":
-        return ExitStatus.NotStarted({ failure: e.failure })
-      default:
-        return status
-    }
-  }).pipe(
-    Effect.catchIf(
-      (e): e is Extract<E, SandboxLost> => Predicate.isTagged(e, "SandboxLost"),
-      (lost) => Effect.succeed(ExitStatus.Lost({ status: lost.status, message: lost.message }))
-    )
-  ) as Effect.Effect<ExitStatus, Exclude<E, SandboxLost>, R>
+export const foldExitStatus: typeof model.foldExitStatus = model.foldExitStatus
 
 /**
  * POSIX resource limits of a command (`RLIMIT_*`), soft or `[soft, hard]`.
@@ -198,8 +175,6 @@ export interface ExecOptions<E = never> {
   readonly killOnInterrupt?: boolean | undefined
 }
 
-const decoder = new TextDecoder()
-
 /**
  * The outcome of a collected command. A non-zero exit is a value, not an error; see
  * `orFail`.
@@ -207,46 +182,12 @@ const decoder = new TextDecoder()
  * @since 0.1.0
  * @category models
  */
-export class ExecResult extends Data.Class<{
-  readonly command: string
-  readonly args: ReadonlyArray<string>
-  readonly exitCode: number
-  readonly stdoutBytes: Uint8Array
-  readonly stderrBytes: Uint8Array
-}> {
-  /**
-   * Standard output as UTF-8 text.
-   *
-   * @since 0.1.0
-   */
-  get stdout(): string {
-    return decoder.decode(this.stdoutBytes)
-  }
-  /**
-   * Standard error as UTF-8 text.
-   *
-   * @since 0.1.0
-   */
-  get stderr(): string {
-    return decoder.decode(this.stderrBytes)
-  }
-  /**
-   * Exit code 0.
-   *
-   * @since 0.1.0
-   */
-  get success(): boolean {
-    return this.exitCode === 0
-  }
-  /**
-   * How it ended: `Exited` with its code, or `Signaled` (the runtime's `-1`).
-   *
-   * @since 0.1.0
-   */
-  get status(): ExitStatus {
-    return exitStatusOfCode(this.exitCode, Option.none())
-  }
-}
+export const ExecResult: typeof model.ExecResult = model.ExecResult
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ExecResult = model.ExecResult
 
 /**
  * Whether a command succeeded.
@@ -349,7 +290,7 @@ export const stderrLines = <E, R>(events: Stream.Stream<ExecEvent, E, R>): Strea
  */
 export const exitCode = <E, R>(
   events: Stream.Stream<ExecEvent, E, R>
-): Effect.Effect<ExitStatus, Exclude<E, SandboxLost>, R> => foldExitStatus(events, Option.none)
+): Effect.Effect<ExitStatus, Exclude<E, SandboxLost>, R> => model.foldExitStatus(events, Option.none)
 
 /**
  * Lines of one source, pipeable.

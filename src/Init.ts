@@ -3,21 +3,13 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
-import { CString, CStringRecord, GuestPath } from "./internal/validate.js"
+import * as internal from "./internal/config/init.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const InitConfig = Schema.Struct({
-  /** `"auto"` or an absolute guest path. */
-  cmd: Schema.Union(Schema.Literal("auto"), GuestPath).annotations({
-    message: () => "the init command must be an absolute path or \"auto\""
-  }),
-  args: Schema.optional(Schema.Array(CString)),
-  env: Schema.optional(CStringRecord)
-})
+export const InitConfig: typeof internal.InitConfig = internal.InitConfig
 
 /**
  * @since 0.1.0

@@ -20,8 +20,8 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as model from "./internal/logsModel.js"
 
 /**
  * @since 0.1.0
@@ -29,32 +29,18 @@ import * as Stream from "effect/Stream"
  */
 export type LogSource = "stdout" | "stderr" | "output" | "system"
 
-const decoder = new TextDecoder()
-
 /**
  * One log entry.
  *
  * @since 0.1.0
  * @category models
  */
-export class LogEntry extends Data.Class<{
-  readonly source: LogSource
-  /** The exec session that produced it (none for `system` lines). */
-  readonly sessionId: Option.Option<number>
-  readonly timestamp: Date
-  readonly data: Uint8Array
-  /** Opaque: pass to `afterCursor` to resume strictly after this entry. */
-  readonly cursor: string
-}> {
-  /**
-   * The payload as UTF-8 text.
-   *
-   * @since 0.1.0
-   */
-  get text(): string {
-    return decoder.decode(this.data)
-  }
-}
+export const LogEntry: typeof model.LogEntry = model.LogEntry
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type LogEntry = model.LogEntry
 
 /**
  * Options of a one-shot read.

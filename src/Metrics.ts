@@ -6,11 +6,11 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { narrow } from "./internal/errors.js"
 import { checkInterval } from "./internal/inputs.js"
 import { poll as pollImpl } from "./internal/metrics.js"
+import * as internal from "./internal/metricsModel.js"
 import { coreOf } from "./internal/sandboxCore.js"
 import { invalidArgument, show } from "./internal/validate.js"
 import type { MetricsError } from "./MicrosandboxError.js"
@@ -23,25 +23,12 @@ import type { Sandbox } from "./Sandbox.js"
  * @since 0.1.0
  * @category models
  */
-export class Metrics extends Schema.Class<Metrics>("Metrics")({
-  /** CPU usage as a percentage across all host CPUs. */
-  cpuPercent: Schema.Number,
-  /** Cumulative guest vCPU time. */
-  vcpuTime: Schema.DurationFromSelf,
-  memoryBytes: Schema.Number,
-  memoryAvailableBytes: Schema.OptionFromSelf(Schema.Number),
-  memoryHostResidentBytes: Schema.OptionFromSelf(Schema.Number),
-  memoryLimitBytes: Schema.Number,
-  diskReadBytes: Schema.Number,
-  diskWriteBytes: Schema.Number,
-  netRxBytes: Schema.Number,
-  netTxBytes: Schema.Number,
-  upperUsedBytes: Schema.OptionFromSelf(Schema.Number),
-  upperFreeBytes: Schema.OptionFromSelf(Schema.Number),
-  upperHostAllocatedBytes: Schema.OptionFromSelf(Schema.Number),
-  /** Time since boot, whole seconds. */
-  uptime: Schema.DurationFromSelf
-}) {}
+export const Metrics: typeof internal.Metrics = internal.Metrics
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Metrics = internal.Metrics
 
 /**
  * The by-name sample (`SandboxHandle.metrics`): the runtime reports only these eight
@@ -50,16 +37,12 @@ export class Metrics extends Schema.Class<Metrics>("Metrics")({
  * @since 0.1.0
  * @category models
  */
-export class MetricsLite extends Schema.Class<MetricsLite>("MetricsLite")({
-  cpuPercent: Schema.Number,
-  memoryBytes: Schema.Number,
-  memoryLimitBytes: Schema.Number,
-  diskReadBytes: Schema.Number,
-  diskWriteBytes: Schema.Number,
-  netRxBytes: Schema.Number,
-  netTxBytes: Schema.Number,
-  uptime: Schema.DurationFromSelf
-}) {}
+export const MetricsLite: typeof internal.MetricsLite = internal.MetricsLite
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type MetricsLite = internal.MetricsLite
 
 /**
  * Samples a sandbox on this process's schedule: the first at once, then one every

@@ -19,7 +19,6 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -31,6 +30,7 @@ import { LANE_COST_MIB } from "./internal/ffi/executor.js"
 import { koffiMaxAsyncCalls, loadLibrary, prototypes, SDK_RUNTIME_VERSION } from "./internal/ffi/loader.js"
 import { makeNative, type NativeLibrary } from "./internal/ffi/native.js"
 import { resolveNpmRuntime } from "./internal/install/msb.js"
+import * as service from "./internal/service.js"
 import { show, stringProblem } from "./internal/validate.js"
 import { type CallError, LibraryNotLoaded, type LoadAttempt } from "./MicrosandboxError.js"
 
@@ -145,9 +145,12 @@ export interface MicrosandboxService {
  * @since 0.1.0
  * @category tags
  */
-export class Microsandbox
-  extends Context.Tag("effect-microsandbox/Microsandbox")<Microsandbox, MicrosandboxService>()
-{}
+export const Microsandbox: typeof service.Microsandbox = service.Microsandbox
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export type Microsandbox = service.Microsandbox
 
 const positiveInt = (name: string) =>
   Config.option(Config.integer(name)).pipe(

@@ -35,14 +35,11 @@
  */
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
+import * as model from "./internal/modifyModel.js"
 import type * as Errors from "./MicrosandboxError.js"
 
 // ------------------------------------------------------------------ the patch
-
-const u8 = Schema.Int.pipe(Schema.between(1, 255))
-const u32 = Schema.Int.pipe(Schema.between(1, 4294967295))
-const EnvKey = Schema.String.pipe(Schema.pattern(/^[^=\0]+$/))
 
 /**
  * A secret to add, rotate, re-scope or re-placeholder. Exactly one of `value`,
@@ -53,19 +50,7 @@ const EnvKey = Schema.String.pipe(Schema.pattern(/^[^=\0]+$/))
  * @since 0.1.0
  * @category models
  */
-export const SecretPatch = Schema.Struct({
-  name: Schema.String.pipe(Schema.minLength(1)),
-  value: Schema.optional(Schema.RedactedFromSelf(Schema.String)),
-  fromEnv: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
-  fromStore: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
-  placeholder: Schema.optional(Schema.String),
-  allowedHosts: Schema.optional(Schema.Array(Schema.String))
-}).pipe(
-  Schema.filter((s) =>
-    [s.value, s.fromEnv, s.fromStore].filter((x) => x !== undefined).length <= 1 ||
-    `secret ${s.name}: at most one of value, fromEnv and fromStore`
-  )
-)
+export const SecretPatch: typeof model.SecretPatch = model.SecretPatch
 /**
  * @since 0.1.0
  * @category models
@@ -80,34 +65,7 @@ export type SecretPatch = typeof SecretPatch.Type
  * @since 0.1.0
  * @category models
  */
-export const Patch = Schema.Struct({
-  /** Effective vCPUs. */
-  cpus: Schema.optional(u8),
-  /** Boot-time maximum vCPUs. */
-  maxCpus: Schema.optional(u8),
-  /** Effective memory, MiB. */
-  memoryMib: Schema.optional(u32),
-  /** Maximum hot-pluggable memory, MiB. */
-  maxMemoryMib: Schema.optional(u32),
-  /** Root disk size, MiB (managed disks grow only). */
-  rootDiskSizeMib: Schema.optional(u32),
-  /** Environment of future execs: set. */
-  env: Schema.optional(Schema.Record({ key: EnvKey, value: Schema.String })),
-  /** Environment of future execs: remove. */
-  envRemove: Schema.optional(Schema.Array(Schema.String)),
-  /** Labels: set. */
-  labels: Schema.optional(
-    Schema.Record({ key: Schema.String.pipe(Schema.minLength(1)), value: Schema.String })
-  ),
-  /** Labels: remove. */
-  labelsRemove: Schema.optional(Schema.Array(Schema.String)),
-  /** Working directory of future execs. */
-  workdir: Schema.optional(Schema.String.pipe(Schema.startsWith("/"))),
-  /** Secrets: add or change. */
-  secrets: Schema.optional(Schema.Array(SecretPatch)),
-  /** Secrets: remove by name. */
-  secretsRemove: Schema.optional(Schema.Array(Schema.String))
-})
+export const Patch: typeof model.Patch = model.Patch
 /**
  * @since 0.1.0
  * @category models
@@ -142,7 +100,7 @@ export const secret = (
  * @since 0.1.0
  * @category models
  */
-export const Policy = Schema.Literal("no_restart", "next_start", "restart")
+export const Policy: typeof model.Policy = model.Policy
 /**
  * @since 0.1.0
  * @category models
@@ -180,14 +138,12 @@ export type ModifyError = Errors.ModifyError
  * @since 0.1.0
  * @category models
  */
-export const Disposition = Schema.Literal("live", "next start", "requires restart", "unsupported")
+export const Disposition: typeof model.Disposition = model.Disposition
 /**
  * @since 0.1.0
  * @category models
  */
 export type Disposition = typeof Disposition.Type
-
-const optionalString = Schema.optionalWith(Schema.String, { as: "Option" })
 
 /**
  * A planned change of a configuration field (`cpus`, `max_cpus`, `memory`,
@@ -196,17 +152,12 @@ const optionalString = Schema.optionalWith(Schema.String, { as: "Option" })
  * @since 0.1.0
  * @category models
  */
-export class ConfigChange
-  extends Schema.Class<ConfigChange>("effect-microsandbox/Modification/ConfigChange")({
-    kind: Schema.Literal("config"),
-    field: Schema.String,
-    change: Schema.Literal("added", "updated", "removed"),
-    before: optionalString,
-    after: optionalString,
-    disposition: Disposition,
-    reason: optionalString
-  })
-{}
+export const ConfigChange: typeof model.ConfigChange = model.ConfigChange
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ConfigChange = model.ConfigChange
 
 /**
  * A planned change of a secret (`before`/`after` are the guest-visible placeholders).
@@ -214,27 +165,18 @@ export class ConfigChange
  * @since 0.1.0
  * @category models
  */
-export class SecretChange
-  extends Schema.Class<SecretChange>("effect-microsandbox/Modification/SecretChange")({
-    kind: Schema.Literal("secret"),
-    field: Schema.String,
-    name: Schema.String,
-    change: Schema.Literal("added", "rotated", "removed", "renamed", "hosts updated", "placeholder updated"),
-    beforeRef: optionalString.pipe(Schema.fromKey("before_ref")),
-    afterRef: optionalString.pipe(Schema.fromKey("after_ref")),
-    disposition: Disposition,
-    allowHosts: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).pipe(
-      Schema.fromKey("allow_hosts")
-    ),
-    reason: optionalString
-  })
-{}
+export const SecretChange: typeof model.SecretChange = model.SecretChange
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SecretChange = model.SecretChange
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const PlannedChange = Schema.Union(ConfigChange, SecretChange)
+export const PlannedChange: typeof model.PlannedChange = model.PlannedChange
 /**
  * @since 0.1.0
  * @category models
@@ -247,10 +189,12 @@ export type PlannedChange = typeof PlannedChange.Type
  * @since 0.1.0
  * @category models
  */
-export class Note extends Schema.Class<Note>("effect-microsandbox/Modification/Note")({
-  field: Schema.String,
-  message: Schema.String
-}) {}
+export const Note: typeof model.Note = model.Note
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Note = model.Note
 
 /**
  * Live CPU/memory resize progress.
@@ -258,15 +202,12 @@ export class Note extends Schema.Class<Note>("effect-microsandbox/Modification/N
  * @since 0.1.0
  * @category models
  */
-export class ResizeStatus
-  extends Schema.Class<ResizeStatus>("effect-microsandbox/Modification/ResizeStatus")({
-    resource: Schema.Literal("cpus", "memory"),
-    requested: Schema.String,
-    actual: Schema.String,
-    enforced: Schema.String,
-    state: Schema.Literal("accepted", "converging", "applied", "guest-refused", "failed")
-  })
-{}
+export const ResizeStatus: typeof model.ResizeStatus = model.ResizeStatus
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ResizeStatus = model.ResizeStatus
 
 /**
  * The runtime's modification plan (`applied` is false for a dry run).
@@ -274,19 +215,12 @@ export class ResizeStatus
  * @since 0.1.0
  * @category models
  */
-export class ModificationPlan extends Schema.Class<ModificationPlan>("effect-microsandbox/ModificationPlan")({
-  sandbox: Schema.String,
-  /** The sandbox status the plan was classified for. */
-  status: Schema.String,
-  applied: Schema.Boolean,
-  policy: Policy,
-  changes: Schema.Array(PlannedChange),
-  conflicts: Schema.Array(Note),
-  warnings: Schema.Array(Note),
-  resizeStatus: Schema.optionalWith(Schema.Array(ResizeStatus), { default: () => [] }).pipe(
-    Schema.fromKey("resize_status")
-  )
-}) {}
+export const ModificationPlan: typeof model.ModificationPlan = model.ModificationPlan
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ModificationPlan = model.ModificationPlan
 
 /**
  * Whether applying the plan needs a restart of the running sandbox.

@@ -3,27 +3,13 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
-import { NonEmptyCString, U32Positive } from "./internal/validate.js"
+import * as internal from "./internal/config/rootDisk.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const RootDiskConfig = Schema.Union(
-  Schema.TaggedStruct("managed", { sizeMib: Schema.optional(U32Positive) }),
-  Schema.TaggedStruct("tmpfs", { sizeMib: Schema.optional(U32Positive) }),
-  Schema.TaggedStruct("disk-image", {
-    path: NonEmptyCString,
-    format: Schema.optional(Schema.Literal("raw", "qcow2")),
-    fstype: Schema.optional(NonEmptyCString)
-  }),
-  Schema.TaggedStruct("flat", {
-    sizeMib: Schema.optional(U32Positive),
-    fstype: Schema.optional(NonEmptyCString),
-    clone: Schema.optional(Schema.Literal("auto", "copy", "reflink"))
-  })
-)
+export const RootDiskConfig: typeof internal.RootDiskConfig = internal.RootDiskConfig
 
 /**
  * @since 0.1.0
@@ -76,19 +62,10 @@ export const flat = (
   } = {}
 ): RootDiskConfig => ({ _tag: "flat", ...options })
 
-/** @internal */
-export const encode = (d: RootDiskConfig): Record<string, unknown> => {
-  const out: Record<string, unknown> = { kind: d._tag }
-  if (d._tag === "disk-image") {
-    out.path = d.path
-    if (d.format !== undefined) out.format = d.format
-    if (d.fstype !== undefined) out.fstype = d.fstype
-    return out
-  }
-  if (d.sizeMib !== undefined) out.size_mib = d.sizeMib
-  if (d._tag === "flat") {
-    if (d.fstype !== undefined) out.fstype = d.fstype
-    if (d.clone !== undefined) out.clone = d.clone
-  }
-  return out
-}
+/**
+ * @internal
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const encode: typeof internal.encode = internal.encode

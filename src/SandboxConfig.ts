@@ -21,35 +21,24 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import { InitConfig } from "./Init.js"
-import {
-  CString,
-  CStringRecord,
-  decodeDuration,
-  DurationIn,
-  GuestPath,
-  ImageSource,
-  IntBetween,
-  IpAddress,
-  isLocalPath,
-  NonEmptyCString,
-  Port,
-  show,
-  U32Positive
-} from "./internal/validate.js"
-import { parsePersisted } from "./internal/wire/persistedConfig.js"
-import { InvalidConfig } from "./MicrosandboxError.js"
-import * as Mount from "./Mount.js"
-import * as Network from "./Network.js"
-import * as Patch from "./Patch.js"
-import * as RootDisk from "./RootDisk.js"
-import * as Secret from "./Secret.js"
+import type * as Schema from "effect/Schema"
+import type { InitConfig } from "./Init.js"
+import * as encoding from "./internal/config/encode.js"
+import * as internal from "./internal/config/model.js"
+import * as validation from "./internal/config/validate.js"
+import { OPTIONS_KEY } from "./internal/config/validate.js"
+import { decodeDuration } from "./internal/validate.js"
+import * as persisted from "./internal/wire/persistedConfig.js"
+import type { InvalidConfig } from "./MicrosandboxError.js"
+import type * as Mount from "./Mount.js"
+import type * as Network from "./Network.js"
+import type * as Patch from "./Patch.js"
+import type * as RootDisk from "./RootDisk.js"
+import type * as Secret from "./Secret.js"
 
 // ------------------------------------------------------------------ enums
 
@@ -57,7 +46,7 @@ import * as Secret from "./Secret.js"
  * @since 0.1.0
  * @category models
  */
-export const PullPolicy = Schema.Literal("always", "if-missing", "never")
+export const PullPolicy = internal.PullPolicy
 /**
  * @since 0.1.0
  * @category models
@@ -67,7 +56,7 @@ export type PullPolicy = typeof PullPolicy.Type
  * @since 0.1.0
  * @category models
  */
-export const LogLevel = Schema.Literal("trace", "debug", "info", "warn", "error")
+export const LogLevel = internal.LogLevel
 /**
  * @since 0.1.0
  * @category models
@@ -77,7 +66,7 @@ export type LogLevel = typeof LogLevel.Type
  * @since 0.1.0
  * @category models
  */
-export const SecurityProfile = Schema.Literal("default", "restricted")
+export const SecurityProfile = internal.SecurityProfile
 /**
  * @since 0.1.0
  * @category models
@@ -87,7 +76,7 @@ export type SecurityProfile = typeof SecurityProfile.Type
  * @since 0.1.0
  * @category models
  */
-export const DeploymentProfile = Schema.Literal("single-tenant", "multi-tenant")
+export const DeploymentProfile = internal.DeploymentProfile
 /**
  * @since 0.1.0
  * @category models
@@ -97,7 +86,7 @@ export type DeploymentProfile = typeof DeploymentProfile.Type
  * @since 0.1.0
  * @category models
  */
-export const CpuPlacement = Schema.Literal("inherit", "auto", "spread", "compact")
+export const CpuPlacement = internal.CpuPlacement
 /**
  * @since 0.1.0
  * @category models
@@ -107,7 +96,7 @@ export type CpuPlacement = typeof CpuPlacement.Type
  * @since 0.1.0
  * @category models
  */
-export const ThpPolicy = Schema.Literal("always", "madvise", "never")
+export const ThpPolicy = internal.ThpPolicy
 /**
  * @since 0.1.0
  * @category models
@@ -122,7 +111,7 @@ export type ThpPolicy = typeof ThpPolicy.Type
  * @since 0.1.0
  * @category models
  */
-export const ReleasePolicy = Schema.Literal("stop", "kill", "detach")
+export const ReleasePolicy = internal.ReleasePolicy
 /**
  * @since 0.1.0
  * @category models
@@ -133,13 +122,7 @@ export type ReleasePolicy = typeof ReleasePolicy.Type
  * @since 0.1.0
  * @category models
  */
-export const PortBinding = Schema.Struct({
-  hostPort: Port,
-  guestPort: Port,
-  /** Host address to bind, an IPv4 or IPv6 address (default 127.0.0.1). */
-  bind: Schema.optional(IpAddress),
-  protocol: Schema.optional(Schema.Literal("tcp", "udp"))
-})
+export const PortBinding = internal.PortBinding
 /**
  * @since 0.1.0
  * @category models
@@ -150,11 +133,7 @@ export type PortBinding = typeof PortBinding.Type
  * @since 0.1.0
  * @category models
  */
-export const VsockRoute = Schema.Struct({
-  hostSocket: NonEmptyCString,
-  port: IntBetween(0, 0xffffffff),
-  socketType: Schema.optional(Schema.Literal("stream", "dgram"))
-})
+export const VsockRoute = internal.VsockRoute
 /**
  * @since 0.1.0
  * @category models
@@ -165,142 +144,14 @@ export type VsockRoute = typeof VsockRoute.Type
  * @since 0.1.0
  * @category models
  */
-export const RegistryAuth = Schema.Struct({
-  username: NonEmptyCString,
-  password: Schema.RedactedFromSelf(CString)
-})
+export const RegistryAuth = internal.RegistryAuth
 /**
  * @since 0.1.0
  * @category models
  */
 export type RegistryAuth = typeof RegistryAuth.Type
 
-const RESERVED_LABEL_PREFIXES = ["sandbox.", "microsandbox.", "service."]
-const LabelKey = NonEmptyCString.pipe(
-  Schema.filter((key) => {
-    const prefix = RESERVED_LABEL_PREFIXES.find((p) => key.startsWith(p))
-    return prefix === undefined || `label ${show(key)} uses the reserved prefix ${JSON.stringify(prefix)}`
-  })
-)
-const EnvName = NonEmptyCString.pipe(
-  Schema.filter((key) =>
-    key.includes("=")
-      ? `invalid environment variable name ${show(key)}`
-      : key.startsWith("MSB_")
-      ? `environment variables starting with MSB_ are reserved: ${show(key)}`
-      : true
-  )
-)
-/** Host port → guest port; keys are decimal host ports. */
-const PortMap = Schema.Record({
-  key: Schema.String.pipe(
-    Schema.filter((k) =>
-      (/^\d{1,5}$/.test(k) && Number(k) >= 1 && Number(k) <= 65535) ||
-      `host port ${show(k)} is out of range 1-65535`
-    )
-  ),
-  value: Port
-})
-const Mib = U32Positive
-const Cpus = IntBetween(1, 255)
-
 // ------------------------------------------------------------------ the model
-
-const isDiskImagePath = (s: string) => /\.(qcow2|raw|vmdk)$/.test(s)
-type Fields = Schema.Struct.Type<typeof fields>
-
-/**
- * Each member with the values the runtime accepts (runtime-abi.md §6.1): sizes and
- * counts are integers in the runtime's ranges, durations are finite and fit the
- * runtime's whole milliseconds or seconds, ports are 1–65535, addresses are IPs,
- * guest paths are absolute, and no string carries a NUL byte or a lone surrogate.
- */
-const fields = {
-  /** An OCI image reference (`alpine`, `python:3.12`, `ghcr.io/o/app@sha256:…`), or a local rootfs folder or disk image (a path starting with `/`, `./` or `../`). */
-  image: Schema.optional(ImageSource),
-  imageFstype: Schema.optional(NonEmptyCString),
-  imageBind: Schema.optional(NonEmptyCString),
-  rootDisk: Schema.optional(RootDisk.RootDiskConfig),
-  ociUpperSizeMib: Schema.optional(Mib),
-  snapshot: Schema.optional(NonEmptyCString),
-  memoryMib: Schema.optional(Mib),
-  cpus: Schema.optional(Cpus),
-  maxMemoryMib: Schema.optional(Mib),
-  maxCpus: Schema.optional(Cpus),
-  cpuPlacement: Schema.optional(CpuPlacement),
-  placementProfile: Schema.optional(NonEmptyCString),
-  thp: Schema.optional(ThpPolicy),
-  workdir: Schema.optional(GuestPath),
-  shell: Schema.optional(GuestPath),
-  securityProfile: Schema.optional(SecurityProfile),
-  deploymentProfile: Schema.optional(DeploymentProfile),
-  env: Schema.optional(Schema.Record({ key: EnvName, value: CString })),
-  labels: Schema.optional(Schema.Record({ key: LabelKey, value: CString })),
-  hostname: Schema.optional(NonEmptyCString),
-  user: Schema.optional(NonEmptyCString),
-  replace: Schema.optional(Schema.Boolean),
-  /** Sent in whole milliseconds (rounded up). */
-  replaceTimeout: Schema.optional(DurationIn("millis")),
-  detached: Schema.optional(Schema.Boolean),
-  ephemeral: Schema.optional(Schema.Boolean),
-  entrypoint: Schema.optional(Schema.Array(CString)),
-  cmd: Schema.optional(Schema.Array(CString)),
-  init: Schema.optional(InitConfig),
-  logLevel: Schema.optional(LogLevel),
-  quietLogs: Schema.optional(Schema.Boolean),
-  scripts: Schema.optional(CStringRecord),
-  pullPolicy: Schema.optional(PullPolicy),
-  /** Sent in whole seconds (rounded up); zero means no limit. */
-  maxDuration: Schema.optional(DurationIn("seconds")),
-  /** Sent in whole seconds (rounded up); zero means no limit. */
-  idleTimeout: Schema.optional(DurationIn("seconds")),
-  registryAuth: Schema.optional(RegistryAuth),
-  registryInsecure: Schema.optional(Schema.Boolean),
-  registryCaCerts: Schema.optional(Schema.Array(NonEmptyCString)),
-  ports: Schema.optional(PortMap),
-  portsUdp: Schema.optional(PortMap),
-  portBindings: Schema.optional(Schema.Array(PortBinding)),
-  vsock: Schema.optional(Schema.Array(VsockRoute)),
-  network: Schema.optional(Network.NetworkConfig),
-  secrets: Schema.optional(Schema.Array(Secret.SecretEntry)),
-  patches: Schema.optional(Schema.Array(Patch.PatchConfig)),
-  mounts: Schema.optional(Schema.Record({ key: GuestPath, value: Mount.MountConfig })),
-  /** Library-side: what releasing the sandbox's Scope does (not sent to the runtime). */
-  release: Schema.optional(ReleasePolicy),
-  /** Library-side: the graceful window of a `stop` release (default 10 s). */
-  releaseTimeout: Schema.optional(DurationIn("millis"))
-}
-
-// The rules that relate members to one another; the first one broken, with its member.
-const crossField = (c: Fields): { readonly path: [string]; readonly message: string } | undefined => {
-  const bad = (field: string, message: string) => ({ path: [field] as [string], message })
-  const sources = [c.image, c.imageBind, c.snapshot].filter((v) => v !== undefined).length
-  if (sources === 0) return bad("image", "an image (or a rootfs path, or a snapshot) is required")
-  if (c.image !== undefined && c.snapshot !== undefined) {
-    return bad("snapshot", "image and snapshot are mutually exclusive")
-  }
-  if (c.imageBind !== undefined && (c.image !== undefined || c.snapshot !== undefined)) {
-    return bad("imageBind", "a bind rootfs excludes image and snapshot")
-  }
-  const oci = c.image !== undefined && !isLocalPath(c.image)
-  const diskRoot = c.image !== undefined &&
-    (c.imageFstype !== undefined || (isLocalPath(c.image) && isDiskImagePath(c.image)))
-  if (c.ociUpperSizeMib !== undefined) {
-    if (!oci) return bad("ociUpperSizeMib", "the OCI upper size needs an OCI image")
-    if (c.rootDisk !== undefined) {
-      return bad("ociUpperSizeMib", "ociUpperSize and rootDisk are mutually exclusive")
-    }
-  }
-  if (c.rootDisk !== undefined && c.snapshot !== undefined) {
-    return bad("rootDisk", "a root disk is not allowed with a snapshot")
-  }
-  if (c.patches?.length && diskRoot) return bad("patches", "patches cannot be applied to a disk-image root")
-  if (c.maxCpus !== undefined && c.maxCpus < (c.cpus ?? 1)) return bad("maxCpus", "must be at least cpus")
-  if (c.maxMemoryMib !== undefined && c.maxMemoryMib < (c.memoryMib ?? 512)) {
-    return bad("maxMemoryMib", "must be at least memoryMib")
-  }
-  return undefined
-}
 
 /**
  * Every option of a sandbox. All members are optional; absent means the runtime's
@@ -311,9 +162,7 @@ const crossField = (c: Fields): { readonly path: [string]; readonly message: str
  * @since 0.1.0
  * @category models
  */
-export const SandboxConfig = Schema.Struct(fields).pipe(
-  Schema.filter((c) => crossField(c) ?? true, { identifier: "SandboxConfig" })
-)
+export const SandboxConfig = internal.SandboxConfig
 
 /**
  * @since 0.1.0
@@ -339,7 +188,6 @@ export const empty: SandboxConfig = {}
 
 // Options never throw, whatever they are given: a value they cannot use is kept as it
 // is (or under a member the Schema does not know), so that decoding reports it.
-const OPTIONS_KEY = "options"
 const invalid = (c: SandboxConfig, key: string, value: unknown): SandboxConfig =>
   ({ ...c, [key]: value }) as SandboxConfig
 const applyAll = (self: SandboxConfig, options: ReadonlyArray<unknown>): SandboxConfig => {
@@ -777,17 +625,13 @@ export const release = (policy: ReleasePolicy, timeout?: Duration.DurationInput)
 
 // ------------------------------------------------------------------ validation
 
-const utf8Bytes = (s: string) => new TextEncoder().encode(s).length
-
 /**
  * Whether the root filesystem is a disk image.
  *
  * @since 0.1.0
  * @category predicates
  */
-export const hasDiskImageRoot = (c: SandboxConfig): boolean =>
-  typeof c.image === "string" &&
-  (c.imageFstype !== undefined || (isLocalPath(c.image) && isDiskImagePath(c.image)))
+export const hasDiskImageRoot: (c: SandboxConfig) => boolean = validation.hasDiskImageRoot
 
 /**
  * Whether the root filesystem comes from an OCI image (not a local path).
@@ -795,7 +639,7 @@ export const hasDiskImageRoot = (c: SandboxConfig): boolean =>
  * @since 0.1.0
  * @category predicates
  */
-export const hasOciImage = (c: SandboxConfig): boolean => typeof c.image === "string" && !isLocalPath(c.image)
+export const hasOciImage: (c: SandboxConfig) => boolean = validation.hasOciImage
 
 /**
  * Checks a sandbox name: a string of 1–128 bytes, an ASCII letter or digit first,
@@ -804,36 +648,7 @@ export const hasOciImage = (c: SandboxConfig): boolean => typeof c.image === "st
  * @since 0.1.0
  * @category validation
  */
-export const checkName = (name: string): string | undefined => {
-  if (typeof name !== "string") return `sandbox name must be a string, got ${show(name)}`
-  if (name.length === 0) return "sandbox name must not be empty"
-  if (name.length > 128 || utf8Bytes(name) > 128) {
-    return `sandbox name is ${utf8Bytes(name)} bytes long; the limit is 128`
-  }
-  if (!/^[A-Za-z0-9]/.test(name)) {
-    return `sandbox name must start with an ASCII letter or digit: ${show(name)}`
-  }
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-    return `sandbox name may only contain [A-Za-z0-9._-]: ${show(name)}`
-  }
-  return undefined
-}
-
-const decodeConfig = Schema.decodeUnknownEither(SandboxConfig, { onExcessProperty: "error" })
-
-const firstProblem = (error: ParseResult.ParseError): readonly [field: string, message: string] => {
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-  if (!issue) return ["config", "invalid configuration"]
-  const field = issue.path.length > 0 ? String(issue.path[0]) : "config"
-  const where = issue.path.length > 1 ? `${issue.path.slice(1).map(String).join(".")}: ` : ""
-  // A member the Schema does not know: under "options", a value an option could not use.
-  if (issue._tag === "Unexpected") {
-    return field === OPTIONS_KEY
-      ? [field, "not a valid option (options are functions from SandboxConfig.*)"]
-      : [field, `not a configuration member`]
-  }
-  return [field, `${where}${issue.message}`]
-}
+export const checkName: (name: string) => string | undefined = validation.checkName
 
 /**
  * Decodes a configuration for a sandbox name, whatever its origin (options, a value
@@ -843,34 +658,13 @@ const firstProblem = (error: ParseResult.ParseError): readonly [field: string, m
  * @since 0.1.0
  * @category validation
  */
-export const validate = (name: string, config: SandboxConfig, operation = "Sandbox.make"): Either.Either<
-  SandboxConfig,
-  InvalidConfig
-> => {
-  const fail = (field: string, message: string) =>
-    Either.left(
-      new InvalidConfig({
-        message: `invalid config: ${field}: ${message}`,
-        operation,
-        ...(typeof name === "string" ? { sandbox: name } : {}),
-        field
-      })
-    )
-  const nameProblem = checkName(name)
-  if (nameProblem !== undefined) return fail("name", nameProblem)
-  if (typeof config !== "object" || config === null) {
-    return fail("config", `a configuration must be an object, got ${show(config)}`)
-  }
-  return Either.match(decodeConfig(config), {
-    onLeft: (error) => fail(...firstProblem(error)),
-    onRight: (valid): Either.Either<SandboxConfig, InvalidConfig> => Either.right(valid)
-  })
-}
+export const validate: (
+  name: string,
+  config: SandboxConfig,
+  operation?: string
+) => Either.Either<SandboxConfig, InvalidConfig> = validation.validate
 
 // ------------------------------------------------------------------ encoding (docs/runtime-abi.md §6)
-
-const secsCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d) / 1000)
-const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))
 
 /**
  * The create-options document the runtime expects (zero values omitted, durations
@@ -881,100 +675,9 @@ const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))
  * @since 0.1.0
  * @category encoding
  */
-export const encode = (c: SandboxConfig): Record<string, unknown> => {
-  const o: Record<string, unknown> = {}
-  const put = (key: string, value: unknown) => {
-    if (value !== undefined) o[key] = value
-  }
-  const nonEmpty = <A extends object>(
-    v: A | undefined
-  ) => (v !== undefined && Object.keys(v).length > 0 ? v : undefined)
-  put("image", c.image)
-  put("image_fstype", c.imageFstype)
-  put("image_bind", c.imageBind)
-  if (c.rootDisk) put("root_disk", RootDisk.encode(c.rootDisk))
-  else if (c.ociUpperSizeMib !== undefined) put("root_disk", { kind: "managed", size_mib: c.ociUpperSizeMib })
-  put("snapshot", c.snapshot)
-  put("memory_mib", c.memoryMib)
-  put("cpus", c.cpus)
-  put("max_memory_mib", c.maxMemoryMib)
-  put("max_cpus", c.maxCpus)
-  put("cpu_placement", c.cpuPlacement)
-  put("placement_profile", c.placementProfile)
-  put("thp", c.thp)
-  put("workdir", c.workdir)
-  put("shell", c.shell)
-  put("security_profile", c.securityProfile)
-  put("deployment_profile", c.deploymentProfile)
-  put("env", nonEmpty(c.env))
-  put("labels", nonEmpty(c.labels))
-  put("hostname", c.hostname)
-  put("user", c.user)
-  if (c.replace || c.replaceTimeout !== undefined) put("replace", true)
-  if (c.replaceTimeout !== undefined) put("replace_with_timeout_ms", msCeil(c.replaceTimeout))
-  if (c.detached) put("detached", true)
-  if (c.ephemeral) put("ephemeral", true)
-  put("entrypoint", c.entrypoint)
-  put("cmd", c.cmd)
-  if (c.init) {
-    put("init", {
-      cmd: c.init.cmd,
-      ...(c.init.args ? { args: c.init.args } : {}),
-      ...(c.init.env ? { env: Object.entries(c.init.env) } : {})
-    })
-  }
-  put("log_level", c.logLevel)
-  if (c.quietLogs) put("quiet_logs", true)
-  put("scripts", nonEmpty(c.scripts))
-  put("pull_policy", c.pullPolicy)
-  if (c.maxDuration !== undefined && Duration.toMillis(c.maxDuration) > 0) {
-    put("max_duration_secs", secsCeil(c.maxDuration))
-  }
-  if (c.idleTimeout !== undefined && Duration.toMillis(c.idleTimeout) > 0) {
-    put("idle_timeout_secs", secsCeil(c.idleTimeout))
-  }
-  if (c.registryAuth) {
-    put("registry_auth", { username: c.registryAuth.username, password: c.registryAuth.password })
-  }
-  if (c.registryInsecure) put("registry_insecure", true)
-  if (c.registryCaCerts?.length) put("registry_ca_certs", c.registryCaCerts)
-  put("ports", nonEmpty(c.ports))
-  put("ports_udp", nonEmpty(c.portsUdp))
-  if (c.portBindings?.length) {
-    put(
-      "port_bindings",
-      c.portBindings.map((b) => ({
-        ...(b.bind ? { bind: b.bind } : {}),
-        host_port: b.hostPort,
-        guest_port: b.guestPort,
-        ...(b.protocol ? { protocol: b.protocol } : {})
-      }))
-    )
-  }
-  if (c.vsock?.length) {
-    put(
-      "vsock",
-      c.vsock.map((v) => ({
-        host_socket: v.hostSocket,
-        port: v.port,
-        ...(v.socketType ? { socket_type: v.socketType } : {})
-      }))
-    )
-  }
-  if (c.network) put("network", Network.encode(c.network))
-  if (c.secrets?.length) put("secrets", c.secrets.map(Secret.encode))
-  if (c.patches?.length) {
-    put("patches", c.patches.map(({ _tag, ...rest }) => ({ kind: _tag, ...rest })))
-  }
-  if (c.mounts && Object.keys(c.mounts).length > 0) {
-    put("volumes", Object.fromEntries(Object.entries(c.mounts).map(([guest, m]) => [guest, Mount.encode(m)])))
-  }
-  return o
-}
+export const encode: (c: SandboxConfig) => Record<string, unknown> = encoding.encode
 
 // ------------------------------------------------------------------ the persisted form
-
-const decodeModel = Schema.decodeUnknownEither(SandboxConfig)
 
 /**
  * Parses the runtime's persisted configuration (`config_json` of a sandbox record, in
@@ -985,8 +688,5 @@ const decodeModel = Schema.decodeUnknownEither(SandboxConfig)
  * @since 0.1.0
  * @category encoding
  */
-export const fromPersisted = (configJson: string): Either.Either<SandboxConfig, string> =>
-  Either.flatMap(
-    parsePersisted(configJson),
-    (fields) => Either.mapLeft(decodeModel(fields), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
-  )
+export const fromPersisted: (configJson: string) => Either.Either<SandboxConfig, string> =
+  persisted.fromPersisted

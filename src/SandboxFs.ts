@@ -21,11 +21,10 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
+import * as model from "./internal/fsModel.js"
 import type { FilesystemError } from "./MicrosandboxError.js"
 
 /**
@@ -40,13 +39,12 @@ export type FileKind = "file" | "directory" | "symlink" | "other"
  * @since 0.1.0
  * @category models
  */
-export class FsEntry extends Data.Class<{
-  readonly path: string
-  readonly kind: FileKind
-  readonly size: number
-  /** Permission bits. */
-  readonly mode: number
-}> {}
+export const FsEntry: typeof model.FsEntry = model.FsEntry
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type FsEntry = model.FsEntry
 
 /**
  * Metadata of one path.
@@ -54,13 +52,12 @@ export class FsEntry extends Data.Class<{
  * @since 0.1.0
  * @category models
  */
-export class FsStat extends Data.Class<{
-  readonly kind: FileKind
-  readonly size: number
-  readonly mode: number
-  readonly readonly: boolean
-  readonly modified: Option.Option<Date>
-}> {}
+export const FsStat: typeof model.FsStat = model.FsStat
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type FsStat = model.FsStat
 
 /**
  * @since 0.1.0

@@ -6,14 +6,13 @@
  * @since 0.1.0
  */
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import { CString, NonEmptyCString } from "./internal/validate.js"
+import * as internal from "./internal/config/secret.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export const ViolationAction = Schema.Literal("block", "block-and-log", "block-and-terminate")
+export const ViolationAction: typeof internal.ViolationAction = internal.ViolationAction
 /**
  * @since 0.1.0
  * @category models
@@ -24,20 +23,7 @@ export type ViolationAction = typeof ViolationAction.Type
  * @since 0.1.0
  * @category models
  */
-export const SecretEntry = Schema.Struct({
-  envVar: NonEmptyCString,
-  value: Schema.RedactedFromSelf(CString),
-  allowHosts: Schema.optional(Schema.Array(NonEmptyCString)),
-  allowHostPatterns: Schema.optional(Schema.Array(NonEmptyCString)),
-  placeholder: Schema.optional(CString),
-  requireTls: Schema.optional(Schema.Boolean),
-  onViolation: Schema.optional(ViolationAction)
-}).pipe(
-  Schema.filter((s) =>
-    (s.allowHosts?.length ?? 0) + (s.allowHostPatterns?.length ?? 0) > 0 ||
-    `secret ${s.envVar} needs at least one allowed host`
-  )
-)
+export const SecretEntry: typeof internal.SecretEntry = internal.SecretEntry
 /**
  * @since 0.1.0
  * @category models
@@ -71,13 +57,8 @@ export const env = (
  * only when the create document is written).
  *
  * @internal
+ *
+ * @since 0.1.0
+ * @category models
  */
-export const encode = (s: SecretEntry): Record<string, unknown> => {
-  const out: Record<string, unknown> = { env_var: s.envVar, value: s.value }
-  if (s.allowHosts?.length) out.allow_hosts = s.allowHosts
-  if (s.allowHostPatterns?.length) out.allow_host_patterns = s.allowHostPatterns
-  if (s.placeholder !== undefined) out.placeholder = s.placeholder
-  if (s.requireTls !== undefined) out.require_tls = s.requireTls
-  if (s.onViolation !== undefined) out.on_violation = s.onViolation
-  return out
-}
+export const encode: typeof internal.encode = internal.encode

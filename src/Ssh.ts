@@ -40,8 +40,8 @@ import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as wire from "./internal/wire/ssh.js"
 import type { SshError } from "./MicrosandboxError.js"
 import { isSandbox, type Sandbox } from "./Sandbox.js"
 
@@ -49,7 +49,7 @@ import { isSandbox, type Sandbox } from "./Sandbox.js"
  * @since 0.1.0
  * @category symbols
  */
-export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Ssh")
+export const TypeId: typeof wire.TypeId = wire.TypeId
 /**
  * @since 0.1.0
  * @category symbols
@@ -119,24 +119,13 @@ export interface AttachOptions {
 
 // ------------------------------------------------------------------ documents
 
-const NoNul = Schema.String.pipe(
-  Schema.filter((s) => !s.includes("\u0000") || "must not contain NUL bytes")
-)
-const Text = NoNul.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
-const Seconds = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
-
 /**
  * The runtime's SSH client option document (`msb_sandbox_ssh_connect`).
  *
  * @since 0.1.0
  * @category documents
  */
-export const ClientOptionsDocument = Schema.Struct({
-  user: Schema.optional(Text),
-  term: Schema.optional(Text),
-  sftp: Schema.optional(Schema.Boolean),
-  inactivityTimeoutSecs: Schema.optional(Seconds).pipe(Schema.fromKey("inactivity_timeout_secs"))
-})
+export const ClientOptionsDocument: typeof wire.ClientOptionsDocument = wire.ClientOptionsDocument
 
 /**
  * The runtime's SSH server option document (`msb_sandbox_ssh_server`).
@@ -144,13 +133,7 @@ export const ClientOptionsDocument = Schema.Struct({
  * @since 0.1.0
  * @category documents
  */
-export const ServerOptionsDocument = Schema.Struct({
-  hostKeyPath: Schema.optional(Text).pipe(Schema.fromKey("host_key_path")),
-  authorizedKeysPath: Schema.optional(Text).pipe(Schema.fromKey("authorized_keys_path")),
-  user: Schema.optional(Text),
-  sftp: Schema.optional(Schema.Boolean),
-  inactivityTimeoutSecs: Schema.optional(Seconds).pipe(Schema.fromKey("inactivity_timeout_secs"))
-})
+export const ServerOptionsDocument: typeof wire.ServerOptionsDocument = wire.ServerOptionsDocument
 
 /**
  * `msb_ssh_client_exec`'s option document.
@@ -158,7 +141,7 @@ export const ServerOptionsDocument = Schema.Struct({
  * @since 0.1.0
  * @category documents
  */
-export const ExecOptionsDocument = Schema.Struct({ tty: Schema.optional(Schema.Boolean) })
+export const ExecOptionsDocument: typeof wire.ExecOptionsDocument = wire.ExecOptionsDocument
 
 /**
  * `msb_ssh_client_attach`'s option document.
@@ -166,10 +149,7 @@ export const ExecOptionsDocument = Schema.Struct({ tty: Schema.optional(Schema.B
  * @since 0.1.0
  * @category documents
  */
-export const AttachOptionsDocument = Schema.Struct({
-  term: Schema.optional(Text),
-  detachKeys: Schema.optional(Text).pipe(Schema.fromKey("detach_keys"))
-})
+export const AttachOptionsDocument: typeof wire.AttachOptionsDocument = wire.AttachOptionsDocument
 
 /**
  * What an SSH `exec` returns: the exit status (a command killed by a signal reports 0,
@@ -179,36 +159,12 @@ export const AttachOptionsDocument = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export class SshOutput extends Schema.Class<SshOutput>("effect-microsandbox/SshOutput")({
-  status: Schema.Int,
-  stdout: Schema.Uint8ArrayFromSelf,
-  stderr: Schema.Uint8ArrayFromSelf
-}) {
-  /**
-   * The status is 0.
-   *
-   * @since 0.1.0
-   */
-  get success(): boolean {
-    return this.status === 0
-  }
-  /**
-   * stdout as UTF-8 text.
-   *
-   * @since 0.1.0
-   */
-  get stdoutText(): string {
-    return new TextDecoder().decode(this.stdout)
-  }
-  /**
-   * stderr as UTF-8 text.
-   *
-   * @since 0.1.0
-   */
-  get stderrText(): string {
-    return new TextDecoder().decode(this.stderr)
-  }
-}
+export const SshOutput: typeof wire.SshOutput = wire.SshOutput
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SshOutput = wire.SshOutput
 
 /**
  * `msb_ssh_client_exec`'s result document (`stdout`/`stderr` in base64) decoded to an
@@ -217,18 +173,7 @@ export class SshOutput extends Schema.Class<SshOutput>("effect-microsandbox/SshO
  * @since 0.1.0
  * @category documents
  */
-export const SshOutputFromDocument: Schema.Schema<
-  SshOutput,
-  { readonly status: number; readonly stdout: string; readonly stderr: string }
-> = Schema.transform(
-  Schema.Struct({
-    status: Schema.Int,
-    stdout: Schema.Uint8ArrayFromBase64,
-    stderr: Schema.Uint8ArrayFromBase64
-  }),
-  Schema.typeSchema(SshOutput),
-  { strict: true, decode: (doc) => new SshOutput(doc), encode: (out) => ({ ...out }) }
-)
+export const SshOutputFromDocument: typeof wire.SshOutputFromDocument = wire.SshOutputFromDocument
 
 // ------------------------------------------------------------------ models
 

@@ -7,11 +7,11 @@
 import * as Command from "@effect/platform/Command"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { dirname, join } from "node:path"
 import { DoctorCheckFailed } from "../MicrosandboxError.js"
+import { optionalString } from "./env.js"
 import { msbHome, SDK_RUNTIME_VERSION } from "./ffi/loader.js"
 import { bundleFile } from "./install/goenv.js"
 import { findLibrary } from "./install/install.js"
@@ -226,12 +226,6 @@ export const diagnose = (
   }
   return results
 }
-
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Effect.map(Option.filter((s) => s.length > 0)),
-    Effect.orElseSucceed(() => Option.none<string>())
-  )
 
 export interface GatherOptions {
   readonly libraryPath?: string | undefined

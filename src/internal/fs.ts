@@ -11,9 +11,11 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Errors from "../MicrosandboxError.js"
 import type { FilesystemError, MicrosandboxError } from "../MicrosandboxError.js"
-import { type FileKind, FsEntry, FsStat, type SandboxFs } from "../SandboxFs.js"
+import type { FileKind, SandboxFs } from "../SandboxFs.js"
 import { narrow } from "./errors.js"
 import type { FunctionName } from "./ffi/signatures.js"
+import { FsEntry, FsStat } from "./fsModel.js"
+import * as NativeStream from "./nativeStream.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { checkGuestPath, checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
 
@@ -31,7 +33,6 @@ const StatJson = Schema.Struct({
   modified_unix: Schema.NullOr(Schema.Number)
 })
 const ExistsJson = Schema.Struct({ exists: Schema.Boolean })
-const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
 const ChunkJson = Schema.Union(
   Schema.Struct({ chunk_b64: Schema.String }),
   Schema.Struct({ done: Schema.Literal(true) })
@@ -108,42 +109,47 @@ export const make = (core: SandboxCore): SandboxFs => {
           : Effect.void
     )
 
-  const readStream = (path: string): Stream.Stream<Uint8Array, FilesystemError> =>
-    Stream.unwrapScoped(
-      Effect.gen(function*() {
-        yield* checked("SandboxFs.readStream", [path])
-        const ctx = { operation: "SandboxFs.readStream", sandbox: core.name }
-        const opened = withHandle(core, ctx.operation, (h) =>
-          native.callDecode("msb_fs_read_stream", [h, path], StreamJson, {
-            ...ctx,
-            onOrphan: (r) =>
-              native.call("msb_fs_read_stream_close", [BigInt(r.stream_handle)])
-          })).pipe(Effect.mapError(refine(path)))
-        const handle = yield* Effect.acquireRelease(
-          Effect.interruptible(opened).pipe(Effect.map((r) =>
-            BigInt(r.stream_handle)
-          )),
-          (h) => native.call("msb_fs_read_stream_close", [h], ctx).pipe(Effect.ignore)
-        )
-        let done = false
-        return Stream.repeatEffectOption(
-          Effect.suspend(() =>
-            done
-              ? Effect.fail(Option.none())
-              : native.callDecode("msb_fs_read_stream_recv", [handle], ChunkJson, ctx).pipe(
-                Effect.mapError((e) => Option.some(refine(path)(e))),
-                Effect.flatMap((r) => {
-                  if ("done" in r) {
-                    done = true
-                    return Effect.fail(Option.none())
-                  }
-                  return Effect.succeed(new Uint8Array(Buffer.from(r.chunk_b64, "base64")))
-                })
-              )
+  const readStream = (path: string): Stream.Stream<Uint8Array, FilesystemError> => {
+    const ctx = { operation: "SandboxFs.readStream", sandbox: core.name }
+    return NativeStream.items(
+      checked("SandboxFs.readStream", [path]).pipe(
+        Effect.zipRight(
+          NativeStream.openHandle(
+            native,
+            "msb_fs_read_stream_close",
+            ctx,
+            (onOrphan) =>
+              withHandle(
+                core,
+                ctx.operation,
+                (h) =>
+                  native.callDecode("msb_fs_read_stream", [h, path], NativeStream.StreamHandleJson, {
+                    ...ctx,
+                    onOrphan
+                  })
+              ).pipe(Effect.mapError(refine(path)))
           )
         )
-      })
+      ),
+      (handle) => {
+        let done = false
+        return Effect.suspend(() =>
+          done
+            ? Effect.fail(Option.none())
+            : native.callDecode("msb_fs_read_stream_recv", [handle], ChunkJson, ctx).pipe(
+              Effect.mapError((e) => Option.some(refine(path)(e))),
+              Effect.flatMap((r) => {
+                if ("done" in r) {
+                  done = true
+                  return Effect.fail(Option.none())
+                }
+                return Effect.succeed(new Uint8Array(Buffer.from(r.chunk_b64, "base64")))
+              })
+            )
+        )
+      }
     )
+  }
 
   const read = (path: string): Effect.Effect<Uint8Array, FilesystemError> =>
     op("SandboxFs.read", "msb_fs_read", [path], [], DataJson, { retryOnBufferTooSmall: false }).pipe(
@@ -164,14 +170,15 @@ export const make = (core: SandboxCore): SandboxFs => {
           core,
           ctx.operation,
           (h) =>
-            native.callDecode("msb_fs_write_stream", [h, path], StreamJson, {
+            native.callDecode("msb_fs_write_stream", [h, path], NativeStream.StreamHandleJson, {
               ...ctx,
               onOrphan: (r) => native.call("msb_fs_write_stream_close", [BigInt(r.stream_handle)])
             })
         ).pipe(Effect.mapError(refine(path)))
         const state = { handle: 0n, closed: false }
-        yield* Effect.acquireRelease(
-          Effect.interruptible(opened).pipe(Effect.map((r) => (state.handle = BigInt(r.stream_handle)))),
+        yield* NativeStream.acquire(
+          opened,
+          (r) => (state.handle = BigInt(r.stream_handle)),
           // Interrupted or failed mid-way: finalize what was written so the handle is released.
           () =>
             state.closed

@@ -7,14 +7,16 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { LogEntry, type LogOptions, type LogSource, type LogStreamOptions } from "../Logs.js"
+import type { LogOptions, LogSource, LogStreamOptions } from "../Logs.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { fromDocument, parseErrorDocument } from "./errors.js"
 import { decodeDocument, type NativeLibrary } from "./ffi/native.js"
-import { signatureByName } from "./ffi/signatures.js"
+import { LogEntry } from "./logsModel.js"
+import * as NativeStream from "./nativeStream.js"
 import { untilStopped } from "./status.js"
 
 const EntryJson = Schema.Struct({
@@ -26,11 +28,12 @@ const EntryJson = Schema.Struct({
 })
 type EntryJson = typeof EntryJson.Type
 const EntriesJson = Schema.Array(EntryJson)
-const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
 /** Entries per pull at most (what is already queued is taken with the first). */
 const BATCH = 64
 /** Extra attempts after an empty answer while taking queued entries (as for exec events). */
 const RACE_RETRIES = 2
+/** Takes what is already queued on a log stream handle. */
+const takeQueued = NativeStream.queued("msb_log_recv", RACE_RETRIES)
 /** An item of `msb_log_recv`: an entry, or the sticky end. */
 const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
@@ -107,105 +110,107 @@ const openOnce = (
   delivered: (entry: LogEntry) => void,
   onStop?: (status: string) => void
 ): Stream.Stream<LogEntry, MicrosandboxError> =>
-  Stream.unwrapScoped(
-    Effect.gen(function*() {
-      const ctx = { operation, sandbox: target.name }
-      const json = streamOptions(options, cursor)
-      const onOrphan = (r: typeof StreamJson.Type) => native.call("msb_log_close", [BigInt(r.stream_handle)])
-      const opened = target.kind === "handle"
-        ? Effect.flatMap(target.handle, (h) =>
-          native.callDecode("msb_sandbox_log_stream", [h, json], StreamJson, { ...ctx, onOrphan }))
-        : native.callDecode("msb_sandbox_handle_log_stream", [target.name, json], StreamJson, {
-          ...ctx,
-          onOrphan
-        })
-      const handle = yield* Effect.acquireRelease(
-        Effect.interruptible(opened).pipe(Effect.map((r) =>
-          BigInt(r.stream_handle)
-        )),
-        (h) => native.call("msb_log_close", [h], ctx).pipe(Effect.ignore)
-      )
-      let done = false
-      // A failure met while taking queued entries, reported by the next pull.
-      let pending: MicrosandboxError | undefined
-      /** One document: an entry, `None` at the end, or a failure. */
-      const settle = (text: string): Either.Either<Option.Option<LogEntry>, MicrosandboxError> => {
-        const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
-        if (Either.isLeft(decoded)) return Either.left(decoded.left)
-        const j = decoded.right
-        if ("done" in j) {
-          done = true
-          return Either.right(Option.none())
+  Stream.suspend(() => {
+    const ctx = { operation, sandbox: target.name }
+    const json = streamOptions(options, cursor)
+    return NativeStream.chunks(
+      NativeStream.openHandle(native, "msb_log_close", ctx, (onOrphan) =>
+        target.kind === "handle"
+          ? Effect.flatMap(target.handle, (h) =>
+            native.callDecode("msb_sandbox_log_stream", [h, json], NativeStream.StreamHandleJson, {
+              ...ctx,
+              onOrphan
+            }))
+          : native.callDecode(
+            "msb_sandbox_handle_log_stream",
+            [target.name, json],
+            NativeStream.StreamHandleJson,
+            {
+              ...ctx,
+              onOrphan
+            }
+          )),
+      (handle) => {
+        let done = false
+        // A failure met while taking queued entries, reported by the next pull.
+        let pending: MicrosandboxError | undefined
+        /** One document: an entry, `None` at the end, or a failure. */
+        const settle = (text: string): Either.Either<Option.Option<LogEntry>, MicrosandboxError> => {
+          const decoded = decodeDocument(ItemJson, "msb_log_recv", text, ctx)
+          if (Either.isLeft(decoded)) return Either.left(decoded.left)
+          const j = decoded.right
+          if ("done" in j) {
+            done = true
+            return Either.right(Option.none())
+          }
+          return Either.right(Option.some(toEntry(j)))
         }
-        return Either.right(Option.some(toEntry(j)))
-      }
-      // After a receive, the entries already queued (the runtime queues up to 16), taken
-      // on this thread without waiting; a pre-triggered cancel id loses nothing.
-      const recvSpec = signatureByName.get("msb_log_recv")!
-      const drainQueued = (into: Array<LogEntry>) => {
-        let misses = 0
-        while (into.length < BATCH && !done && pending === undefined) {
-          const outcome = native.executor.tryNow(recvSpec, [handle], recvSpec.buffer)
-          if (outcome === null) {
-            // Nothing queued, or a cancel id that won an unbiased race: try again, a little.
-            if (++misses > RACE_RETRIES) return
-            continue
+        // After a receive, the entries already queued (the runtime queues up to 16), taken
+        // on this thread without waiting; a pre-triggered cancel id loses nothing.
+        const drainQueued = (into: Array<LogEntry>) => {
+          while (into.length < BATCH && !done && pending === undefined) {
+            // Nothing queued, or a cancel id that won an unbiased race `RACE_RETRIES` times.
+            const outcome = takeQueued(native, handle)
+            if (outcome === null) return
+            if (outcome.t === "fault") return
+            if (outcome.t === "err") {
+              // An error item ends the stream (after the entries before it).
+              const doc = parseErrorDocument(outcome.text)
+              if (doc.kind !== "cancelled") pending = fromDocument(doc, ctx)
+              return
+            }
+            const r = settle(outcome.json)
+            if (Either.isLeft(r)) pending = r.left
+            else if (Option.isSome(r.right)) into.push(r.right.value)
           }
-          misses = 0
-          if (outcome.t === "fault") return
-          if (outcome.t === "err") {
-            // An error item ends the stream (after the entries before it).
-            const doc = parseErrorDocument(outcome.text)
-            if (doc.kind !== "cancelled") pending = fromDocument(doc, ctx)
-            return
-          }
-          const r = settle(outcome.json)
-          if (Either.isLeft(r)) pending = r.left
-          else if (Option.isSome(r.right)) into.push(r.right.value)
         }
-      }
-      const received: Effect.Effect<Chunk.Chunk<LogEntry>, Option.Option<MicrosandboxError>> = Effect.suspend(
-        () => {
-          if (pending !== undefined) {
-            const error = pending
-            pending = undefined
-            return Effect.fail(Option.some(error))
-          }
-          return native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
-            Effect.mapError(Option.some),
-            Effect.flatMap((text) => {
-              const r = settle(text)
-              if (Either.isLeft(r)) return Effect.fail(Option.some(r.left))
-              if (Option.isNone(r.right)) return Effect.fail(Option.none())
-              const batch = [r.right.value]
-              drainQueued(batch)
-              return Effect.succeed(Chunk.unsafeFromArray(batch))
-            })
+        const received: Effect.Effect<Chunk.Chunk<LogEntry>, Option.Option<MicrosandboxError>> = Effect
+          .suspend(
+            () => {
+              if (pending !== undefined) {
+                const error = pending
+                pending = undefined
+                return Effect.fail(Option.some(error))
+              }
+              return native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
+                Effect.mapError(Option.some),
+                Effect.flatMap((text) => {
+                  const r = settle(text)
+                  if (Either.isLeft(r)) return Effect.fail(Option.some(r.left))
+                  if (Option.isNone(r.right)) return Effect.fail(Option.none())
+                  const batch = [r.right.value]
+                  drainQueued(batch)
+                  return Effect.succeed(Chunk.unsafeFromArray(batch))
+                })
+              )
+            }
           )
-        }
-      )
-      const next = onStop === undefined ? received : Effect.raceFirst(
-        received,
-        untilStopped(native, target.name, operation).pipe(
-          Effect.flatMap((status) =>
-            Effect.suspend(() => {
-              done = true
-              onStop(status)
-              return Effect.fail(Option.none())
-            })
+        const next = onStop === undefined ? received : Effect.raceFirst(
+          received,
+          untilStopped(native, target.name, operation).pipe(
+            Effect.flatMap((status) =>
+              Effect.suspend(() => {
+                done = true
+                onStop(status)
+                return Effect.fail(Option.none())
+              })
+            )
           )
         )
-      )
-      // An entry counts as delivered (its cursor is where a resume or the after-stop read
-      // starts) once emitted: a receive that loses the race to the stop check is re-read.
-      return Stream.repeatEffectChunkOption(
-        Effect.suspend(() => done && pending === undefined ? Effect.fail(Option.none()) : next)
-      ).pipe(Stream.mapChunks((chunk) => {
-        for (const entry of chunk) delivered(entry)
-        return chunk
-      }))
-    })
-  )
+        // An entry counts as delivered (its cursor is where a resume or the after-stop read
+        // starts) once emitted: a receive that loses the race to the stop check is re-read.
+        return Effect.suspend(() => done && pending === undefined ? Effect.fail(Option.none()) : next)
+      }
+    ).pipe(Stream.mapChunks((chunk) => {
+      for (const entry of chunk) delivered(entry)
+      return chunk
+    }))
+  })
+
+/** Errors before anything was opened (bad options, unknown sandbox) are not resumable. */
+const resumable = (error: MicrosandboxError): boolean =>
+  error._tag !== "InvalidArgument" && error._tag !== "InvalidConfig" &&
+  error._tag !== "SandboxNotFound" && error._tag !== "InvalidHandle"
 
 export const stream = (
   native: NativeLibrary,
@@ -229,11 +234,9 @@ export const stream = (
     : options.resume.maxAttempts
   return Stream.suspend(() => {
     let last = Option.fromNullable(options.afterCursor)
-    let failuresInARow = 0
     let stoppedWith: Option.Option<string> = Option.none()
     const delivered = (entry: LogEntry) => {
       last = Option.some(entry.cursor)
-      failuresInARow = 0
     }
     // After the stop, what was written up to it (and not delivered yet) is read to its
     // end by a stream that does not follow, from the last delivered entry.
@@ -247,21 +250,22 @@ export const stream = (
         stoppedWith = Option.some(status)
       }
       : undefined
-    const from = (): Stream.Stream<LogEntry, MicrosandboxError> =>
-      openOnce(native, target, options, last, operation, delivered, onStop).pipe(
-        Stream.catchAll((error) => {
-          // Errors before anything was opened (bad options, unknown sandbox) are not resumable.
-          const resumable = error._tag !== "InvalidArgument" && error._tag !== "InvalidConfig" &&
-            error._tag !== "SandboxNotFound" && error._tag !== "InvalidHandle"
-          if (!resumable || failuresInARow >= maxAttempts) return Stream.fail(error)
-          failuresInARow++
-          return Stream.fromEffect(
-            Effect.logDebug(
-              `log stream of ${target.name} ended with ${error._tag}; resuming after the last cursor`
-            )
-          ).pipe(Stream.drain, Stream.concat(Stream.suspend(from)))
-        })
+    // A resume opens a new native stream after the last delivered entry, at most
+    // `maxAttempts` times in a row: `Stream.retry` starts the count again with each
+    // delivered chunk.
+    const resume = Schedule.recurs(maxAttempts).pipe(
+      Schedule.whileInput(resumable),
+      Schedule.checkEffect((error: MicrosandboxError) =>
+        Effect.as(
+          Effect.logDebug(
+            `log stream of ${target.name} ended with ${error._tag}; resuming after the last cursor`
+          ),
+          true
+        )
       )
-    return onStop === undefined ? from() : Stream.concat(from(), rest)
+    )
+    const once = Stream.suspend(() => openOnce(native, target, options, last, operation, delivered, onStop))
+    const from = maxAttempts > 0 ? once.pipe(Stream.retry(resume)) : once
+    return onStop === undefined ? from : Stream.concat(from, rest)
   })
 }

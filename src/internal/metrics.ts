@@ -14,10 +14,10 @@ import type * as MetricsClasses from "../Metrics.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { decodeDocument } from "./ffi/native.js"
 import * as MetricsModule from "./metricsCodec.js"
+import * as NativeStream from "./nativeStream.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { STOP_POLL, untilStopped } from "./status.js"
 
-const StreamJson = Schema.Struct({ stream_handle: Schema.Number })
 const StatusJson = Schema.Struct({ status: Schema.String })
 /** An item of `msb_metrics_recv`: a sample, or the sticky end. */
 const ItemJson = Schema.Union(MetricsModule.MetricsJson, Schema.Struct({ done: Schema.Literal(true) }))
@@ -64,24 +64,27 @@ export const intervalMillis = (interval: Duration.DurationInput): bigint => {
 export const stream = (
   core: SandboxCore,
   interval: Duration.DurationInput
-): Stream.Stream<MetricsClasses.Metrics, MicrosandboxError> =>
-  Stream.unwrapScoped(
-    Effect.gen(function*() {
-      const native = core.native
-      const ctx = { operation: "Sandbox.metricsStream", sandbox: core.name }
-      const millis = intervalMillis(interval)
-      const opened = withHandle(core, ctx.operation, (h) =>
-        native.callDecode("msb_sandbox_metrics_stream", [h, millis], StreamJson, {
-          ...ctx,
-          onOrphan: (r) =>
-            native.call("msb_metrics_close", [BigInt(r.stream_handle)])
-        }))
-      const handle = yield* Effect.acquireRelease(
-        Effect.interruptible(opened).pipe(Effect.map((r) =>
-          BigInt(r.stream_handle)
-        )),
-        (h) => native.call("msb_metrics_close", [h], ctx).pipe(Effect.ignore)
-      )
+): Stream.Stream<MetricsClasses.Metrics, MicrosandboxError> => {
+  const native = core.native
+  const ctx = { operation: "Sandbox.metricsStream", sandbox: core.name }
+  const millis = intervalMillis(interval)
+  return NativeStream.items(
+    NativeStream.openHandle(
+      native,
+      "msb_metrics_close",
+      ctx,
+      (onOrphan) =>
+        withHandle(
+          core,
+          ctx.operation,
+          (h) =>
+            native.callDecode("msb_sandbox_metrics_stream", [h, millis], NativeStream.StreamHandleJson, {
+              ...ctx,
+              onOrphan
+            })
+        )
+    ),
+    (handle) => {
       let ended = false
       const end: Effect.Effect<never, Option.Option<MicrosandboxError>> = Effect.suspend(() => {
         ended = true
@@ -95,7 +98,9 @@ export const stream = (
         Effect.mapError(Option.some),
         Effect.flatMap((text): Effect.Effect<MetricsClasses.Metrics, Option.Option<MicrosandboxError>> => {
           const decoded = decodeDocument(ItemJson, "msb_metrics_recv", text, ctx)
-          if (Either.isLeft(decoded)) return Effect.fail(Option.some(decoded.left))
+          if (Either.isLeft(decoded)) {
+            return Effect.fail(Option.some(decoded.left))
+          }
           const j = decoded.right
           return "done" in j ? end : Effect.succeed(MetricsModule.fromJson(j))
         }),
@@ -108,12 +113,12 @@ export const stream = (
       )
       const stopped = untilStopped(native, core.name, ctx.operation).pipe(Effect.zipRight(end))
       const watch = millis > BigInt(Duration.toMillis(STOP_POLL))
-      const next = Effect.suspend(() =>
+      return Effect.suspend(() =>
         ended ? Effect.fail(Option.none()) : watch ? Effect.raceFirst(received, stopped) : received
       )
-      return Stream.repeatEffectOption(next)
-    })
+    }
   )
+}
 
 /**
  * Samples taken by this process on a schedule (first at once, then every `interval`),

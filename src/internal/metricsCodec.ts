@@ -6,7 +6,7 @@
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { Metrics, MetricsLite } from "../Metrics.js"
+import { Metrics, MetricsLite } from "./metricsModel.js"
 
 const n = Schema.Number
 const opt = Schema.optional(Schema.NullOr(Schema.Number))

@@ -10,13 +10,14 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Pool from "effect/Pool"
 import * as Scope from "effect/Scope"
-import { Microsandbox } from "../Microsandbox.js"
 import type { LifecycleError } from "../MicrosandboxError.js"
 import { InvalidConfig } from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
-import * as SandboxConfig from "../SandboxConfig.js"
+import type * as SandboxConfig from "../SandboxConfig.js"
 import type * as SandboxPool from "../SandboxPool.js"
+import { checkName, validate } from "./config/validate.js"
 import { create } from "./sandbox.js"
+import { Microsandbox } from "./service.js"
 import { decodeDuration, show } from "./validate.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/SandboxPool")
@@ -69,12 +70,12 @@ export const make = (
       )
     }
     const prefix = options.namePrefix ?? `pool-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
-    const problem = SandboxConfig.checkName(`${prefix}-0`)
+    const problem = checkName(`${prefix}-0`)
     if (problem) return yield* invalid("namePrefix", problem)
     // Pooled sandboxes are disposable: their records go when they stop, unless asked otherwise.
     const config: SandboxConfig.SandboxConfig = { ephemeral: true, ...options.config }
     // Validate once, up front, so that a bad configuration fails `make`, not every boot.
-    yield* SandboxConfig.validate(`${prefix}-0`, config, "SandboxPool.make")
+    yield* validate(`${prefix}-0`, config, "SandboxPool.make")
 
     const entries = new Map<Sandbox, Entry>()
     const counts = { created: 0, destroyed: 0, resets: 0, failedResets: 0 }

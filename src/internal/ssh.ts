@@ -14,27 +14,29 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Errors from "../MicrosandboxError.js"
 import type { SshError } from "../MicrosandboxError.js"
-import {
-  type AttachOptions,
-  AttachOptionsDocument,
-  type ClientOptions,
-  ClientOptionsDocument,
-  type ExecOptions,
-  ExecOptionsDocument,
-  type SandboxSsh,
-  type ServerOptions,
-  ServerOptionsDocument,
-  type Sftp,
-  type SshClient,
-  SshOutputFromDocument,
-  type SshServer,
-  TypeId
+import type {
+  AttachOptions,
+  ClientOptions,
+  ExecOptions,
+  SandboxSsh,
+  ServerOptions,
+  Sftp,
+  SshClient,
+  SshServer
 } from "../Ssh.js"
 import { narrow } from "./errors.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { attributeOf, checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
+import {
+  AttachOptionsDocument,
+  ClientOptionsDocument,
+  ExecOptionsDocument,
+  ServerOptionsDocument,
+  SshOutputFromDocument,
+  TypeId
+} from "./wire/ssh.js"
 
 // Decoders and encoders, compiled once.
 type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>

@@ -20,7 +20,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { promises as fsp } from "node:fs"
 import * as nodePath from "node:path"
-import { Microsandbox, type MicrosandboxService } from "../Microsandbox.js"
+import type { MicrosandboxService } from "../Microsandbox.js"
 import * as Errors from "../MicrosandboxError.js"
 import type {
   CreateError,
@@ -36,6 +36,7 @@ import type {
 import { narrowTo } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
+import { Microsandbox } from "./service.js"
 import {
   attributeOf,
   checkString,

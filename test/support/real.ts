@@ -4,12 +4,12 @@
 import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
-
-const SDK_VERSION = "v0.6.14"
+import { installedLibraryPaths } from "../../src/internal/ffi/loader.js"
 
 const candidates = (): Array<string> => {
   const home = process.env.MSB_TEST_REAL_MSB_HOME || process.env.MSB_HOME || join(homedir(), ".microsandbox")
-  return [process.env.MSB_TEST_REAL_FFI_PATH, join(home, "lib", SDK_VERSION, "libmicrosandbox_go_ffi.so")]
+  // the install locations the library's own loader searches (src/internal/ffi/loader.ts)
+  return [process.env.MSB_TEST_REAL_FFI_PATH, ...installedLibraryPaths(home)]
     .filter((p): p is string => p !== undefined && p.length > 0)
 }
 

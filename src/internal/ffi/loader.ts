@@ -5,7 +5,6 @@
  *
  * @internal
  */
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import koffi from "koffi"
@@ -13,6 +12,7 @@ import { existsSync, statSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { LibraryNotLoaded, type LoadAttempt } from "../../MicrosandboxError.js"
+import { optionalString } from "../env.js"
 import { createInvoker, type Invoker, type KoffiModule } from "./invoker.js"
 import { signatures } from "./signatures.js"
 
@@ -52,12 +52,6 @@ export interface LoadedLibrary {
   readonly attempts: ReadonlyArray<LoadAttempt>
 }
 
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Effect.map(Option.filter((s) => s.length > 0)),
-    Effect.orElseSucceed(() => Option.none<string>())
-  )
-
 /** The MSB_HOME folder (runtime state, installed pieces). */
 export const msbHome: Effect.Effect<string> = optionalString("MSB_HOME").pipe(
   Effect.map(Option.getOrElse(() => join(homedir(), ".microsandbox")))
@@ -68,6 +62,29 @@ export const installedLibraryPaths = (home: string, version = SDK_RUNTIME_VERSIO
   join(home, "lib", `v${version}`, libraryFileName()),
   join(home, "lib", libraryFileName())
 ]
+
+/** A place the library may be, and where that place came from. */
+export interface LibraryCandidate {
+  readonly path: string
+  readonly source: LoadAttempt["source"]
+}
+
+/**
+ * Where the library is looked for, in order: the explicit path, MICROSANDBOX_FFI_PATH,
+ * then the install locations under MSB_HOME.
+ */
+export const libraryCandidates = (
+  explicitPath: string | undefined
+): Effect.Effect<ReadonlyArray<LibraryCandidate>> =>
+  Effect.gen(function*() {
+    const envPath = yield* optionalString("MICROSANDBOX_FFI_PATH")
+    const home = yield* msbHome
+    const candidates: Array<LibraryCandidate> = []
+    if (explicitPath !== undefined) candidates.push({ path: explicitPath, source: "explicit" })
+    if (Option.isSome(envPath)) candidates.push({ path: envPath.value, source: "MICROSANDBOX_FFI_PATH" })
+    for (const path of installedLibraryPaths(home)) candidates.push({ path, source: "install" })
+    return candidates
+  })
 
 const tryLoad = (path: string, source: LoadAttempt["source"]): { invoker: Invoker } | LoadAttempt => {
   if (!existsSync(path)) return { source, path, reason: "no such file" }
@@ -93,14 +110,8 @@ export const loadLibrary = (
   explicitPath: string | undefined
 ): Effect.Effect<LoadedLibrary, LibraryNotLoaded> =>
   Effect.gen(function*() {
-    const envPath = yield* optionalString("MICROSANDBOX_FFI_PATH")
-    const home = yield* msbHome
-    const candidates: Array<readonly [string, LoadAttempt["source"]]> = []
-    if (explicitPath !== undefined) candidates.push([explicitPath, "explicit"])
-    if (Option.isSome(envPath)) candidates.push([envPath.value, "MICROSANDBOX_FFI_PATH"])
-    for (const p of installedLibraryPaths(home)) candidates.push([p, "install"])
     const attempts: Array<LoadAttempt> = []
-    for (const [path, source] of candidates) {
+    for (const { path, source } of yield* libraryCandidates(explicitPath)) {
       const result = tryLoad(path, source)
       if ("invoker" in result) return { path, source, invoker: result.invoker, attempts }
       attempts.push(result)

@@ -23,8 +23,8 @@ export type CidMode = "y" | "n" | "ign"
 export type Mode = "instant" | "short" | "long" | "recv"
 export type Effects = "read" | "write"
 
-export interface Signature {
-  readonly name: string
+export interface Signature<Name extends string = string> {
+  readonly name: Name
   readonly prototype: string
   readonly shape: Shape
   readonly cid: CidMode
@@ -33,15 +33,21 @@ export interface Signature {
   readonly buffer: number
 }
 
-const sig = (
-  prototype: string,
+/** The export's name in its prototype: the `msb_` identifier before the parameter list. */
+type NameOf<Prototype extends string> = Prototype extends `${string} msb_${infer Rest}(${string}` ?
+  `msb_${Rest}`
+  : never
+
+const sig = <const Prototype extends string>(
+  prototype: Prototype,
   shape: Shape,
   cid: CidMode,
   mode: Mode,
   effects: Effects,
   buffer: number
-): Signature => ({
-  name: prototype.slice(prototype.indexOf(" msb_") + 1, prototype.indexOf("(")),
+): Signature<NameOf<Prototype>> => ({
+  // the same reading of the prototype as `NameOf`, at run time
+  name: prototype.slice(prototype.indexOf(" msb_") + 1, prototype.indexOf("(")) as NameOf<Prototype>,
   prototype,
   shape,
   cid,
@@ -50,7 +56,7 @@ const sig = (
   buffer
 })
 
-export const signatures: ReadonlyArray<Signature> = [
+const table = [
   sig("void * msb_agent_close(uint64_t cancel_id, uint64_t agent_handle)", "raw", "y", "short", "write", MiB),
   sig("void msb_agent_free_bytes(uint8_t * ptr, uintptr_t len)", "void", "n", "instant", "write", MiB),
   sig(
@@ -1107,148 +1113,11 @@ export const signatures: ReadonlyArray<Signature> = [
     "write",
     MiB
   )
-]
+] as const
 
-/** The 139 export names, as a union type. */
-export type FunctionName =
-  | "msb_agent_close"
-  | "msb_agent_free_bytes"
-  | "msb_agent_open_path"
-  | "msb_agent_open_sandbox"
-  | "msb_agent_ready_bytes"
-  | "msb_agent_request"
-  | "msb_agent_send"
-  | "msb_agent_socket_path"
-  | "msb_agent_stream_close"
-  | "msb_agent_stream_next"
-  | "msb_agent_stream_open"
-  | "msb_all_sandbox_metrics"
-  | "msb_cancel_alloc"
-  | "msb_cancel_trigger"
-  | "msb_cancel_unregister"
-  | "msb_default_backend_info"
-  | "msb_exec_close"
-  | "msb_exec_collect"
-  | "msb_exec_id"
-  | "msb_exec_kill"
-  | "msb_exec_recv"
-  | "msb_exec_resize"
-  | "msb_exec_signal"
-  | "msb_exec_stdin_close"
-  | "msb_exec_stdin_write"
-  | "msb_exec_wait"
-  | "msb_free_string"
-  | "msb_fs_copy"
-  | "msb_fs_copy_from_host"
-  | "msb_fs_copy_to_host"
-  | "msb_fs_exists"
-  | "msb_fs_list"
-  | "msb_fs_mkdir"
-  | "msb_fs_read"
-  | "msb_fs_read_stream"
-  | "msb_fs_read_stream_close"
-  | "msb_fs_read_stream_recv"
-  | "msb_fs_remove"
-  | "msb_fs_remove_dir"
-  | "msb_fs_rename"
-  | "msb_fs_stat"
-  | "msb_fs_write"
-  | "msb_fs_write_stream"
-  | "msb_fs_write_stream_close"
-  | "msb_fs_write_stream_write"
-  | "msb_image_get"
-  | "msb_image_inspect"
-  | "msb_image_list"
-  | "msb_image_load"
-  | "msb_image_prune"
-  | "msb_image_remove"
-  | "msb_image_save"
-  | "msb_log_close"
-  | "msb_log_recv"
-  | "msb_metrics_close"
-  | "msb_metrics_recv"
-  | "msb_sandbox_attach"
-  | "msb_sandbox_attach_default"
-  | "msb_sandbox_attach_shell"
-  | "msb_sandbox_close"
-  | "msb_sandbox_connect"
-  | "msb_sandbox_create"
-  | "msb_sandbox_detach"
-  | "msb_sandbox_drain"
-  | "msb_sandbox_exec"
-  | "msb_sandbox_exec_default"
-  | "msb_sandbox_exec_default_stream"
-  | "msb_sandbox_exec_stream"
-  | "msb_sandbox_handle_kill"
-  | "msb_sandbox_handle_log_stream"
-  | "msb_sandbox_handle_logs"
-  | "msb_sandbox_handle_metrics"
-  | "msb_sandbox_handle_modify"
-  | "msb_sandbox_handle_ping"
-  | "msb_sandbox_handle_request_drain"
-  | "msb_sandbox_handle_request_kill"
-  | "msb_sandbox_handle_request_stop"
-  | "msb_sandbox_handle_snapshot"
-  | "msb_sandbox_handle_stop"
-  | "msb_sandbox_handle_touch"
-  | "msb_sandbox_handle_wait_until_stopped"
-  | "msb_sandbox_kill"
-  | "msb_sandbox_list"
-  | "msb_sandbox_log_stream"
-  | "msb_sandbox_logs"
-  | "msb_sandbox_lookup"
-  | "msb_sandbox_metrics"
-  | "msb_sandbox_metrics_stream"
-  | "msb_sandbox_modify"
-  | "msb_sandbox_owns_lifecycle"
-  | "msb_sandbox_ping"
-  | "msb_sandbox_remove"
-  | "msb_sandbox_remove_persisted"
-  | "msb_sandbox_request_drain"
-  | "msb_sandbox_request_kill"
-  | "msb_sandbox_request_stop"
-  | "msb_sandbox_ssh_connect"
-  | "msb_sandbox_ssh_server"
-  | "msb_sandbox_start"
-  | "msb_sandbox_stop"
-  | "msb_sandbox_stop_and_wait"
-  | "msb_sandbox_touch"
-  | "msb_sandbox_wait"
-  | "msb_sandbox_wait_until_stopped"
-  | "msb_set_sdk_msb_path"
-  | "msb_sftp_close"
-  | "msb_sftp_mkdir"
-  | "msb_sftp_read"
-  | "msb_sftp_read_link"
-  | "msb_sftp_real_path"
-  | "msb_sftp_remove_dir"
-  | "msb_sftp_remove_file"
-  | "msb_sftp_rename"
-  | "msb_sftp_symlink"
-  | "msb_sftp_write"
-  | "msb_snapshot_create"
-  | "msb_snapshot_export"
-  | "msb_snapshot_get"
-  | "msb_snapshot_import"
-  | "msb_snapshot_list"
-  | "msb_snapshot_list_dir"
-  | "msb_snapshot_open"
-  | "msb_snapshot_reindex"
-  | "msb_snapshot_remove"
-  | "msb_snapshot_verify"
-  | "msb_ssh_client_attach"
-  | "msb_ssh_client_close"
-  | "msb_ssh_client_exec"
-  | "msb_ssh_client_sftp"
-  | "msb_ssh_server_close"
-  | "msb_ssh_server_serve_connection"
-  | "msb_ssh_server_serve_stdio"
-  | "msb_version"
-  | "msb_volume_create"
-  | "msb_volume_fs_op"
-  | "msb_volume_get"
-  | "msb_volume_get_default"
-  | "msb_volume_list"
-  | "msb_volume_remove"
+export const signatures: ReadonlyArray<Signature> = table
+
+/** The 139 export names, as a union type (read from the table's prototypes). */
+export type FunctionName = (typeof table)[number]["name"]
 
 export const signatureByName: ReadonlyMap<string, Signature> = new Map(signatures.map((s) => [s.name, s]))

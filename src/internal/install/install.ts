@@ -10,7 +10,6 @@
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { join } from "node:path"
@@ -21,7 +20,8 @@ import {
   VerificationFailed
 } from "../../MicrosandboxError.js"
 import type { Installation, Provenance } from "../../node/Installer.js"
-import { installedLibraryPaths, msbHome, SDK_RUNTIME_VERSION } from "../ffi/loader.js"
+import { optionalString } from "../env.js"
+import { installedLibraryPaths, libraryCandidates, msbHome, SDK_RUNTIME_VERSION } from "../ffi/loader.js"
 import { hashZip } from "./dirhash.js"
 import { bundleFile, matchesGlobList, MODULE_PATH, parseGoProxy, parseGoSumDb } from "./goenv.js"
 import { goModDownload } from "./gotool.js"
@@ -51,12 +51,6 @@ export type InstallResult = Installation
 
 type InstallError = InstallFailed | VerificationFailed | ChecksumMismatch
 
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Effect.map(Option.filter((s) => s.trim().length > 0)),
-    Effect.orElseSucceed(() => Option.none<string>())
-  )
-
 const installFailed = (reason: InstallFailed["reason"], message: string, remedy: string) =>
   new InstallFailed({ message, operation: OPERATION, reason, remedy })
 
@@ -72,13 +66,7 @@ export const findLibrary = (
 ): Effect.Effect<Option.Option<{ path: string; source: LibrarySource }>, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const env = yield* optionalString("MICROSANDBOX_FFI_PATH")
-    const home = yield* msbHome
-    const candidates: Array<{ path: string; source: LibrarySource }> = []
-    if (explicitPath !== undefined) candidates.push({ path: explicitPath, source: "explicit" })
-    if (Option.isSome(env)) candidates.push({ path: env.value, source: "MICROSANDBOX_FFI_PATH" })
-    for (const path of installedLibraryPaths(home)) candidates.push({ path, source: "install" })
-    for (const c of candidates) {
+    for (const c of yield* libraryCandidates(explicitPath)) {
       if (yield* isUsableFile(fs, c.path)) return Option.some(c)
     }
     return Option.none()

@@ -14,6 +14,8 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type { SandboxConfig as Config } from "../../SandboxConfig.js"
+import { SandboxConfig } from "../config/model.js"
 
 const opt = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
@@ -309,4 +311,18 @@ export const parsePersisted = (configJson: string): Either.Either<Record<string,
   decode(configJson).pipe(
     Either.mapLeft((e) => ParseResult.TreeFormatter.formatErrorSync(e)),
     Either.map(toModelFields)
+  )
+
+const decodeModel = Schema.decodeUnknownEither(SandboxConfig)
+
+/**
+ * Parses the runtime's persisted configuration (`config_json` of a sandbox record, in
+ * the form the real runtime writes: see docs/real-runtime.md) into a `SandboxConfig`.
+ * Fields the runtime does not persist (secrets, registry credentials, replace, detached)
+ * are absent; the runtime's defaults (cpus, memory, pull policy, profiles) are present.
+ */
+export const fromPersisted = (configJson: string): Either.Either<Config, string> =>
+  Either.flatMap(
+    parsePersisted(configJson),
+    (fields) => Either.mapLeft(decodeModel(fields), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
   )

@@ -1,0 +1,58 @@
+/**
+ * Attaching this process's terminal to a command in the sandbox.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { AttachOptions } from "../../Exec.js"
+import * as Errors from "../../MicrosandboxError.js"
+import type { ExecError } from "../../MicrosandboxError.js"
+import { narrow } from "../errors.js"
+import { type SandboxCore, withHandle } from "../sandboxCore.js"
+import { checkCwd, isDefault, type Target } from "./session.js"
+
+const AttachJson = Schema.Struct({ exit_code: Schema.Number })
+
+/** Bridges this process's terminal to a command in the sandbox; returns its exit code. */
+export const attach = (
+  core: SandboxCore,
+  operation: string,
+  target: Target | "shell",
+  options: AttachOptions
+): Effect.Effect<number, ExecError> =>
+  Effect.gen(function*() {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      return yield* new Errors.NotATerminal({
+        message: `${operation} needs an interactive terminal: stdin ${
+          process.stdin.isTTY ? "is" : "is not"
+        } a TTY, stdout ${process.stdout.isTTY ? "is" : "is not"} a TTY`,
+        operation,
+        sandbox: core.name
+      })
+    }
+    yield* checkCwd(core, operation, options.cwd)
+    const doc: Record<string, unknown> = {}
+    if (target !== "shell" && target.args.length > 0) doc.args = target.args
+    if (options.cwd !== undefined) doc.cwd = options.cwd
+    if (options.user !== undefined) doc.user = options.user
+    if (options.env) doc.env = options.env
+    if (options.detachKeys !== undefined) doc.detach_keys = options.detachKeys
+    const json = JSON.stringify(doc)
+    const result = yield* withHandle(core, operation, (h) =>
+      target === "shell"
+        ? core.native.callDecode("msb_sandbox_attach_shell", [h], AttachJson, {
+          operation,
+          sandbox: core.name
+        })
+        : isDefault(target)
+        ? core.native.callDecode("msb_sandbox_attach_default", [h, json], AttachJson, {
+          operation,
+          sandbox: core.name
+        })
+        : core.native.callDecode("msb_sandbox_attach", [h, target.command, json], AttachJson, {
+          operation,
+          sandbox: core.name
+        }))
+    return result.exit_code
+  }).pipe(narrow.exec.effect, Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))
