@@ -46,6 +46,7 @@ import {
   decodeDuration,
   invalidArgument,
   MAX_UNITS,
+  sandboxNameRefusal,
   show
 } from "./validate.js"
 
@@ -229,13 +230,14 @@ const call = <A, I>(
   args: (handle: bigint) => ReadonlyArray<bigint | number | string | boolean | null>,
   schema: Schema.Schema<A, I>
 ) =>
-  withHandle(
-    core,
+  core.native.operation(
     operation,
-    (h) => core.native.callDecode(name, args(h), schema, { operation, sandbox: core.name })
-  ).pipe(
-    narrow.control.effect,
-    Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } })
+    { "msb.sandbox": core.name },
+    withHandle(
+      core,
+      operation,
+      (h) => core.native.callDecode(name, args(h), schema, { operation, sandbox: core.name, span: false })
+    ).pipe(narrow.control.effect)
   )
 
 const isReleasePolicy = Schema.is(SandboxConfig.ReleasePolicy)
@@ -906,14 +908,22 @@ const nameContext = (operation: string, name: unknown) => ({
   sandbox: typeof name === "string" ? name : undefined
 })
 
+// The name is checked when the Effect is built (the same answer every time it runs).
+const lookupChecked = (svc: MicrosandboxService, name: string, operation: string) => {
+  const refused = sandboxNameRefusal(nameContext(operation, name), name)
+  return refused !== undefined
+    ? Effect.fail(refused)
+    : svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name, span: false })
+}
+
 export const lookup = (svc: MicrosandboxService, name: string, operation = "Sandbox.get") =>
-  checkSandboxName(nameContext(operation, name), name).pipe(
-    Effect.zipRight(
-      svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name })
-    ),
-    Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
-    narrow.control.effect,
-    Effect.withSpan(operation, { attributes: { "msb.sandbox": name } })
+  svc.native.operation(
+    operation,
+    { "msb.sandbox": name },
+    lookupChecked(svc, name, operation).pipe(
+      Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
+      narrow.control.effect
+    )
   )
 
 export const remove = (svc: MicrosandboxService, name: string) =>
@@ -1028,11 +1038,27 @@ export const listAll = (
     // a value outside the types (from JavaScript): the same typed refusal as listPage's
     typeof filter !== "object" || filter === null || !Option.isOption(filter.limit)
       ? Effect.map(listPage(svc, filter), (p) => p.sandboxes)
-      : listStream(svc, filter, Option.getOrElse(filter.limit, () => DEFAULT_PAGE_SIZE)).pipe(
-        Stream.runCollect,
-        Effect.map(Chunk.toReadonlyArray)
+      : allPages(svc, filter, Option.getOrElse(filter.limit, () => DEFAULT_PAGE_SIZE))
+  ).pipe(Effect.withSpan("Sandbox.list", { captureStackTrace: false }))
+
+/** The pages of `listStream`, read one after another into one array (no Stream machinery per call). */
+const allPages = (
+  svc: MicrosandboxService,
+  filter: ListFilter,
+  pageSize: number
+): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
+  Effect.suspend(() => {
+    const all: Array<SandboxHandle> = []
+    const from = (cursor: Option.Option<string>): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
+      Effect.flatMap(
+        listPage(svc, { labels: filter.labels, limit: Option.some(pageSize), cursor }),
+        (page) => {
+          for (const sandbox of page.sandboxes) all.push(sandbox)
+          return Option.isSome(page.nextCursor) ? from(page.nextCursor) : Effect.succeed(all)
+        }
       )
-  ).pipe(Effect.withSpan("Sandbox.list"))
+    return from(filter.cursor)
+  })
 
 export const allMetrics = (svc: MicrosandboxService) =>
   svc.native.callDecode("msb_all_sandbox_metrics", [], AllMetricsJson, { operation: "Sandbox.allMetrics" })
