@@ -193,6 +193,7 @@ export const makeNative = (
   options: ExecutorOptions
 ): NativeLibrary => {
   const executor = new Executor(loaded.invoker, loaded.path, prototypes, options)
+  executor.warmUp()
   let runtimeVersion = "unknown"
   // An error kind this SDK does not know names the library that produced it.
   const typed = (
