@@ -99,10 +99,39 @@ export interface NativeJob {
 
 const pending: Promise<Outcome> = new Promise<Outcome>(() => {})
 
+/** A FIFO whose `shift` is O(1) (an array's is O(n): 1,000 queued calls made it quadratic). */
+class Fifo<A> {
+  private list: Array<A> = []
+  private head = 0
+  get length(): number {
+    return this.list.length - this.head
+  }
+  push(item: A): void {
+    this.list.push(item)
+  }
+  shift(): A | undefined {
+    if (this.head >= this.list.length) return undefined
+    const item = this.list[this.head]
+    this.list[this.head++] = undefined as A
+    if (this.head > 1024 && this.head * 2 > this.list.length) {
+      this.list = this.list.slice(this.head)
+      this.head = 0
+    }
+    return item
+  }
+  remove(item: A): void {
+    const i = this.list.indexOf(item, this.head)
+    if (i >= 0) this.list.splice(i, 1)
+  }
+  items(): Array<A> {
+    return this.list.slice(this.head)
+  }
+}
+
 const isCancelled = (o: RawOutcome) => o.t === "err" && o.text.startsWith("{\"kind\":\"cancelled\"")
 
 export class Executor {
-  private readonly shortQueue: Array<Job> = []
+  private readonly shortQueue = new Fifo<Job>()
   private readonly parkQueue: Array<Job> = []
   private readonly lanes: Array<WorkerLane> = []
   private readonly byRequest = new Map<number, Job>()
@@ -246,7 +275,7 @@ export class Executor {
   async shutdown(): Promise<void> {
     this.closed = true
     const pending: Array<Promise<Outcome>> = []
-    for (const job of [...this.shortQueue, ...this.parkQueue]) pending.push(this.interrupt(job))
+    for (const job of [...this.shortQueue.items(), ...this.parkQueue]) pending.push(this.interrupt(job))
     for (const job of this.running) pending.push(this.interrupt(job))
     await Promise.all(pending)
     if (this.sliceTimer) clearTimeout(this.sliceTimer)
@@ -280,9 +309,10 @@ export class Executor {
     const result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
     job.interrupted = true
     if (job.state === "queued") {
-      for (const q of [this.shortQueue, this.parkQueue]) {
-        const i = q.indexOf(job)
-        if (i >= 0) q.splice(i, 1)
+      if (job.spec.mode === "short") this.shortQueue.remove(job)
+      else {
+        const i = this.parkQueue.indexOf(job)
+        if (i >= 0) this.parkQueue.splice(i, 1)
       }
       this.finish(job, { t: "interrupted" })
     } else if (job.cid !== null) {
