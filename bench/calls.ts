@@ -19,6 +19,7 @@ const libraryPath = process.env.MICROSANDBOX_FFI_PATH!
 const sequentialCalls = Number(process.env.CALLS ?? "2000")
 const concurrentCalls = Number(process.env.CONCURRENT ?? "1000")
 const rounds = Number(process.env.ROUNDS ?? "5")
+const warmup = Number(process.env.WARMUP ?? "4000")
 const name = `calls-${process.pid}`
 
 // ------------------------------------------------------------------ raw koffi driver
@@ -136,9 +137,13 @@ const program = Effect.scoped(Effect.gen(function*() {
     for (const concurrent of [false, true]) {
       if (concurrent && c.instant) continue
       const n = concurrent ? concurrentCalls : sequentialCalls
-      // Warm up both (JIT, buffers, worker threads).
-      yield* Effect.promise(() => timeRaw(Math.min(n, 200), concurrent, c.raw))
-      yield* timeLib(Math.min(n, 200), concurrent, c.lib)
+      // Warm up both (JIT, buffers, worker threads). V8 takes a few thousand calls to
+      // optimise the library's path (its first rounds ran 3–10× slower than later ones),
+      // so both sides run WARMUP calls (default 4,000) before anything is measured.
+      for (let done = 0; done < warmup; done += n) {
+        yield* Effect.promise(() => timeRaw(n, concurrent, c.raw))
+        yield* timeLib(n, concurrent, c.lib)
+      }
       const raw: Array<number> = []
       const ours: Array<number> = []
       // Interleaved rounds, so that machine noise hits both sides alike.
