@@ -36,6 +36,21 @@ const readJson = (buf: Uint8Array) => JSON.parse(decoder.decode(buf.subarray(0, 
 // Result buffers are reused, as any careful caller would (a fresh 1 MiB per call costs
 // more than the call).
 const buffers: Array<Uint8Array> = []
+/** An error answer is resolved as its decoded document (no Error object made). */
+const rawAsyncError = (f: Fn, ...args: Array<unknown>) =>
+  new Promise<unknown>((resolve) => {
+    const buf = buffers.pop() ?? new Uint8Array(1 << 20)
+    buf[0] = 0
+    const cid = alloc()
+    f.async(cid, ...args, buf, buf.length, (_e: unknown, p: unknown) => {
+      unregister(cid)
+      buffers.push(buf)
+      if (!p) return resolve(readJson(buf))
+      const text = koffi.decode(p, "char", -1) as unknown as string
+      free(p)
+      resolve(JSON.parse(text))
+    })
+  })
 const rawAsync = (f: Fn, ...args: Array<unknown>) =>
   new Promise<unknown>((resolve, reject) => {
     const buf = buffers.pop() ?? new Uint8Array(1 << 20)
@@ -103,6 +118,12 @@ const program = Effect.scoped(Effect.gen(function*() {
   const handle = BigInt(connected.handle)
   const cases: Array<Case> = [
     { operation: "Sandbox.get", raw: () => rawAsync(lookup, name), lib: Sandbox.get(name) },
+    {
+      // The error path: the runtime's error document becomes a typed SandboxNotFound.
+      operation: "Sandbox.get, absent (SandboxNotFound)",
+      raw: () => rawAsyncError(lookup, `${name}-absent`),
+      lib: Effect.either(Sandbox.get(`${name}-absent`))
+    },
     {
       // The floor under every public call: the library's call protocol without the
       // operation's span, its Schema decode and its result type.
