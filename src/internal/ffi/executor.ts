@@ -180,10 +180,12 @@ export class Executor {
   callNow(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome {
     if (spec.cid === "y") {
       const cid = this.allocCid()
+      let outcome: RawOutcome | undefined
       try {
-        return this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+        outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+        return outcome
       } finally {
-        this.unregisterCid(cid)
+        this.releaseCid(cid, outcome)
       }
     }
     return this.invoker.callJson(spec.name, spec.cid === "ign" ? [0n, ...args] : args, bufferSize)
@@ -196,12 +198,13 @@ export class Executor {
    */
   tryNow(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome | null {
     const cid = this.allocCid()
-    this.invoker.callScalar("msb_cancel_trigger", [cid])
+    let outcome: RawOutcome | undefined
     try {
-      const outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+      this.invoker.callScalar("msb_cancel_trigger", [cid])
+      outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
       return isCancelled(outcome) ? null : outcome
     } finally {
-      this.unregisterCid(cid)
+      this.releaseCid(cid, outcome)
     }
   }
 
@@ -302,6 +305,18 @@ export class Executor {
   private unregisterCid(cid: bigint): void {
     this.invoker.callScalar("msb_cancel_unregister", [cid])
     this.liveCids--
+  }
+
+  /**
+   * After a call with this id: a call that reached the library consumed its id (the
+   * runtime unregisters it before returning, whatever the outcome: docs/runtime-abi.md
+   * §2.2, step 4), so only the count changes; a call that never reached it (a `fault`:
+   * marshalling failed, or nothing came back) leaves the id registered, which is then
+   * unregistered here. One native call less per call, two per received event.
+   */
+  private releaseCid(cid: bigint, outcome: RawOutcome | undefined): void {
+    if (outcome === undefined || outcome.t === "fault") this.unregisterCid(cid)
+    else this.liveCids--
   }
 
   private interrupt(job: Job): Promise<Outcome> {
@@ -413,7 +428,7 @@ export class Executor {
       }
     } else if (job.spec.mode === "recv") this.runningRecv--
     if (job.cid !== null) {
-      this.unregisterCid(job.cid)
+      this.releaseCid(job.cid, outcome)
       job.cid = null
     }
     job.lane = null
