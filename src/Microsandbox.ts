@@ -265,7 +265,10 @@ export const make = (
       librarySource: loaded.source,
       isTestDouble: loaded.invoker.isTestDouble,
       sdkVersion: SDK_RUNTIME_VERSION,
-      runtimeVersion: narrow.call.effect(runtimeVersion),
+      // A loaded library's version cannot change: read once above, answered from then on.
+      runtimeVersion: version._tag === "Right"
+        ? Effect.succeed(version.right)
+        : narrow.call.effect(runtimeVersion),
       backendInfo: narrow.call.effect(backendInfo),
       native
     } satisfies MicrosandboxService

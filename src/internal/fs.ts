@@ -69,12 +69,14 @@ export const make = (core: SandboxCore): SandboxFs => {
     operation: string,
     paths: ReadonlyArray<unknown>,
     names: ReadonlyArray<string> = ["path"]
-  ) =>
-    Effect.forEach(
-      paths,
-      (p, i) => checkGuestPath({ operation, sandbox: core.name }, names[i] ?? "path", p),
-      { discard: true }
-    )
+  ): Effect.Effect<void, Errors.InvalidArgument> =>
+    paths.length === 1
+      ? checkGuestPath({ operation, sandbox: core.name }, names[0] ?? "path", paths[0])
+      : Effect.forEach(
+        paths,
+        (p, i) => checkGuestPath({ operation, sandbox: core.name }, names[i] ?? "path", p),
+        { discard: true }
+      )
   const op = <A, I>(
     operation: string,
     fn: FunctionName,
@@ -83,20 +85,22 @@ export const make = (core: SandboxCore): SandboxFs => {
     schema: Schema.Schema<A, I>,
     options: { readonly retryOnBufferTooSmall?: boolean; readonly names?: ReadonlyArray<string> } = {}
   ): Effect.Effect<A, FilesystemError> =>
-    checked(operation, paths, options.names).pipe(
-      Effect.zipRight(withHandle(core, operation, (h) =>
-        native.callDecode(fn, [h, ...paths, ...extra], schema, {
-          operation,
-          sandbox: core.name,
-          path: paths[0],
-          ...(options.retryOnBufferTooSmall === undefined
-            ? {}
-            : { retryOnBufferTooSmall: options.retryOnBufferTooSmall })
-        }))),
-      Effect.mapError(refine(paths[0] ?? "")),
-      Effect.withSpan(operation, {
-        attributes: { "msb.sandbox": core.name, "msb.path": typeof paths[0] === "string" ? paths[0] : "" }
-      })
+    native.operation(
+      operation,
+      { "msb.sandbox": core.name, "msb.path": typeof paths[0] === "string" ? paths[0] : "" },
+      checked(operation, paths, options.names).pipe(
+        Effect.zipRight(withHandle(core, operation, (h) =>
+          native.callDecode(fn, [h, ...paths, ...extra], schema, {
+            operation,
+            sandbox: core.name,
+            path: paths[0],
+            span: false,
+            ...(options.retryOnBufferTooSmall === undefined
+              ? {}
+              : { retryOnBufferTooSmall: options.retryOnBufferTooSmall })
+          }))),
+        Effect.mapError(refine(paths[0] ?? ""))
+      )
     )
   const hostPath = (operation: string, value: unknown) =>
     Effect.flatMap(

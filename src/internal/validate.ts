@@ -14,6 +14,8 @@ import * as Errors from "../MicrosandboxError.js"
 
 // ------------------------------------------------------------------ strings
 
+const utf8 = new TextEncoder()
+
 const render = (u: unknown): string => {
   switch (typeof u) {
     case "string":
@@ -300,12 +302,26 @@ export const checkSandboxName = (
   ctx: ArgContext,
   value: unknown,
   argument = "name"
-): Effect.Effect<void, Errors.InvalidArgument> =>
-  Effect.flatMap(checkString(ctx, argument, value), () => {
-    const bytes = new TextEncoder().encode(value as string).length
-    return bytes === 0
-      ? Effect.fail(invalidArgument(ctx, argument, `${argument} must not be empty`))
-      : bytes > 128
-      ? Effect.fail(invalidArgument(ctx, argument, `${argument} is ${bytes} bytes long; the limit is 128`))
-      : Effect.void
-  })
+): Effect.Effect<void, Errors.InvalidArgument> => {
+  const refused = sandboxNameRefusal(ctx, value, argument)
+  return refused === undefined ? Effect.void : Effect.fail(refused)
+}
+
+/** `checkSandboxName` without an Effect: the refusal, or undefined for a valid name. */
+export const sandboxNameRefusal = (
+  ctx: ArgContext,
+  value: unknown,
+  argument = "name"
+): Errors.InvalidArgument | undefined => {
+  if (typeof value !== "string") {
+    return invalidArgument(ctx, argument, `${argument} must be a string, got ${show(value)}`)
+  }
+  const problem = stringProblem(value)
+  if (problem !== undefined) return invalidArgument(ctx, argument, `${argument} ${problem}: ${show(value)}`)
+  const bytes = utf8.encode(value).length
+  return bytes === 0
+    ? invalidArgument(ctx, argument, `${argument} must not be empty`)
+    : bytes > 128
+    ? invalidArgument(ctx, argument, `${argument} is ${bytes} bytes long; the limit is 128`)
+    : undefined
+}

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Microsandbox from "../../src/Microsandbox.js"
 import type { LibraryNotLoaded } from "../../src/MicrosandboxError.js"
-import { libraryPath } from "../support/double.js"
+import { counters, libraryPath } from "../support/double.js"
 
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -137,5 +137,18 @@ describe("library loading", () => {
       }).pipe(Effect.provide(Microsandbox.layer({ libraryPath })))
       expect(result).toEqual({ version: Microsandbox.sdkVersion, kind: "local", source: "default" })
       expect(Microsandbox.sdkVersion).toBe("0.6.14")
+    }))
+
+  it.effect("answers runtimeVersion with the version read at load, without another native call", () =>
+    Effect.gen(function*() {
+      const versionCalls = () => counters().calls.msb_version ?? 0
+      const [atLoad, answers, after] = yield* Effect.gen(function*() {
+        const atLoad = versionCalls()
+        const answers = yield* Effect.all(Array.from({ length: 5 }, () => Microsandbox.runtimeVersion))
+        return [atLoad, answers, versionCalls()] as const
+      }).pipe(Effect.provide(Microsandbox.layer({ libraryPath })))
+      expect(answers).toEqual(Array.from({ length: 5 }, () => Microsandbox.sdkVersion))
+      expect(after).toBe(atLoad)
+      expect(atLoad).toBeGreaterThan(0)
     }))
 })

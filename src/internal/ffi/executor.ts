@@ -34,6 +34,9 @@ export type Outcome = RawOutcome | { readonly t: "interrupted" }
  */
 export const LANE_COST_MIB = 9
 
+/** Long calls queued inside a shared resource above which no lane is started for more (`congested`). */
+const CONGESTION_CALLS = 3
+
 export interface ExecutorOptions {
   /** Upper bound on worker threads used as park lanes. */
   readonly maxWorkers: number
@@ -96,10 +99,39 @@ export interface NativeJob {
 
 const pending: Promise<Outcome> = new Promise<Outcome>(() => {})
 
+/** A FIFO whose `shift` is O(1) (an array's is O(n): 1,000 queued calls made it quadratic). */
+class Fifo<A> {
+  private list: Array<A> = []
+  private head = 0
+  get length(): number {
+    return this.list.length - this.head
+  }
+  push(item: A): void {
+    this.list.push(item)
+  }
+  shift(): A | undefined {
+    if (this.head >= this.list.length) return undefined
+    const item = this.list[this.head]
+    this.list[this.head++] = undefined as A
+    if (this.head > 1024 && this.head * 2 > this.list.length) {
+      this.list = this.list.slice(this.head)
+      this.head = 0
+    }
+    return item
+  }
+  remove(item: A): void {
+    const i = this.list.indexOf(item, this.head)
+    if (i >= 0) this.list.splice(i, 1)
+  }
+  items(): Array<A> {
+    return this.list.slice(this.head)
+  }
+}
+
 const isCancelled = (o: RawOutcome) => o.t === "err" && o.text.startsWith("{\"kind\":\"cancelled\"")
 
 export class Executor {
-  private readonly shortQueue: Array<Job> = []
+  private readonly shortQueue = new Fifo<Job>()
   private readonly parkQueue: Array<Job> = []
   private readonly lanes: Array<WorkerLane> = []
   private readonly byRequest = new Map<number, Job>()
@@ -118,6 +150,12 @@ export class Executor {
   /** Moving averages: how long a lane takes to start, how long a long call runs (ms). */
   private laneStartMs = 30
   private longCallMs = 0
+  /**
+   * Per export of long calls: the shortest duration seen (a slowly rising floor) and a
+   * moving average. Their gap says whether running more of them at once still helps
+   * (see `congested`).
+   */
+  private readonly longDurations = new Map<string, { floor: number; average: number }>()
   private idleTimer: ReturnType<typeof setInterval> | null = null
   private closed = false
   private saturationListener: ((message: string) => void) | null = null
@@ -142,10 +180,12 @@ export class Executor {
   callNow(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome {
     if (spec.cid === "y") {
       const cid = this.allocCid()
+      let outcome: RawOutcome | undefined
       try {
-        return this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+        outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+        return outcome
       } finally {
-        this.unregisterCid(cid)
+        this.releaseCid(cid, outcome)
       }
     }
     return this.invoker.callJson(spec.name, spec.cid === "ign" ? [0n, ...args] : args, bufferSize)
@@ -158,12 +198,13 @@ export class Executor {
    */
   tryNow(spec: Signature, args: ReadonlyArray<NativeArg>, bufferSize: number): RawOutcome | null {
     const cid = this.allocCid()
-    this.invoker.callScalar("msb_cancel_trigger", [cid])
+    let outcome: RawOutcome | undefined
     try {
-      const outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
+      this.invoker.callScalar("msb_cancel_trigger", [cid])
+      outcome = this.invoker.callJson(spec.name, [cid, ...args], bufferSize)
       return isCancelled(outcome) ? null : outcome
     } finally {
-      this.unregisterCid(cid)
+      this.releaseCid(cid, outcome)
     }
   }
 
@@ -237,7 +278,7 @@ export class Executor {
   async shutdown(): Promise<void> {
     this.closed = true
     const pending: Array<Promise<Outcome>> = []
-    for (const job of [...this.shortQueue, ...this.parkQueue]) pending.push(this.interrupt(job))
+    for (const job of [...this.shortQueue.items(), ...this.parkQueue]) pending.push(this.interrupt(job))
     for (const job of this.running) pending.push(this.interrupt(job))
     await Promise.all(pending)
     if (this.sliceTimer) clearTimeout(this.sliceTimer)
@@ -266,14 +307,27 @@ export class Executor {
     this.liveCids--
   }
 
+  /**
+   * After a call with this id: a call that reached the library consumed its id (the
+   * runtime unregisters it before returning, whatever the outcome: docs/runtime-abi.md
+   * §2.2, step 4), so only the count changes; a call that never reached it (a `fault`:
+   * marshalling failed, or nothing came back) leaves the id registered, which is then
+   * unregistered here. One native call less per call, two per received event.
+   */
+  private releaseCid(cid: bigint, outcome: RawOutcome | undefined): void {
+    if (outcome === undefined || outcome.t === "fault") this.unregisterCid(cid)
+    else this.liveCids--
+  }
+
   private interrupt(job: Job): Promise<Outcome> {
     if (job.state === "done") return Promise.resolve(job.outcome!)
     const result = new Promise<Outcome>((resolve) => job.waiters.push(resolve))
     job.interrupted = true
     if (job.state === "queued") {
-      for (const q of [this.shortQueue, this.parkQueue]) {
-        const i = q.indexOf(job)
-        if (i >= 0) q.splice(i, 1)
+      if (job.spec.mode === "short") this.shortQueue.remove(job)
+      else {
+        const i = this.parkQueue.indexOf(job)
+        if (i >= 0) this.parkQueue.splice(i, 1)
       }
       this.finish(job, { t: "interrupted" })
     } else if (job.cid !== null) {
@@ -363,10 +417,18 @@ export class Executor {
     }
     if (job.spec.mode === "long") {
       this.runningLong--
-      this.longCallMs = 0.8 * this.longCallMs + 0.2 * (performance.now() - job.startedAt)
+      const took = performance.now() - job.startedAt
+      this.longCallMs = 0.8 * this.longCallMs + 0.2 * took
+      const seen = this.longDurations.get(job.spec.name)
+      if (seen === undefined) this.longDurations.set(job.spec.name, { floor: took, average: took })
+      else {
+        // The floor rises by 2% a call, so that one lucky call does not stand for ever.
+        seen.floor = Math.min(seen.floor * 1.02, took)
+        seen.average = 0.8 * seen.average + 0.2 * took
+      }
     } else if (job.spec.mode === "recv") this.runningRecv--
     if (job.cid !== null) {
-      this.unregisterCid(job.cid)
+      this.releaseCid(job.cid, outcome)
       job.cid = null
     }
     job.lane = null
@@ -471,49 +533,80 @@ export class Executor {
     const worthIt = longLanes === 0
       ? Math.min(1, longRunnable)
       : Math.ceil((longRunnable * duration) / Math.max(1, this.laneStartMs)) - (longLanes - this.runningLong)
-    const longNeed = Math.max(0, Math.min(longRunnable - free - this.spawning, worthIt))
+    const longNeed = this.congested()
+      ? 0
+      : Math.max(0, Math.min(longRunnable - free - this.spawning, worthIt))
     const recvNeed = Math.max(0, recvRunnable - Math.max(0, free - longRunnable) - this.spawning)
     // Starting a lane costs tens of ms of CPU: a few at a time, so that a burst of calls
     // is not starved of CPU by its own lanes starting; each start re-evaluates demand.
     const wanted = Math.min(longNeed + recvNeed, room, this.options.spawnConcurrency - this.spawning)
     if (wanted <= 0 && longRunnable > free + this.spawning && room > 0) this.scheduleGrowth()
-    for (let k = 0; k < wanted; k++) {
-      this.spawning++
-      const startedAt = performance.now()
-      spawnWorker(this.libraryPath, this.prototypes).then(
-        (worker) => {
-          this.spawning--
-          this.laneStartMs = 0.7 * this.laneStartMs + 0.3 * (performance.now() - startedAt)
-          worker.unref()
-          const lane: WorkerLane = { worker, job: null, idleSince: performance.now() }
-          worker.on("message", (reply: WorkerReply) => {
-            const job = this.byRequest.get(reply.id)
-            if (!job) return
-            this.byRequest.delete(reply.id)
-            this.completed(job, reply.outcome)
-          })
-          if (this.closed) {
-            void worker.terminate()
-            return
-          }
-          this.lanes.push(lane)
-          this.ensureIdleTimer()
-          this.pump()
-        },
-        (error) => {
-          this.spawning--
-          // Without workers, park jobs still run on what exists; with none at all, fail them.
-          if (this.lanes.length === 0 && this.uvParkLanes === 0) {
-            for (const job of this.parkQueue.splice(0)) {
-              this.finish(job, {
-                t: "fault",
-                message: `cannot start a native worker thread: ${String(error)}`
-              })
-            }
+    for (let k = 0; k < wanted; k++) this.spawnLane()
+  }
+
+  /**
+   * Starts the first lane ahead of any call (the one lane that stays when idle), so
+   * that the first long call or receive does not wait for a worker to boot.
+   */
+  warmUp(): void {
+    if (this.options.maxWorkers > 0 && this.lanes.length + this.spawning === 0 && !this.closed) {
+      this.spawnLane()
+    }
+  }
+
+  private spawnLane(): void {
+    this.spawning++
+    const startedAt = performance.now()
+    spawnWorker(this.libraryPath, this.prototypes).then(
+      (worker) => {
+        this.spawning--
+        this.laneStartMs = 0.7 * this.laneStartMs + 0.3 * (performance.now() - startedAt)
+        worker.unref()
+        const lane: WorkerLane = { worker, job: null, idleSince: performance.now() }
+        worker.on("message", (reply: WorkerReply) => {
+          const job = this.byRequest.get(reply.id)
+          if (!job) return
+          this.byRequest.delete(reply.id)
+          this.completed(job, reply.outcome)
+        })
+        if (this.closed) {
+          void worker.terminate()
+          return
+        }
+        this.lanes.push(lane)
+        this.ensureIdleTimer()
+        this.pump()
+      },
+      (error) => {
+        this.spawning--
+        // Without workers, park jobs still run on what exists; with none at all, fail them.
+        if (this.lanes.length === 0 && this.uvParkLanes === 0) {
+          for (const job of this.parkQueue.splice(0)) {
+            this.finish(job, {
+              t: "fault",
+              message: `cannot start a native worker thread: ${String(error)}`
+            })
           }
         }
-      )
-    }
+      }
+    )
+  }
+
+  /**
+   * Whether the long calls running now are held up by each other rather than by what
+   * they wait for (the test of TCP Vegas): with `n` running, each taking `average` ms
+   * where alone it takes `floor`, about `n · (1 − floor/average)` of them are queued
+   * inside whatever they share (CPU, a lock, a disk). Above `CONGESTION_CALLS`, another
+   * lane would only add a call to that queue and cost a lane start (tens of ms of CPU);
+   * calls that wait on something slow (a VM boot) keep `average` near `floor` and get a
+   * lane each.
+   */
+  private congested(): boolean {
+    const head = this.parkQueue.find((j) => j.spec.mode === "long")
+    if (head === undefined || this.runningLong < 2) return false
+    const seen = this.longDurations.get(head.spec.name)
+    if (seen === undefined) return false
+    return this.runningLong * (1 - seen.floor / seen.average) >= CONGESTION_CALLS
   }
 
   /** Re-evaluates growth while long calls queue (their running time is evidence too). */

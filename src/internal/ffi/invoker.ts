@@ -54,26 +54,50 @@ export interface Invoker {
 export function createInvoker(
   koffi: KoffiModule,
   libraryPath: string,
-  prototypes: ReadonlyArray<readonly [string, string]>
+  prototypes: ReadonlyArray<readonly [string, string]>,
+  lazy = false
 ): Invoker {
   const lib = koffi.load(libraryPath)
   const fns = new Map<string, KoffiFunction>()
   const missing: Array<string> = []
+  // Lazy (a worker lane): each function is declared on its first call, so a lane
+  // declares the few exports it runs instead of all of them; `missing` stays empty.
+  const later = new Map<string, string>()
   for (const [name, prototype] of prototypes) {
+    if (lazy) {
+      later.set(name, prototype)
+      continue
+    }
     try {
       fns.set(name, lib.func(prototype))
     } catch {
       missing.push(name)
     }
   }
-  let isTestDouble = false
-  try {
-    lib.func("void * msbd_control(const char * request, uint8_t * buf, uintptr_t buf_len)")
-    isTestDouble = true
-  } catch {
-    // the real runtime library
+  const declared = (name: string): KoffiFunction | undefined => {
+    const f = fns.get(name)
+    if (f !== undefined || !lazy) return f
+    const prototype = later.get(name)
+    if (prototype === undefined) return undefined
+    later.delete(name)
+    try {
+      const g = lib.func(prototype)
+      fns.set(name, g)
+      return g
+    } catch {
+      return undefined
+    }
   }
-  const free = fns.get("msb_free_string")
+  let isTestDouble = false
+  if (!lazy) {
+    try {
+      lib.func("void * msbd_control(const char * request, uint8_t * buf, uintptr_t buf_len)")
+      isTestDouble = true
+    } catch {
+      // the real runtime library
+    }
+  }
+  const free = declared("msb_free_string")
   const buffers = new Map<number, Uint8Array>()
 
   const takeError = (ptr: unknown): string | null => {
@@ -95,11 +119,11 @@ export function createInvoker(
   return {
     missing,
     isTestDouble,
-    has: (name) => fns.has(name),
-    fn: (name) => fns.get(name),
+    has: (name) => declared(name) !== undefined,
+    fn: (name) => declared(name),
     takeError,
     callJson(name, args, bufferSize) {
-      const f = fns.get(name)
+      const f = declared(name)
       if (!f) return { t: "fault", message: `symbol ${name} is not exported by ${libraryPath}` }
       let buffer = buffers.get(bufferSize)
       if (!buffer) {
@@ -115,7 +139,7 @@ export function createInvoker(
       }
     },
     callJsonAsync(name, args, buffer, done) {
-      const f = fns.get(name)
+      const f = declared(name)
       if (!f) return done({ t: "fault", message: `symbol ${name} is not exported by ${libraryPath}` })
       buffer[0] = 0
       try {
@@ -128,7 +152,7 @@ export function createInvoker(
       }
     },
     callScalar(name, args) {
-      const f = fns.get(name)
+      const f = declared(name)
       if (!f) throw new Error(`symbol ${name} is not exported by ${libraryPath}`)
       return f(...args)
     }

@@ -72,7 +72,22 @@ export const decoderOf = <A, I>(
 ): (text: string) => Either.Either<A, ParseResult.ParseError> => {
   let decoder = decoders.get(schema)
   if (decoder === undefined) {
-    decoder = Schema.decodeUnknownEither(Schema.parseJson(schema)) as Decoder
+    // The document is parsed with JSON.parse and decoded with the Schema's compiled
+    // decoder (the work of `parseJson(schema)` in one step less); a text that fails
+    // either goes through `parseJson(schema)` itself, so errors read as before.
+    const full = Schema.decodeUnknownEither(Schema.parseJson(schema)) as Decoder
+    const decode = ParseResult.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+    decoder = (text): Either.Either<unknown, ParseResult.ParseError> => {
+      let value: unknown
+      try {
+        value = JSON.parse(text)
+      } catch {
+        return full(text)
+      }
+      const decoded = decode(value)
+      // A Right carries no issue: the same value typed with ParseError on its left.
+      return Either.isRight(decoded) ? decoded as Either.Either<unknown, never> : full(text)
+    }
     decoders.set(schema, decoder)
   }
   return decoder as (text: string) => Either.Either<A, ParseResult.ParseError>
@@ -117,6 +132,18 @@ export interface NativeLibrary {
   ) => Effect.Effect<string, MicrosandboxError>
   /** Records the loaded library's version (for spans and errors). */
   readonly setRuntimeVersion: (version: string) => void
+  /**
+   * The one span of a public operation whose native calls are its leaves (they pass
+   * `span: false`): the span carries the library's attributes from the start, and no
+   * stack trace is captured (the site would be this library's own code; capturing it
+   * costs more than a fast native call). Nested public operations do not see it as
+   * their parent: use `Effect.withSpan` for an operation that runs others.
+   */
+  readonly operation: <A, E, R>(
+    operation: string,
+    attributes: Readonly<Record<string, string>>,
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E, R>
   /** Calls and decodes the result with a Schema (a mismatch is `MalformedResponse`). */
   readonly callDecode: <A, I>(
     name: FunctionName,
@@ -166,6 +193,7 @@ export const makeNative = (
   options: ExecutorOptions
 ): NativeLibrary => {
   const executor = new Executor(loaded.invoker, loaded.path, prototypes, options)
+  executor.warmUp()
   let runtimeVersion = "unknown"
   // An error kind this SDK does not know names the library that produced it.
   const typed = (
@@ -205,7 +233,15 @@ export const makeNative = (
       })
       : parked(spec, args, bufferSize, opts.onOrphan)
 
-  const call: NativeLibrary["call"] = (name, args, opts = {}) => {
+  const succeedJson = (json: string): Effect.Effect<string> => Effect.succeed(json)
+
+  // A call whose successful JSON goes to `onOk` in the same step (no second flatMap).
+  const request = <A>(
+    name: FunctionName,
+    args: ReadonlyArray<NativeArg>,
+    opts: CallOptions,
+    onOk: (json: string) => Effect.Effect<A, MicrosandboxError>
+  ): Effect.Effect<A, MicrosandboxError> => {
     const spec = signatureByName.get(name)
     const ctx: ErrorContext = { operation: opts.operation ?? name, sandbox: opts.sandbox, path: opts.path }
     if (!spec || spec.shape !== "json") {
@@ -213,11 +249,11 @@ export const makeNative = (
     }
     const refused = checkArgs(spec, args, ctx)
     if (refused) return Effect.fail(refused)
-    const attempt = (bufferSize: number, retried: boolean): Effect.Effect<string, MicrosandboxError> =>
+    const attempt = (bufferSize: number, retried: boolean): Effect.Effect<A, MicrosandboxError> =>
       Effect.flatMap(run(spec, args, bufferSize, opts), (outcome) => {
         switch (outcome.t) {
           case "ok":
-            return Effect.succeed(outcome.json)
+            return onOk(outcome.json)
           case "interrupted":
             return Effect.interrupt
           case "fault":
@@ -270,19 +306,31 @@ export const makeNative = (
     })
   }
 
-  const callDecode: NativeLibrary["callDecode"] = (name, args, schema, opts = {}) => {
+  const callDecode: NativeLibrary["callDecode"] = <A, I>(
+    name: FunctionName,
+    args: ReadonlyArray<NativeArg>,
+    schema: Schema.Schema<A, I>,
+    opts: DecodeOptions<A> = {}
+  ) => {
     const ctx = { operation: opts.operation ?? name, sandbox: opts.sandbox }
-    const { onOrphan: release, ...rest } = opts
-    const callOpts: CallOptions = release === undefined ? rest : {
-      ...rest,
+    const release = opts.onOrphan
+    const callOpts: CallOptions = release === undefined ? opts as Omit<DecodeOptions<unknown>, "onOrphan"> : {
+      ...opts,
       onOrphan: (json) =>
         Either.match(decodeDocument(schema, name, json, ctx), {
           onLeft: (error) => Effect.fail(error),
           onRight: release
         })
     }
-    return Effect.flatMap(call(name, args, callOpts), (json) => decodeDocument(schema, name, json, ctx))
+    return request(name, args, callOpts, (json) => decodeDocument(schema, name, json, ctx))
   }
+  const call: NativeLibrary["call"] = (name, args, opts = {}) => request(name, args, opts, succeedJson)
+
+  const operation: NativeLibrary["operation"] = (name, attributes, self) =>
+    Effect.useSpan(name, {
+      captureStackTrace: false,
+      attributes: { ...attributes, "msb.library": loaded.path, "msb.runtime_version": runtimeVersion }
+    }, () => self)
 
   return {
     path: loaded.path,
@@ -294,6 +342,7 @@ export const makeNative = (
       runtimeVersion = version
     },
     call,
+    operation,
     callDecode
   }
 }

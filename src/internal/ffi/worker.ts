@@ -38,7 +38,7 @@ function workerMain(
   const port = threads.parentPort
   const data = threads.workerData as WorkerData
   if (!port) return
-  const invoker = makeInvoker(koffi as never, data.libraryPath, data.prototypes)
+  const invoker = makeInvoker(koffi as never, data.libraryPath, data.prototypes, true)
   port.on("message", (request: WorkerRequest) => {
     const outcome = invoker.callJson(request.name, request.args, request.bufferSize)
     port.postMessage({ id: request.id, outcome } satisfies WorkerReply)

@@ -23,7 +23,7 @@ import * as MetricsModule from "../metricsCodec.js"
 import * as ModifyImpl from "../modify.js"
 import { Microsandbox } from "../service.js"
 import * as SnapshotImpl from "../snapshot.js"
-import { checkSandboxName } from "../validate.js"
+import { checkSandboxName, sandboxNameRefusal } from "../validate.js"
 import { fromPersisted } from "../wire/persistedConfig.js"
 import * as Acquire from "./acquire.js"
 import { HandleTypeId, type KillOptions, type SandboxStatus, type StopOptions } from "./model.js"
@@ -211,14 +211,22 @@ const nameContext = (operation: string, name: unknown) => ({
   sandbox: typeof name === "string" ? name : undefined
 })
 
+// The name is checked when the Effect is built (the same answer every time it runs).
+const lookupChecked = (svc: MicrosandboxService, name: string, operation: string) => {
+  const refused = sandboxNameRefusal(nameContext(operation, name), name)
+  return refused !== undefined
+    ? Effect.fail(refused)
+    : svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name, span: false })
+}
+
 export const lookup = (svc: MicrosandboxService, name: string, operation = "Sandbox.get") =>
-  checkSandboxName(nameContext(operation, name), name).pipe(
-    Effect.zipRight(
-      svc.native.callDecode("msb_sandbox_lookup", [name], InfoJson, { operation, sandbox: name })
-    ),
-    Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
-    narrow.control.effect,
-    Effect.withSpan(operation, { attributes: { "msb.sandbox": name } })
+  svc.native.operation(
+    operation,
+    { "msb.sandbox": name },
+    lookupChecked(svc, name, operation).pipe(
+      Effect.map((info): SandboxHandle => new HandleImpl(svc, info)),
+      narrow.control.effect
+    )
   )
 
 export const remove = (svc: MicrosandboxService, name: string) =>

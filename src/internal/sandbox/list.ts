@@ -117,11 +117,27 @@ export const listAll = (
     // a value outside the types (from JavaScript): the same typed refusal as listPage's
     typeof filter !== "object" || filter === null || !Option.isOption(filter.limit)
       ? Effect.map(listPage(svc, filter), (p) => p.sandboxes)
-      : listStream(svc, filter, Option.getOrElse(filter.limit, () => DEFAULT_PAGE_SIZE)).pipe(
-        Stream.runCollect,
-        Effect.map(Chunk.toReadonlyArray)
+      : allPages(svc, filter, Option.getOrElse(filter.limit, () => DEFAULT_PAGE_SIZE))
+  ).pipe(Effect.withSpan("Sandbox.list", { captureStackTrace: false }))
+
+/** The pages of `listStream`, read one after another into one array (no Stream machinery per call). */
+const allPages = (
+  svc: MicrosandboxService,
+  filter: ListFilter,
+  pageSize: number
+): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
+  Effect.suspend(() => {
+    const all: Array<SandboxHandle> = []
+    const from = (cursor: Option.Option<string>): Effect.Effect<ReadonlyArray<SandboxHandle>, ControlError> =>
+      Effect.flatMap(
+        listPage(svc, { labels: filter.labels, limit: Option.some(pageSize), cursor }),
+        (page) => {
+          for (const sandbox of page.sandboxes) all.push(sandbox)
+          return Option.isSome(page.nextCursor) ? from(page.nextCursor) : Effect.succeed(all)
+        }
       )
-  ).pipe(Effect.withSpan("Sandbox.list"))
+    return from(filter.cursor)
+  })
 
 export const allMetrics = (svc: MicrosandboxService) =>
   svc.native.callDecode("msb_all_sandbox_metrics", [], AllMetricsJson, { operation: "Sandbox.allMetrics" })

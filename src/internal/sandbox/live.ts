@@ -54,13 +54,14 @@ const call = <A, I>(
   args: (handle: bigint) => ReadonlyArray<bigint | number | string | boolean | null>,
   schema: Schema.Schema<A, I>
 ) =>
-  withHandle(
-    core,
+  core.native.operation(
     operation,
-    (h) => core.native.callDecode(name, args(h), schema, { operation, sandbox: core.name })
-  ).pipe(
-    narrow.control.effect,
-    Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } })
+    { "msb.sandbox": core.name },
+    withHandle(
+      core,
+      operation,
+      (h) => core.native.callDecode(name, args(h), schema, { operation, sandbox: core.name, span: false })
+    ).pipe(narrow.control.effect)
   )
 
 export class SandboxImpl implements Sandbox {
