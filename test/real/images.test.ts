@@ -1,6 +1,6 @@
 // Images and snapshots against the real C-ABI library: everything here needs no booted
-// VM. Runs when /work/real-lib/libmicrosandbox_go_ffi.so or MSB_TEST_REAL_FFI_PATH exists
-// (skipped visibly otherwise), with its own temporary MSB_HOME, on an archive this test
+// VM. Runs when a real library is found (test/support/real.ts: MSB_TEST_REAL_FFI_PATH or
+// the installer's locations; skipped visibly otherwise), with its own temporary MSB_HOME, on an archive this test
 // builds itself (test/support/tar.ts).
 //
 // A create from the loaded image (pull policy never) reaches the boot; where no VM can
@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Image from "../../src/Image.js"
@@ -19,15 +19,13 @@ import * as Microsandbox from "../../src/Microsandbox.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Snapshot from "../../src/Snapshot.js"
+import { realLibrary } from "../support/real.js"
 import { dockerArchive, tar, untar } from "../support/tar.js"
 
-const libraryPath = process.env.MSB_TEST_REAL_FFI_PATH || "/work/real-lib/libmicrosandbox_go_ffi.so"
-const available = existsSync(libraryPath)
-if (!available) {
-  console.log(
-    `real images/snapshots suite SKIPPED — no real library at ${libraryPath} (set MSB_TEST_REAL_FFI_PATH)`
-  )
-}
+const real = realLibrary()
+const available = real.path !== undefined
+const libraryPath = real.path
+if (!available) console.log(`real images/snapshots suite SKIPPED — ${real.reason}`)
 
 // Its own MSB_HOME (the real library reads it from the process environment); the test
 // setup's private one otherwise.
@@ -56,7 +54,7 @@ const createThenLeave = (name: string, ...options: ReadonlyArray<SandboxConfig.O
   )
 
 describe.skipIf(!available)(
-  `images and snapshots on the real runtime${available ? "" : ` (skipped: no library at ${libraryPath})`}`,
+  `images and snapshots on the real runtime${available ? "" : ` (skipped: ${real.reason})`}`,
   () => {
     layer(Microsandbox.layer({ libraryPath }), { timeout: 120_000, excludeTestServices: true })((it) => {
       it.effect("load, list, get, inspect: the references and digests of the hand-made archive", () =>

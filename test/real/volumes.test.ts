@@ -1,7 +1,7 @@
 // Volumes (and modification of a sandbox record) against the real C-ABI library: nothing
-// here boots a VM. Runs when the library is at MSB_TEST_REAL_FFI_PATH (or
-// MICROSANDBOX_FFI_PATH) or /work/real-lib/libmicrosandbox_go_ffi.so; skipped, with the
-// reason in the suite name, otherwise. Uses its own temporary MSB_HOME.
+// here boots a VM. Runs when a real library is found (test/support/real.ts:
+// MSB_TEST_REAL_FFI_PATH or the installer's locations); skipped, with the reason in the
+// suite name, otherwise. Uses its own temporary MSB_HOME.
 import { afterAll, describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -21,12 +21,11 @@ import * as Microsandbox from "../../src/Microsandbox.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Volume from "../../src/Volume.js"
+import { realLibrary } from "../support/real.js"
 
-const candidates = [process.env.MSB_TEST_REAL_FFI_PATH, "/work/real-lib/libmicrosandbox_go_ffi.so"].filter(
-  (p): p is string => p !== undefined && p.length > 0
-)
-const libraryPath = candidates.find((p) => existsSync(p))
-const skipReason = `no real library at ${candidates.join(" or ")}`
+const real = realLibrary()
+const libraryPath = real.path
+const skipReason = real.reason
 if (libraryPath === undefined) console.log(`real volumes suite SKIPPED — ${skipReason}`)
 
 // A private MSB_HOME for the real runtime (it reads MSB_HOME when first used).
