@@ -2,8 +2,8 @@
  * The one place that touches raw memory: calls a shape-A/B/C export with a caller
  * buffer, decodes the JSON result, decodes and frees the error string exactly once.
  *
- * `createInvoker` must stay self-contained (no imports, no closures over module
- * state): its source text is also evaluated inside worker threads (see worker.ts).
+ * `createInvoker` is used on the main thread and, through workerMain.ts, inside each
+ * park lane (a worker thread): it keeps no module state.
  *
  * @internal
  */

@@ -3,14 +3,18 @@
  * Each worker loads the library through koffi and runs one synchronous call at a
  * time; the executor hands it work and time-slices cancel-safe receives.
  *
- * The worker's code is built from the source text of `createInvoker` and
- * `workerMain`, so it runs the same way from `src/` (tests) and from `dist/`.
+ * A worker runs the module workerMain: from the built package, its compiled file
+ * (dist/internal/ffi/workerMain.js); from the TypeScript sources (tests, benchmarks run
+ * through a loader a worker does not inherit), the same module compiled once per process
+ * with esbuild, a development dependency.
  *
  * @internal
  */
+import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
 import { SHARE_ENV, Worker } from "node:worker_threads"
-import { createInvoker, type NativeArg, type RawOutcome } from "./invoker.js"
+import type { NativeArg, RawOutcome } from "./invoker.js"
 
 export interface WorkerRequest {
   readonly id: number
@@ -23,39 +27,48 @@ export interface WorkerReply {
   readonly outcome: RawOutcome
 }
 
-interface WorkerData {
+export interface WorkerData {
   readonly koffiPath: string
   readonly libraryPath: string
   readonly prototypes: ReadonlyArray<readonly [string, string]>
 }
 
-// Runs inside the worker. Self-contained: receives its dependencies as arguments.
-function workerMain(
-  threads: typeof import("node:worker_threads"),
-  koffi: unknown,
-  makeInvoker: typeof createInvoker
-): void {
-  const port = threads.parentPort
-  const data = threads.workerData as WorkerData
-  if (!port) return
-  const invoker = makeInvoker(koffi as never, data.libraryPath, data.prototypes, true)
-  port.on("message", (request: WorkerRequest) => {
-    const outcome = invoker.callJson(request.name, request.args, request.bufferSize)
-    port.postMessage({ id: request.id, outcome } satisfies WorkerReply)
-  })
-  port.postMessage({ id: 0, outcome: { t: "ok", json: "ready" } } satisfies WorkerReply)
+const require_ = createRequire(import.meta.url)
+const koffiPath = require_.resolve("koffi")
+
+/** The part of esbuild's API used here (esbuild is not a dependency of the package). */
+interface Esbuild {
+  buildSync(options: {
+    readonly entryPoints: ReadonlyArray<string>
+    readonly bundle: boolean
+    readonly platform: "node"
+    readonly format: "cjs"
+    readonly target: string
+    readonly write: false
+    readonly logLevel: "silent"
+  }): { readonly outputFiles: ReadonlyArray<{ readonly text: string }> }
 }
 
-const source = [
-  // Bundlers and test transformers may wrap functions with a naming helper.
-  "var __name = (f) => f;",
-  `const makeInvoker = (${createInvoker.toString()});`,
-  `const main = (${workerMain.toString()});`,
-  "const threads = require('node:worker_threads');",
-  "main(threads, require(threads.workerData.koffiPath), makeInvoker);"
-].join("\n")
+type Entry = { readonly module: URL } | { readonly code: string }
+let entry: Entry | undefined
 
-const koffiPath = createRequire(import.meta.url).resolve("koffi")
+/** The worker's module: the compiled file, or the source compiled once (see the header). */
+export const workerEntry = (): Entry => {
+  if (entry !== undefined) return entry
+  const compiled = new URL("./workerMain.js", import.meta.url)
+  if (existsSync(fileURLToPath(compiled))) return (entry = { module: compiled })
+  const esbuild = require_("esbuild") as Esbuild
+  const out = esbuild.buildSync({
+    entryPoints: [fileURLToPath(new URL("./workerMain.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    logLevel: "silent"
+  })
+  return (entry = { code: out.outputFiles[0]!.text })
+}
 
 /** Spawns a worker; resolves once it has loaded the library. */
 export const spawnWorker = (
@@ -63,8 +76,9 @@ export const spawnWorker = (
   prototypes: ReadonlyArray<readonly [string, string]>
 ): Promise<Worker> =>
   new Promise((resolve, reject) => {
-    const worker = new Worker(source, {
-      eval: true,
+    const main = workerEntry()
+    const worker = new Worker("module" in main ? main.module : main.code, {
+      eval: !("module" in main),
       workerData: { koffiPath, libraryPath, prototypes } satisfies WorkerData,
       stdout: false,
       stderr: false,
