@@ -32,7 +32,6 @@ export const sample = (core: SandboxCore): Effect.Effect<MetricsClasses.Metrics,
         sandbox: core.name
       })
   ).pipe(
-    Effect.map(MetricsModule.fromJson),
     Effect.withSpan("Sandbox.metrics", { attributes: { "msb.sandbox": core.name } })
   )
 
@@ -102,7 +101,7 @@ export const stream = (
             return Effect.fail(Option.some(decoded.left))
           }
           const j = decoded.right
-          return "done" in j ? end : Effect.succeed(MetricsModule.fromJson(j))
+          return "done" in j ? end : Effect.succeed(j)
         }),
         Effect.catchAll((error) =>
           Option.isNone(error) || error.value._tag === "MetricsDisabled" ||

@@ -8,63 +8,57 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Metrics, MetricsLite } from "./metricsModel.js"
 
-const n = Schema.Number
-const opt = Schema.optional(Schema.NullOr(Schema.Number))
-
-export const MetricsJson = Schema.Struct({
-  cpu_percent: n,
-  vcpu_time_ns: n,
-  memory_bytes: n,
-  memory_available_bytes: opt,
-  memory_host_resident_bytes: opt,
-  memory_limit_bytes: n,
-  disk_read_bytes: n,
-  disk_write_bytes: n,
-  net_rx_bytes: n,
-  net_tx_bytes: n,
-  upper_used_bytes: opt,
-  upper_free_bytes: opt,
-  upper_host_allocated_bytes: opt,
-  uptime_secs: n
+const field = <A>(key: string, schema: Schema.Schema<A, number>) =>
+  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
+const count = (key: string) => field(key, Schema.Number)
+/** A member the runtime reports only when it can measure it: absent or null is None. */
+const measured = (key: string) =>
+  Schema.optionalWith(Schema.Number, { nullable: true, as: "Option" }).pipe(Schema.fromKey(key))
+const DurationFromNanos = Schema.transform(Schema.Number, Schema.DurationFromSelf, {
+  strict: true,
+  decode: (ns) => Duration.nanos(BigInt(Math.round(ns))),
+  encode: (d) => Number(Option.getOrElse(Duration.toNanos(d), () => 0n))
+})
+const DurationFromSeconds = Schema.transform(Schema.Number, Schema.DurationFromSelf, {
+  strict: true,
+  decode: (s) => Duration.seconds(s),
+  encode: (d) => Duration.toSeconds(d)
 })
 
-export const MetricsLiteJson = Schema.Struct({
-  cpu_percent: n,
-  memory_bytes: n,
-  memory_limit_bytes: n,
-  disk_read_bytes: n,
-  disk_write_bytes: n,
-  net_rx_bytes: n,
-  net_tx_bytes: n,
-  uptime_secs: n
-})
+/** The runtime's metrics document (snake_case members) as a `Metrics`. */
+export const MetricsJson = Schema.transform(
+  Schema.Struct({
+    cpuPercent: count("cpu_percent"),
+    vcpuTime: field("vcpu_time_ns", DurationFromNanos),
+    memoryBytes: count("memory_bytes"),
+    memoryAvailableBytes: measured("memory_available_bytes"),
+    memoryHostResidentBytes: measured("memory_host_resident_bytes"),
+    memoryLimitBytes: count("memory_limit_bytes"),
+    diskReadBytes: count("disk_read_bytes"),
+    diskWriteBytes: count("disk_write_bytes"),
+    netRxBytes: count("net_rx_bytes"),
+    netTxBytes: count("net_tx_bytes"),
+    upperUsedBytes: measured("upper_used_bytes"),
+    upperFreeBytes: measured("upper_free_bytes"),
+    upperHostAllocatedBytes: measured("upper_host_allocated_bytes"),
+    uptime: field("uptime_secs", DurationFromSeconds)
+  }),
+  Schema.typeSchema(Metrics),
+  { strict: true, decode: (fields) => new Metrics(fields, { disableValidation: true }), encode: (m) => m }
+)
 
-export const fromJson = (j: typeof MetricsJson.Type): Metrics =>
-  new Metrics({
-    cpuPercent: j.cpu_percent,
-    vcpuTime: Duration.nanos(BigInt(Math.round(j.vcpu_time_ns))),
-    memoryBytes: j.memory_bytes,
-    memoryAvailableBytes: Option.fromNullable(j.memory_available_bytes),
-    memoryHostResidentBytes: Option.fromNullable(j.memory_host_resident_bytes),
-    memoryLimitBytes: j.memory_limit_bytes,
-    diskReadBytes: j.disk_read_bytes,
-    diskWriteBytes: j.disk_write_bytes,
-    netRxBytes: j.net_rx_bytes,
-    netTxBytes: j.net_tx_bytes,
-    upperUsedBytes: Option.fromNullable(j.upper_used_bytes),
-    upperFreeBytes: Option.fromNullable(j.upper_free_bytes),
-    upperHostAllocatedBytes: Option.fromNullable(j.upper_host_allocated_bytes),
-    uptime: Duration.seconds(j.uptime_secs)
-  })
-
-export const liteFromJson = (j: typeof MetricsLiteJson.Type): MetricsLite =>
-  new MetricsLite({
-    cpuPercent: j.cpu_percent,
-    memoryBytes: j.memory_bytes,
-    memoryLimitBytes: j.memory_limit_bytes,
-    diskReadBytes: j.disk_read_bytes,
-    diskWriteBytes: j.disk_write_bytes,
-    netRxBytes: j.net_rx_bytes,
-    netTxBytes: j.net_tx_bytes,
-    uptime: Duration.seconds(j.uptime_secs)
-  })
+/** The by-name metrics document (eight members) as a `MetricsLite`. */
+export const MetricsLiteJson = Schema.transform(
+  Schema.Struct({
+    cpuPercent: count("cpu_percent"),
+    memoryBytes: count("memory_bytes"),
+    memoryLimitBytes: count("memory_limit_bytes"),
+    diskReadBytes: count("disk_read_bytes"),
+    diskWriteBytes: count("disk_write_bytes"),
+    netRxBytes: count("net_rx_bytes"),
+    netTxBytes: count("net_tx_bytes"),
+    uptime: field("uptime_secs", DurationFromSeconds)
+  }),
+  Schema.typeSchema(MetricsLite),
+  { strict: true, decode: (fields) => new MetricsLite(fields, { disableValidation: true }), encode: (m) => m }
+)

@@ -5,9 +5,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { intervalMillis } from "../../src/internal/metrics.js"
+import { MetricsJson, MetricsLiteJson } from "../../src/internal/metricsCodec.js"
 import * as Metrics from "../../src/Metrics.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
@@ -20,6 +22,37 @@ describe("metrics", () => {
     expect(intervalMillis(Duration.micros(1500n))).toBe(2n)
     expect(intervalMillis("1 second")).toBe(1000n)
     expect(intervalMillis(Duration.zero)).toBe(0n)
+  })
+
+  it("the runtime's documents decode through one Schema each: members renamed, unmeasured ones None", () => {
+    const doc = {
+      cpu_percent: 12.5,
+      vcpu_time_ns: 2_500_000,
+      memory_bytes: 100,
+      memory_available_bytes: null,
+      memory_host_resident_bytes: 70,
+      memory_limit_bytes: 256,
+      disk_read_bytes: 1,
+      disk_write_bytes: 2,
+      net_rx_bytes: 3,
+      net_tx_bytes: 4,
+      uptime_secs: 9
+    }
+    const m = Schema.decodeUnknownSync(MetricsJson)(doc)
+    expect(m).toBeInstanceOf(Metrics.Metrics)
+    expect([m.cpuPercent, m.memoryLimitBytes, m.netTxBytes]).toEqual([12.5, 256, 4])
+    expect(Duration.toNanos(m.vcpuTime)).toEqual(Option.some(2_500_000n))
+    expect(Duration.toSeconds(m.uptime)).toBe(9)
+    expect(m.memoryAvailableBytes).toEqual(Option.none()) // null
+    expect(m.upperUsedBytes).toEqual(Option.none()) // absent
+    expect(m.memoryHostResidentBytes).toEqual(Option.some(70))
+    const lite = Schema.decodeUnknownSync(MetricsLiteJson)(doc)
+    expect(lite).toBeInstanceOf(Metrics.MetricsLite)
+    expect(lite.memoryBytes).toBe(100)
+    // a member of the wrong type or a missing one is refused, not defaulted
+    expect(Schema.decodeUnknownEither(MetricsJson)({ ...doc, cpu_percent: "12" })._tag).toBe("Left")
+    const { memory_bytes: _, ...missing } = doc
+    expect(Schema.decodeUnknownEither(MetricsLiteJson)(missing)._tag).toBe("Left")
   })
 
   layer(Double.layer(), { excludeTestServices: true })((it) => {

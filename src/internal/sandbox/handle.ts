@@ -191,7 +191,6 @@ export class HandleImpl implements SandboxHandle {
       [],
       MetricsModule.MetricsLiteJson
     ).pipe(
-      Effect.map(MetricsModule.liteFromJson),
       narrow.metrics.effect
     )
   }

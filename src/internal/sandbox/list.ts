@@ -13,7 +13,6 @@ import type { ControlError } from "../../MicrosandboxError.js"
 import * as Errors from "../../MicrosandboxError.js"
 import type { SandboxHandle } from "../../SandboxHandle.js"
 import { narrow } from "../errors.js"
-import * as MetricsModule from "../metricsCodec.js"
 import { checkString, checkStringRecord, invalidArgument, show } from "../validate.js"
 import { HandleImpl } from "./handle.js"
 import { AllMetricsJson, ListJson } from "./wire.js"
@@ -144,7 +143,7 @@ export const allMetrics = (svc: MicrosandboxService) =>
     .pipe(
       Effect.map((r) =>
         new Map(
-          Object.entries(r.sandboxes).map(([name, m]) => [name, MetricsModule.fromJson(m)])
+          Object.entries(r.sandboxes)
         ) as ReadonlyMap<
           string,
           import("../../Metrics.js").Metrics
