@@ -17,10 +17,18 @@ import { malformed, type NativeLibrary } from "./ffi/native.js"
 import { ModificationPlan, Patch, Policy } from "./modifyModel.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { attributeOf, show } from "./validate.js"
+import { renamed } from "./wireCodec.js"
 
 const decodePatch = Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" })
 const decodePolicy = Schema.decodeUnknownEither(Policy)
 const decodePlan = Schema.decodeUnknown(Schema.parseJson(ModificationPlan))
+/** The `opts_json` document of the modify calls around the patch. */
+const EnvelopeJson = Schema.parseJson(Schema.Struct({
+  patch: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  policy: Schema.typeSchema(Policy),
+  dryRun: renamed("dry_run", Schema.Boolean)
+}))
+const encodeEnvelope = Schema.encodeSync(EnvelopeJson)
 
 /** The `opts_json` of the modify calls, or the InvalidConfig naming the offending member. */
 export const encodeRequest = (
@@ -66,7 +74,7 @@ export const encodeRequest = (
     })
   }
   if (p.secretsRemove?.length) wire.secrets_remove = p.secretsRemove
-  return Either.right(JSON.stringify({ patch: wire, policy: policy.right, dry_run: options.dryRun === true }))
+  return Either.right(encodeEnvelope({ patch: wire, policy: policy.right, dryRun: options.dryRun === true }))
 }
 
 const run = (

@@ -6,6 +6,8 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
 import * as Errors from "../MicrosandboxError.js"
@@ -14,6 +16,20 @@ import type { CreateOptions } from "../Snapshot.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
 import { narrow } from "./errors.js"
 import { attributeOf, invalidArgument, show, stringProblem } from "./validate.js"
+
+/** A flag the export document always carries (`false` when unset). */
+const exportFlag = (key: string) =>
+  Schema.requiredToOptional(Schema.Boolean, Schema.UndefinedOr(Schema.Boolean), {
+    decode: Option.some,
+    encode: (b) => Option.getOrUndefined(b) ?? false
+  }).pipe(Schema.fromKey(key))
+/** The options document of `msb_snapshot_export`. */
+const ExportOptionsJson = Schema.parseJson(Schema.Struct({
+  withParents: exportFlag("with_parents"),
+  withImage: exportFlag("with_image"),
+  plainTar: exportFlag("plain_tar")
+}))
+const encodeExportOptions = Schema.encodeUnknownEither(ExportOptionsJson)
 
 // ------------------------------------------------------------------ documents
 
@@ -330,34 +346,28 @@ export const exportArchive = (
 ): Effect.Effect<void, SnapshotError> =>
   checkText(source, "snapshot", "Snapshot.exportArchive").pipe(
     Effect.zipRight(checkText(out, "out", "Snapshot.exportArchive")),
-    Effect.zipRight(
-      typeof options === "object" && options !== null
-        ? Effect.void
-        : Effect.fail(
-          invalidArgument(
-            { operation: "Snapshot.exportArchive" },
-            "options",
-            `options must be an object, got ${show(options)}`
-          )
-        )
-    ),
     Effect.zipRight(Effect.suspend(() =>
+      Either.match(encodeExportOptions(options), {
+        onLeft: () =>
+          Effect.fail(
+            invalidArgument(
+              { operation: "Snapshot.exportArchive" },
+              "options",
+              `options must be an object of boolean flags, got ${show(options)}`
+            )
+          ),
+        onRight: Effect.succeed
+      })
+    )),
+    Effect.flatMap((document) =>
       callDecoded(
         svc.native,
         "msb_snapshot_export",
-        [
-          source,
-          out,
-          JSON.stringify({
-            with_parents: options.withParents ?? false,
-            with_image: options.withImage ?? false,
-            plain_tar: options.plainTar ?? false
-          })
-        ],
+        [source, out, document],
         decodeOk,
         { operation: "Snapshot.exportArchive" }
       )
-    )),
+    ),
     Effect.asVoid,
     narrow.snapshot.effect,
     Effect.withSpan("Snapshot.exportArchive", {

@@ -3,8 +3,10 @@
  *
  * @internal
  */
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { NonEmptyCString, U32Positive } from "../validate.js"
+import * as W from "../wireCodec.js"
 
 const flags = {
   readonly: Schema.optional(Schema.Boolean),
@@ -42,34 +44,57 @@ export const MountConfig = Schema.Union(
   })
 )
 
-export const encode = (m: typeof MountConfig.Type): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  switch (m._tag) {
-    case "bind":
-      out.bind = m.hostPath
-      if (m.quotaMib !== undefined) out.quota_mib = m.quotaMib
-      break
-    case "named":
-      out.named = m.name
-      if (m.mode !== undefined) out.named_mode = m.mode
-      if (m.kind !== undefined) out.named_kind = m.kind
-      if (m.sizeMib !== undefined) out.size_mib = m.sizeMib
-      if (m.quotaMib !== undefined) out.quota_mib = m.quotaMib
-      break
-    case "tmpfs":
-      out.tmpfs = true
-      if (m.sizeMib !== undefined) out.size_mib = m.sizeMib
-      break
-    case "disk":
-      out.disk = m.hostPath
-      if (m.format !== undefined) out.format = m.format
-      if (m.fstype !== undefined) out.fstype = m.fstype
-      break
-  }
-  for (const flag of ["readonly", "noexec", "nosuid", "nodev"] as const) if (m[flag]) out[flag] = true
-  if ((m._tag === "bind" || m._tag === "named") && m.statVirtualization) {
-    out.stat_virtualization = m.statVirtualization
-  }
-  if ((m._tag === "bind" || m._tag === "named") && m.hostPermissions) out.host_permissions = m.hostPermissions
-  return out
+const wireFlags = {
+  readonly: W.flagKey("readonly"),
+  noexec: W.flagKey("noexec"),
+  nosuid: W.flagKey("nosuid"),
+  nodev: W.flagKey("nodev")
 }
+const wireHostAccess = {
+  statVirtualization: W.optionalKey("stat_virtualization", Schema.String),
+  hostPermissions: W.optionalKey("host_permissions", Schema.String)
+}
+/** The kind, which the document carries as the key of the mount's source instead. */
+const implied = <Tag extends string>(tag: Tag) =>
+  Schema.optionalToRequired(Schema.Never, Schema.Literal(tag), {
+    decode: () => tag,
+    encode: () => Option.none()
+  })
+const Str = Schema.String
+const Mib = Schema.Number
+
+/** A `volumes` entry of the create document: the source under the key naming its kind. */
+export const MountWire = Schema.Union(
+  Schema.Struct({
+    _tag: implied("bind"),
+    hostPath: W.renamed("bind", Str),
+    quotaMib: W.optionalKey("quota_mib", Mib),
+    ...wireFlags,
+    ...wireHostAccess
+  }),
+  Schema.Struct({
+    _tag: implied("named"),
+    name: W.renamed("named", Str),
+    mode: W.optionalKey("named_mode", Str),
+    kind: W.optionalKey("named_kind", Str),
+    sizeMib: W.optionalKey("size_mib", Mib),
+    quotaMib: W.optionalKey("quota_mib", Mib),
+    ...wireFlags,
+    ...wireHostAccess
+  }),
+  Schema.Struct({
+    _tag: W.renamed("tmpfs", Schema.transformLiteral(true, "tmpfs")),
+    sizeMib: W.optionalKey("size_mib", Mib),
+    ...wireFlags
+  }),
+  Schema.Struct({
+    _tag: implied("disk"),
+    hostPath: W.renamed("disk", Str),
+    format: W.optional(Str),
+    fstype: W.optional(Str),
+    ...wireFlags
+  })
+)
+const encodeWire = Schema.encodeSync(MountWire)
+
+export const encode = (m: typeof MountConfig.Type): Record<string, unknown> => encodeWire(m)

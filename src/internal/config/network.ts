@@ -6,6 +6,7 @@
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import { CString, DurationIn, IntBetween, NonEmptyCString, Port } from "../validate.js"
+import * as W from "../wireCodec.js"
 import { ViolationAction } from "./secret.js"
 
 const PortRange = CString.pipe(
@@ -68,57 +69,61 @@ export const NetworkConfig = Schema.Struct({
   trustHostCas: Schema.optional(Schema.Boolean)
 })
 
-const ms = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))
+const BucketWire = Schema.Struct({
+  size: Schema.Number,
+  refillTime: W.renamed("refill_time_ms", W.MillisCeil),
+  oneTimeBurst: W.optionalKey("one_time_burst", Schema.Number, (n) => n !== 0)
+})
+const LimiterWire = Schema.Struct({ bandwidth: W.optional(BucketWire), ops: W.optional(BucketWire) })
+const Strings = Schema.Array(Schema.String)
 
-export const encode = (n: typeof NetworkConfig.Type): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  if (n.defaultEgress !== undefined || n.defaultIngress !== undefined || n.rules !== undefined) {
-    const policy: Record<string, unknown> = {}
-    if (n.defaultEgress !== undefined) policy.default_egress = n.defaultEgress
-    if (n.defaultIngress !== undefined) policy.default_ingress = n.defaultIngress
-    if (n.rules !== undefined) policy.rules = n.rules
-    out.custom_policy = policy
-  }
-  if (n.dns) {
-    const dns: Record<string, unknown> = {}
-    if (n.dns.rebindProtection !== undefined) dns.rebind_protection = n.dns.rebindProtection
-    if (n.dns.nameservers) dns.nameservers = n.dns.nameservers
-    if (n.dns.queryTimeout) dns.query_timeout_ms = ms(n.dns.queryTimeout)
-    out.dns = dns
-  }
-  if (n.denyDomains?.length) out.deny_domains = n.denyDomains
-  if (n.denyDomainSuffixes?.length) out.deny_domain_suffixes = n.denyDomainSuffixes
-  if (n.tls) {
-    const tls: Record<string, unknown> = {}
-    if (n.tls.bypass) tls.bypass = n.tls.bypass
-    if (n.tls.verifyUpstream !== undefined) tls.verify_upstream = n.tls.verifyUpstream
-    if (n.tls.interceptedPorts) tls.intercepted_ports = n.tls.interceptedPorts
-    if (n.tls.blockQuic !== undefined) tls.block_quic = n.tls.blockQuic
-    if (n.tls.caCert !== undefined) tls.ca_cert = n.tls.caCert
+/** The `network` member of the create document (the policy members grouped under `custom_policy`). */
+const NetworkWire = Schema.Struct({
+  customPolicy: W.optionalKey(
+    "custom_policy",
+    Schema.Struct({
+      defaultEgress: W.optionalKey("default_egress", Schema.String),
+      defaultIngress: W.optionalKey("default_ingress", Schema.String),
+      rules: W.optional(Schema.typeSchema(Schema.Array(Rule)))
+    })
+  ),
+  dns: W.optional(Schema.Struct({
+    rebindProtection: W.optionalKey("rebind_protection", Schema.Boolean),
+    nameservers: W.optional(Strings),
+    queryTimeout: W.optionalKey("query_timeout_ms", W.MillisCeil)
+  })),
+  denyDomains: W.optionalKey("deny_domains", Strings, W.nonEmptyArray),
+  denyDomainSuffixes: W.optionalKey("deny_domain_suffixes", Strings, W.nonEmptyArray),
+  tls: W.optional(Schema.Struct({
+    bypass: W.optional(Strings),
+    verifyUpstream: W.optionalKey("verify_upstream", Schema.Boolean),
+    interceptedPorts: W.optionalKey("intercepted_ports", Schema.Array(Schema.Number)),
+    blockQuic: W.optionalKey("block_quic", Schema.Boolean),
+    caCert: W.optionalKey("ca_cert", Schema.String),
     // Stays Redacted: revealed only when the create document is written.
-    if (n.tls.caKey !== undefined) tls.ca_key = n.tls.caKey
-    if (n.tls.upstreamCaCerts) tls.upstream_ca_certs = n.tls.upstreamCaCerts
-    out.tls = tls
-  }
-  if (n.ipv4Pool !== undefined) out.ipv4_pool = n.ipv4Pool
-  if (n.ipv6Pool !== undefined) out.ipv6_pool = n.ipv6Pool
-  if (n.maxConnections !== undefined) out.max_connections = n.maxConnections
-  if (n.rateLimiter) {
-    const bucket = (b: typeof Bucket.Type) => ({
-      size: b.size,
-      refill_time_ms: ms(b.refillTime),
-      ...(b.oneTimeBurst ? { one_time_burst: b.oneTimeBurst } : {})
-    })
-    const limiter = (l: typeof Limiter.Type) => ({
-      ...(l.bandwidth ? { bandwidth: bucket(l.bandwidth) } : {}),
-      ...(l.ops ? { ops: bucket(l.ops) } : {})
-    })
-    out.rate_limiter = {
-      ...(n.rateLimiter.egress ? { egress: limiter(n.rateLimiter.egress) } : {}),
-      ...(n.rateLimiter.ingress ? { ingress: limiter(n.rateLimiter.ingress) } : {})
-    }
-  }
-  if (n.onSecretViolation !== undefined) out.on_secret_violation = n.onSecretViolation
-  if (n.trustHostCas) out.trust_host_cas = true
-  return out
-}
+    caKey: W.optionalKey("ca_key", Schema.RedactedFromSelf(Schema.String)),
+    upstreamCaCerts: W.optionalKey("upstream_ca_certs", Strings)
+  })),
+  ipv4Pool: W.optionalKey("ipv4_pool", Schema.String),
+  ipv6Pool: W.optionalKey("ipv6_pool", Schema.String),
+  maxConnections: W.optionalKey("max_connections", Schema.Number),
+  rateLimiter: W.optionalKey(
+    "rate_limiter",
+    Schema.Struct({ egress: W.optional(LimiterWire), ingress: W.optional(LimiterWire) })
+  ),
+  onSecretViolation: W.optionalKey("on_secret_violation", Schema.String),
+  trustHostCas: W.flagKey("trust_host_cas")
+})
+
+/** A `NetworkConfig` as the `network` member of the create document. */
+export const NetworkJson = Schema.transform(NetworkWire, Schema.typeSchema(NetworkConfig), {
+  strict: false,
+  decode: ({ customPolicy, ...rest }) => ({ ...rest, ...customPolicy }),
+  encode: ({ defaultEgress, defaultIngress, rules, ...rest }) =>
+    defaultEgress !== undefined || defaultIngress !== undefined || rules !== undefined
+      ? { ...rest, customPolicy: { defaultEgress, defaultIngress, rules } }
+      : rest
+})
+const encodeWire = Schema.encodeSync(NetworkJson)
+
+export const encode = (n: typeof NetworkConfig.Type): Record<string, unknown> => encodeWire(n)

@@ -5,6 +5,7 @@
  */
 import * as Schema from "effect/Schema"
 import { NonEmptyCString, U32Positive } from "../validate.js"
+import * as W from "../wireCodec.js"
 
 export const RootDiskConfig = Schema.Union(
   Schema.TaggedStruct("managed", { sizeMib: Schema.optional(U32Positive) }),
@@ -21,18 +22,26 @@ export const RootDiskConfig = Schema.Union(
   })
 )
 
-export const encode = (d: typeof RootDiskConfig.Type): Record<string, unknown> => {
-  const out: Record<string, unknown> = { kind: d._tag }
-  if (d._tag === "disk-image") {
-    out.path = d.path
-    if (d.format !== undefined) out.format = d.format
-    if (d.fstype !== undefined) out.fstype = d.fstype
-    return out
-  }
-  if (d.sizeMib !== undefined) out.size_mib = d.sizeMib
-  if (d._tag === "flat") {
-    if (d.fstype !== undefined) out.fstype = d.fstype
-    if (d.clone !== undefined) out.clone = d.clone
-  }
-  return out
-}
+const kind = <Tag extends string>(tag: Tag) => W.renamed("kind", Schema.Literal(tag))
+const sizeMib = W.optionalKey("size_mib", Schema.Number)
+
+/** The `root_disk` member of the create document (the kind under `kind`). */
+export const RootDiskWire = Schema.Union(
+  Schema.Struct({ _tag: kind("managed"), sizeMib }),
+  Schema.Struct({ _tag: kind("tmpfs"), sizeMib }),
+  Schema.Struct({
+    _tag: kind("disk-image"),
+    path: Schema.String,
+    format: W.optional(Schema.String),
+    fstype: W.optional(Schema.String)
+  }),
+  Schema.Struct({
+    _tag: kind("flat"),
+    sizeMib,
+    fstype: W.optional(Schema.String),
+    clone: W.optional(Schema.String)
+  })
+)
+const encodeWire = Schema.encodeSync(RootDiskWire)
+
+export const encode = (d: typeof RootDiskConfig.Type): Record<string, unknown> => encodeWire(d)

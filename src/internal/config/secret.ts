@@ -5,6 +5,7 @@
  */
 import * as Schema from "effect/Schema"
 import { CString, NonEmptyCString } from "../validate.js"
+import * as W from "../wireCodec.js"
 
 export const ViolationAction = Schema.Literal("block", "block-and-log", "block-and-terminate")
 
@@ -23,12 +24,18 @@ export const SecretEntry = Schema.Struct({
   )
 )
 
-export const encode = (s: typeof SecretEntry.Type): Record<string, unknown> => {
-  const out: Record<string, unknown> = { env_var: s.envVar, value: s.value }
-  if (s.allowHosts?.length) out.allow_hosts = s.allowHosts
-  if (s.allowHostPatterns?.length) out.allow_host_patterns = s.allowHostPatterns
-  if (s.placeholder !== undefined) out.placeholder = s.placeholder
-  if (s.requireTls !== undefined) out.require_tls = s.requireTls
-  if (s.onViolation !== undefined) out.on_violation = s.onViolation
-  return out
-}
+const Strings = Schema.Array(Schema.String)
+
+/** A `secrets` entry of the create document; the value stays `Redacted` until the document is written. */
+export const SecretWire = Schema.Struct({
+  envVar: W.renamed("env_var", Schema.String),
+  value: Schema.RedactedFromSelf(Schema.String),
+  allowHosts: W.optionalKey("allow_hosts", Strings, W.nonEmptyArray),
+  allowHostPatterns: W.optionalKey("allow_host_patterns", Strings, W.nonEmptyArray),
+  placeholder: W.optional(Schema.String),
+  requireTls: W.optionalKey("require_tls", Schema.Boolean),
+  onViolation: W.optionalKey("on_violation", Schema.String)
+})
+const encodeWire = Schema.encodeSync(SecretWire)
+
+export const encode = (s: typeof SecretEntry.Type): Record<string, unknown> => encodeWire(s)

@@ -5,11 +5,20 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { MicrosandboxError } from "../../MicrosandboxError.js"
 import * as Errors from "../../MicrosandboxError.js"
 import { classifyBootFailure } from "../bootFailure.js"
 import type { NativeLibrary } from "../ffi/native.js"
+import { renamed } from "../wireCodec.js"
 import { SystemLogJson } from "./wire.js"
+
+/** The options document of `msb_sandbox_handle_logs` as the boot diagnosis sends it. */
+const LogOptionsJson = Schema.parseJson(Schema.Struct({
+  sources: Schema.Array(Schema.Literal("system")),
+  sinceMs: renamed("since_ms", Schema.Number)
+}))
+const encodeLogOptions = Schema.encodeSync(LogOptionsJson)
 
 /** The sandbox's system log lines since a time, by name (empty when they cannot be read). */
 const systemLog = (
@@ -19,7 +28,7 @@ const systemLog = (
 ): Effect.Effect<ReadonlyArray<string>> =>
   native.callDecode(
     "msb_sandbox_handle_logs",
-    [name, JSON.stringify({ sources: ["system"], since_ms: sinceMs })],
+    [name, encodeLogOptions({ sources: ["system"], sinceMs })],
     SystemLogJson,
     {
       operation: "Sandbox.make",
