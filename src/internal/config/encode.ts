@@ -4,16 +4,101 @@
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import type { SandboxConfig } from "../../SandboxConfig.js"
+import * as W from "../wireCodec.js"
 import * as Mount from "./mount.js"
 import * as Network from "./network.js"
 import * as RootDisk from "./rootDisk.js"
 import * as Secret from "./secret.js"
 
-const secsCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d) / 1000)
-const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))
+const Str = Schema.String
+const Num = Schema.Number
+const Strings = Schema.Array(Str)
+const StringMap = Schema.Record({ key: Str, value: Str })
+const NumberMap = Schema.Record({ key: Str, value: Num })
+/** A map written as a list of `[key, value]` pairs. */
+const EntriesFromMap = Schema.transform(Schema.Array(Schema.Tuple(Str, Str)), StringMap, {
+  strict: true,
+  decode: (entries) => Object.fromEntries(entries),
+  encode: (map) => Object.entries(map)
+})
+const nonEmpty = (s: string) => s.length > 0
+
+const PortBindingWire = Schema.Struct({
+  bind: W.optional(Str, nonEmpty),
+  hostPort: W.renamed("host_port", Num),
+  guestPort: W.renamed("guest_port", Num),
+  protocol: W.optional(Str, nonEmpty)
+})
+const VsockWire = Schema.Struct({
+  hostSocket: W.renamed("host_socket", Str),
+  port: Num,
+  socketType: W.optionalKey("socket_type", Str, nonEmpty)
+})
+const InitWire = Schema.Struct({ cmd: Str, args: W.optional(Strings), env: W.optional(EntriesFromMap) })
+/** A patch: its kind under `kind`, its other members as they are. */
+const PatchWire = Schema.Struct(
+  { _tag: W.renamed("kind", Str) },
+  Schema.Record({ key: Str, value: Schema.Unknown })
+)
+
+/**
+ * The create-options document (zero values omitted, durations rounded up to the
+ * runtime's units). Secrets (registry password, secret values, the TLS CA key) stay
+ * `Redacted` in it.
+ */
+const CreateWire = Schema.Struct({
+  image: W.optional(Str),
+  imageFstype: W.optionalKey("image_fstype", Str),
+  imageBind: W.optionalKey("image_bind", Str),
+  rootDisk: W.optionalKey("root_disk", RootDisk.RootDiskWire),
+  snapshot: W.optional(Str),
+  memoryMib: W.optionalKey("memory_mib", Num),
+  cpus: W.optional(Num),
+  maxMemoryMib: W.optionalKey("max_memory_mib", Num),
+  maxCpus: W.optionalKey("max_cpus", Num),
+  cpuPlacement: W.optionalKey("cpu_placement", Str),
+  placementProfile: W.optionalKey("placement_profile", Str),
+  thp: W.optional(Str),
+  workdir: W.optional(Str),
+  shell: W.optional(Str),
+  securityProfile: W.optionalKey("security_profile", Str),
+  deploymentProfile: W.optionalKey("deployment_profile", Str),
+  env: W.optional(StringMap, W.nonEmptyRecord),
+  labels: W.optional(StringMap, W.nonEmptyRecord),
+  hostname: W.optional(Str),
+  user: W.optional(Str),
+  replace: W.flagKey("replace"),
+  replaceTimeout: W.optionalKey("replace_with_timeout_ms", W.MillisCeil),
+  detached: W.flagKey("detached"),
+  ephemeral: W.flagKey("ephemeral"),
+  entrypoint: W.optional(Strings),
+  cmd: W.optional(Strings),
+  init: W.optional(InitWire),
+  logLevel: W.optionalKey("log_level", Str),
+  quietLogs: W.flagKey("quiet_logs"),
+  scripts: W.optional(StringMap, W.nonEmptyRecord),
+  pullPolicy: W.optionalKey("pull_policy", Str),
+  maxDuration: W.optionalKey("max_duration_secs", W.SecondsCeil, W.isPositive),
+  idleTimeout: W.optionalKey("idle_timeout_secs", W.SecondsCeil, W.isPositive),
+  registryAuth: W.optionalKey(
+    "registry_auth",
+    Schema.Struct({ username: Str, password: Schema.RedactedFromSelf(Str) })
+  ),
+  registryInsecure: W.flagKey("registry_insecure"),
+  registryCaCerts: W.optionalKey("registry_ca_certs", Strings, W.nonEmptyArray),
+  ports: W.optional(NumberMap, W.nonEmptyRecord),
+  portsUdp: W.optionalKey("ports_udp", NumberMap, W.nonEmptyRecord),
+  portBindings: W.optionalKey("port_bindings", Schema.Array(PortBindingWire), W.nonEmptyArray),
+  vsock: W.optional(Schema.Array(VsockWire), W.nonEmptyArray),
+  network: W.optional(Network.NetworkJson),
+  secrets: W.optional(Schema.Array(Secret.SecretWire), W.nonEmptyArray),
+  patches: W.optional(Schema.Array(PatchWire), W.nonEmptyArray),
+  mounts: W.optionalKey("volumes", Schema.Record({ key: Str, value: Mount.MountWire }), W.nonEmptyRecord)
+})
+const encodeWire = Schema.encodeSync(CreateWire)
 
 /**
  * The create-options document the runtime expects (zero values omitted, durations
@@ -21,96 +106,15 @@ const msCeil = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d))
  * `Redacted` in it: they are revealed only when the library writes the document for
  * the native call.
  */
-export const encode = (c: SandboxConfig): Record<string, unknown> => {
-  const o: Record<string, unknown> = {}
-  const put = (key: string, value: unknown) => {
-    if (value !== undefined) o[key] = value
-  }
-  const nonEmpty = <A extends object>(
-    v: A | undefined
-  ) => (v !== undefined && Object.keys(v).length > 0 ? v : undefined)
-  put("image", c.image)
-  put("image_fstype", c.imageFstype)
-  put("image_bind", c.imageBind)
-  if (c.rootDisk) put("root_disk", RootDisk.encode(c.rootDisk))
-  else if (c.ociUpperSizeMib !== undefined) put("root_disk", { kind: "managed", size_mib: c.ociUpperSizeMib })
-  put("snapshot", c.snapshot)
-  put("memory_mib", c.memoryMib)
-  put("cpus", c.cpus)
-  put("max_memory_mib", c.maxMemoryMib)
-  put("max_cpus", c.maxCpus)
-  put("cpu_placement", c.cpuPlacement)
-  put("placement_profile", c.placementProfile)
-  put("thp", c.thp)
-  put("workdir", c.workdir)
-  put("shell", c.shell)
-  put("security_profile", c.securityProfile)
-  put("deployment_profile", c.deploymentProfile)
-  put("env", nonEmpty(c.env))
-  put("labels", nonEmpty(c.labels))
-  put("hostname", c.hostname)
-  put("user", c.user)
-  if (c.replace || c.replaceTimeout !== undefined) put("replace", true)
-  if (c.replaceTimeout !== undefined) put("replace_with_timeout_ms", msCeil(c.replaceTimeout))
-  if (c.detached) put("detached", true)
-  if (c.ephemeral) put("ephemeral", true)
-  put("entrypoint", c.entrypoint)
-  put("cmd", c.cmd)
-  if (c.init) {
-    put("init", {
-      cmd: c.init.cmd,
-      ...(c.init.args ? { args: c.init.args } : {}),
-      ...(c.init.env ? { env: Object.entries(c.init.env) } : {})
-    })
-  }
-  put("log_level", c.logLevel)
-  if (c.quietLogs) put("quiet_logs", true)
-  put("scripts", nonEmpty(c.scripts))
-  put("pull_policy", c.pullPolicy)
-  if (c.maxDuration !== undefined && Duration.toMillis(c.maxDuration) > 0) {
-    put("max_duration_secs", secsCeil(c.maxDuration))
-  }
-  if (c.idleTimeout !== undefined && Duration.toMillis(c.idleTimeout) > 0) {
-    put("idle_timeout_secs", secsCeil(c.idleTimeout))
-  }
-  if (c.registryAuth) {
-    put("registry_auth", { username: c.registryAuth.username, password: c.registryAuth.password })
-  }
-  if (c.registryInsecure) put("registry_insecure", true)
-  if (c.registryCaCerts?.length) put("registry_ca_certs", c.registryCaCerts)
-  put("ports", nonEmpty(c.ports))
-  put("ports_udp", nonEmpty(c.portsUdp))
-  if (c.portBindings?.length) {
-    put(
-      "port_bindings",
-      c.portBindings.map((b) => ({
-        ...(b.bind ? { bind: b.bind } : {}),
-        host_port: b.hostPort,
-        guest_port: b.guestPort,
-        ...(b.protocol ? { protocol: b.protocol } : {})
-      }))
-    )
-  }
-  if (c.vsock?.length) {
-    put(
-      "vsock",
-      c.vsock.map((v) => ({
-        host_socket: v.hostSocket,
-        port: v.port,
-        ...(v.socketType ? { socket_type: v.socketType } : {})
-      }))
-    )
-  }
-  if (c.network) put("network", Network.encode(c.network))
-  if (c.secrets?.length) put("secrets", c.secrets.map(Secret.encode))
-  if (c.patches?.length) {
-    put("patches", c.patches.map(({ _tag, ...rest }) => ({ kind: _tag, ...rest })))
-  }
-  if (c.mounts && Object.keys(c.mounts).length > 0) {
-    put("volumes", Object.fromEntries(Object.entries(c.mounts).map(([guest, m]) => [guest, Mount.encode(m)])))
-  }
-  return o
-}
+export const encode = (c: SandboxConfig): Record<string, unknown> =>
+  encodeWire({
+    ...c,
+    // The managed root disk's size may also be given on its own.
+    rootDisk: c.rootDisk ??
+      (c.ociUpperSizeMib !== undefined ? { _tag: "managed", sizeMib: c.ociUpperSizeMib } : undefined),
+    // A replace timeout implies replacing.
+    replace: c.replace === true || c.replaceTimeout !== undefined
+  })
 
 /**
  * The create document as the runtime reads it: the one place where secrets
