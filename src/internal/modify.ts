@@ -7,26 +7,87 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Errors from "../MicrosandboxError.js"
 import type { ModifyError, ModifyOptions } from "../Modification.js"
 import { narrow } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { malformed, type NativeLibrary } from "./ffi/native.js"
-import { ModificationPlan, Patch, Policy } from "./modifyModel.js"
+import { ModificationPlan, Patch, Policy, SecretPatch } from "./modifyModel.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { attributeOf, show } from "./validate.js"
-import { renamed } from "./wireCodec.js"
+import * as W from "./wireCodec.js"
 
 const decodePatch = Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" })
 const decodePolicy = Schema.decodeUnknownEither(Policy)
 const decodePlan = Schema.decodeUnknown(Schema.parseJson(ModificationPlan))
-/** The `opts_json` document of the modify calls around the patch. */
+const Strings = Schema.Array(Schema.String)
+/** A map written as `[key, value]` pairs, or as `{ key, value }` entries. */
+const PairsFromMap = Schema.transform(
+  Schema.Array(Schema.Tuple(Schema.String, Schema.String)),
+  Schema.Record({ key: Schema.String, value: Schema.String }),
+  { strict: true, decode: (pairs) => Object.fromEntries(pairs), encode: (map) => Object.entries(map) }
+)
+const EntriesFromMap = Schema.transform(
+  Schema.Array(Schema.Struct({ key: Schema.String, value: Schema.String })),
+  Schema.Record({ key: Schema.String, value: Schema.String }),
+  {
+    strict: true,
+    decode: (entries) => Object.fromEntries(entries.map((e) => [e.key, e.value])),
+    encode: (map) => Object.entries(map).map(([key, value]) => ({ key, value }))
+  }
+)
+const SecretSource = Schema.Union(
+  Schema.Struct({ kind: Schema.Literal("env"), var: Schema.String }),
+  Schema.Struct({ kind: Schema.Literal("store"), reference: Schema.String })
+)
+/** A secret of the patch: where its value comes from under `source`; a literal value revealed here. */
+const SecretPatchWire = Schema.transform(
+  Schema.Struct({
+    name: Schema.String,
+    source: W.optional(SecretSource),
+    value: W.optional(Schema.Redacted(Schema.String)),
+    placeholder: W.optional(Schema.String),
+    allowedHosts: W.optionalKey("allowed_hosts", Strings, W.nonEmptyArray)
+  }),
+  Schema.typeSchema(SecretPatch),
+  {
+    strict: false,
+    decode: ({ source, ...rest }) => ({
+      ...rest,
+      ...(source?.kind === "env" ? { fromEnv: source.var } : {}),
+      ...(source?.kind === "store" ? { fromStore: source.reference } : {})
+    }),
+    encode: ({ fromEnv, fromStore, ...rest }) => ({
+      ...rest,
+      source: fromEnv !== undefined
+        ? { kind: "env" as const, var: fromEnv }
+        : fromStore !== undefined
+        ? { kind: "store" as const, reference: fromStore }
+        : undefined
+    })
+  }
+)
+/** The `patch` member of the modify calls' `opts_json`. */
+const PatchWire = Schema.Struct({
+  cpus: W.optional(Schema.Number),
+  maxCpus: W.optionalKey("max_cpus", Schema.Number),
+  memoryMib: W.optionalKey("memory_mib", Schema.Number),
+  maxMemoryMib: W.optionalKey("max_memory_mib", Schema.Number),
+  rootDiskSizeMib: W.optionalKey("root_disk_size_mib", Schema.Number),
+  env: W.optional(EntriesFromMap),
+  envRemove: W.optionalKey("env_remove", Strings, W.nonEmptyArray),
+  labels: W.optional(PairsFromMap),
+  labelsRemove: W.optionalKey("labels_remove", Strings, W.nonEmptyArray),
+  workdir: W.optional(Schema.String),
+  secrets: W.optional(Schema.Array(SecretPatchWire), W.nonEmptyArray),
+  secretsRemove: W.optionalKey("secrets_remove", Strings, W.nonEmptyArray)
+})
+/** The `opts_json` document of the modify calls. */
 const EnvelopeJson = Schema.parseJson(Schema.Struct({
-  patch: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  patch: PatchWire,
   policy: Schema.typeSchema(Policy),
-  dryRun: renamed("dry_run", Schema.Boolean)
+  dryRun: W.renamed("dry_run", Schema.Boolean)
 }))
 const encodeEnvelope = Schema.encodeSync(EnvelopeJson)
 
@@ -50,31 +111,9 @@ export const encodeRequest = (
   if (Either.isLeft(policy)) {
     return invalid("policy", `invalid modification policy: ${String(options.policy)}`)
   }
-  const p = decoded.right
-  const wire: Record<string, unknown> = {}
-  if (p.cpus !== undefined) wire.cpus = p.cpus
-  if (p.maxCpus !== undefined) wire.max_cpus = p.maxCpus
-  if (p.memoryMib !== undefined) wire.memory_mib = p.memoryMib
-  if (p.maxMemoryMib !== undefined) wire.max_memory_mib = p.maxMemoryMib
-  if (p.rootDiskSizeMib !== undefined) wire.root_disk_size_mib = p.rootDiskSizeMib
-  if (p.env) wire.env = Object.entries(p.env).map(([key, value]) => ({ key, value }))
-  if (p.envRemove?.length) wire.env_remove = p.envRemove
-  if (p.labels) wire.labels = Object.entries(p.labels)
-  if (p.labelsRemove?.length) wire.labels_remove = p.labelsRemove
-  if (p.workdir !== undefined) wire.workdir = p.workdir
-  if (p.secrets?.length) {
-    wire.secrets = p.secrets.map((s) => {
-      const out: Record<string, unknown> = { name: s.name }
-      if (s.fromEnv !== undefined) out.source = { kind: "env", var: s.fromEnv }
-      if (s.fromStore !== undefined) out.source = { kind: "store", reference: s.fromStore }
-      if (s.value !== undefined) out.value = Redacted.value(s.value)
-      if (s.placeholder !== undefined) out.placeholder = s.placeholder
-      if (s.allowedHosts?.length) out.allowed_hosts = s.allowedHosts
-      return out
-    })
-  }
-  if (p.secretsRemove?.length) wire.secrets_remove = p.secretsRemove
-  return Either.right(encodeEnvelope({ patch: wire, policy: policy.right, dryRun: options.dryRun === true }))
+  return Either.right(
+    encodeEnvelope({ patch: decoded.right, policy: policy.right, dryRun: options.dryRun === true })
+  )
 }
 
 const run = (
