@@ -16,6 +16,18 @@ import type { CreateOptions } from "../Snapshot.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
 import { narrow } from "./errors.js"
 import { attributeOf, invalidArgument, show, stringProblem } from "./validate.js"
+import * as W from "./wireCodec.js"
+
+/** The options document of `msb_snapshot_create` (flags written only when set). */
+const CreateOptionsJson = Schema.parseJson(Schema.Struct({
+  name: Schema.String,
+  destination: W.optionalKey("dest_dir", Schema.String),
+  labels: W.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  force: W.flagKey("force"),
+  recordIntegrity: W.flagKey("record_integrity"),
+  resumable: W.flagKey("resumable")
+}))
+const encodeCreateOptions = Schema.encodeUnknownEither(CreateOptionsJson)
 
 /** A flag the export document always carries (`false` when unset). */
 const exportFlag = (key: string) =>
@@ -203,12 +215,6 @@ const createWith = (
   options: CreateOptions,
   operation: string
 ): Effect.Effect<SnapshotArtifact, SnapshotError> => {
-  const doc: Record<string, unknown> = { name: options.name }
-  if (options.destination !== undefined) doc.dest_dir = options.destination
-  if (options.labels !== undefined) doc.labels = options.labels
-  if (options.force) doc.force = true
-  if (options.recordIntegrity) doc.record_integrity = true
-  if (options.resumable) doc.resumable = true
   return checkSource(source, operation).pipe(
     Effect.zipRight(checkSnapshotName(options.name, operation)),
     Effect.zipRight(
@@ -219,9 +225,21 @@ const createWith = (
     Effect.zipRight(checkLabels(options.labels ?? {}, operation)),
     Effect.zipRight(
       Effect.suspend(() =>
-        callDecoded(svc.native, "msb_snapshot_create", [source, JSON.stringify(doc)], decodeArtifact, {
-          operation,
-          sandbox: source
+        Either.match(encodeCreateOptions(options), {
+          onLeft: () =>
+            Effect.fail(
+              new Errors.InvalidConfig({
+                message:
+                  `invalid config: snapshot options: force, recordIntegrity and resumable must be booleans`,
+                operation,
+                field: "options"
+              })
+            ),
+          onRight: (document) =>
+            callDecoded(svc.native, "msb_snapshot_create", [source, document], decodeArtifact, {
+              operation,
+              sandbox: source
+            })
         })
       )
     ),
