@@ -45,6 +45,7 @@ import {
   show,
   stringProblem
 } from "./validate.js"
+import * as W from "./wireCodec.js"
 
 export const TypeId: unique symbol = Symbol.for("effect-microsandbox/Volume")
 export type TypeId = typeof TypeId
@@ -124,6 +125,14 @@ const decodeOk = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schem
 const decodeData = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ data_b64: Schema.String })))
 const decodeExists = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ exists: Schema.Boolean })))
 const decodeOptions = Schema.decodeUnknownEither(CreateOptions, { onExcessProperty: "error" })
+/** The options document of `msb_volume_create`. */
+const CreateOptionsJson = Schema.parseJson(Schema.Struct({
+  kind: Schema.String,
+  quotaMib: W.optionalKey("quota_mib", Schema.Number),
+  sizeMib: W.optionalKey("size_mib", Schema.Number),
+  labels: W.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+}))
+const encodeCreateOptions = Schema.encodeSync(CreateOptionsJson)
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
@@ -235,11 +244,7 @@ const encodeCreate = (
   if (kind === "disk" && o.quotaMib !== undefined) {
     return invalid("quotaMib", "disk named volumes do not support a quota (their size is the limit)")
   }
-  const wire: Record<string, unknown> = { kind }
-  if (o.quotaMib !== undefined) wire.quota_mib = o.quotaMib
-  if (o.sizeMib !== undefined) wire.size_mib = o.sizeMib
-  if (o.labels) wire.labels = o.labels
-  return Either.right(JSON.stringify(wire))
+  return Either.right(encodeCreateOptions({ ...o, kind }))
 }
 
 export const create = (
