@@ -670,12 +670,15 @@ export const validate: (
  * The create-options document the runtime expects (zero values omitted, durations
  * rounded up). Secrets (registry password, secret values, the TLS CA key) stay
  * `Redacted` in it: they are revealed only when the library writes the document for
- * the native call.
+ * the native call. A configuration that was never validated may hold what no document
+ * can carry (a negative duration; a member of the wrong type from JavaScript): then
+ * `InvalidConfig` naming the member (`validate` reports every such problem first).
  *
  * @since 0.1.0
  * @category encoding
  */
-export const encode: (c: SandboxConfig) => Record<string, unknown> = encoding.encode
+export const encode: (c: SandboxConfig) => Either.Either<Record<string, unknown>, InvalidConfig> =
+  encoding.encode
 
 // ------------------------------------------------------------------ the persisted form
 

@@ -234,10 +234,10 @@ describe("properties: SandboxConfig", () => {
       const config = SandboxConfig.make(SandboxConfig.image("alpine"), option)
       const result = SandboxConfig.validate(name as string, config)
       if (Either.isRight(result)) {
-        const doc = createDocument(result.right)
+        const doc = Either.getOrThrow(createDocument(result.right))
         expect(jsonProblem(doc)).toBeUndefined()
         expect(JSON.parse(doc)).toBeTypeOf("object")
-        expect(SandboxConfig.encode(result.right)).toBeTypeOf("object")
+        expect(Either.getOrThrow(SandboxConfig.encode(result.right))).toBeTypeOf("object")
       } else {
         expect(result.left._tag).toBe("InvalidConfig")
         expect(result.left.field).toBeTypeOf("string")
@@ -255,7 +255,7 @@ describe("properties: SandboxConfig", () => {
         expect(result.left._tag).toBe("InvalidConfig")
       } else {
         expect(holdsBadString(config)).toBe(false)
-        expect(jsonProblem(createDocument(result.right))).toBeUndefined()
+        expect(jsonProblem(Either.getOrThrow(createDocument(result.right)))).toBeUndefined()
       }
     },
     runs(1000)
@@ -280,7 +280,7 @@ describe("properties: SandboxConfig", () => {
           (typeof input === "bigint" && input < 0n) || (typeof input === "string" && /^\s*-/.test(input))
         if (negative) expect(Either.isLeft(result)).toBe(true)
         if (Either.isRight(result)) {
-          const doc = JSON.parse(createDocument(result.right)) as Record<string, unknown>
+          const doc = JSON.parse(Either.getOrThrow(createDocument(result.right))) as Record<string, unknown>
           for (const key of ["max_duration_secs", "idle_timeout_secs", "replace_with_timeout_ms"]) {
             if (key in doc) expect(Number.isSafeInteger(doc[key])).toBe(true)
           }

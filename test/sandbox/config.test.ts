@@ -44,7 +44,7 @@ describe("SandboxConfig", () => {
     )
     expect(Either.isRight(SandboxConfig.validate("py", config))).toBe(true)
     // The document written for the native call (the only place secrets are revealed).
-    expect(JSON.parse(createDocument(config))).toEqual({
+    expect(JSON.parse(Either.getOrThrow(createDocument(config)))).toEqual({
       image: "python:3.12",
       memory_mib: 1024,
       cpus: 2,
@@ -73,7 +73,7 @@ describe("SandboxConfig", () => {
       SandboxConfig.ephemeral(false),
       SandboxConfig.env({})
     )
-    expect(SandboxConfig.encode(config)).toEqual({
+    expect(Either.getOrThrow(SandboxConfig.encode(config))).toEqual({
       image: "alpine",
       max_duration_secs: 1,
       idle_timeout_secs: 2
@@ -110,7 +110,7 @@ describe("SandboxConfig", () => {
     expect(String(config.registryAuth?.password)).not.toContain("hunter2")
     expect(Redacted.isRedacted(config.registryAuth?.password)).toBe(true)
     // Nothing public returns them in plain text: the public encoding keeps them Redacted.
-    const encoded = SandboxConfig.encode(config)
+    const encoded = Either.getOrThrow(SandboxConfig.encode(config))
     const registry = encoded.registry_auth as { username: string; password: unknown }
     expect(registry.username).toBe("me")
     expect(Redacted.isRedacted(registry.password)).toBe(true)
@@ -122,14 +122,33 @@ describe("SandboxConfig", () => {
       expect(text).not.toContain("PRIVATE KEY")
     }
     // The document handed to the runtime carries them.
-    const doc = JSON.parse(createDocument(config))
+    const doc = JSON.parse(Either.getOrThrow(createDocument(config)))
     expect(doc.registry_auth).toEqual({ username: "me", password: "hunter2" })
     expect(doc.secrets[0].value).toBe("s3cret-value")
     expect(doc.network.tls.ca_key).toBe("-----BEGIN PRIVATE KEY-----xyz")
   })
 
+  it("encoding a configuration that was never validated answers InvalidConfig for what no document can carry", () => {
+    const negative = SandboxConfig.encode(SandboxConfig.make(img, SandboxConfig.maxDuration(-5000)))
+    expect(Either.isLeft(negative)).toBe(true)
+    if (Either.isLeft(negative)) {
+      expect(negative.left._tag).toBe("InvalidConfig")
+      expect(negative.left.field).toBe("maxDuration")
+    }
+    const mistyped = SandboxConfig.encode(SandboxConfig.make(img, SandboxConfig.memory("lots" as never)))
+    expect(Either.isLeft(mistyped) && mistyped.left.field).toBe("memoryMib")
+    // the same configurations are refused by validation before any create
+    expect(
+      Either.isLeft(SandboxConfig.validate("box", SandboxConfig.make(img, SandboxConfig.maxDuration(-5000))))
+    )
+      .toBe(true)
+  })
+
   it("sends an OCI upper size as a managed root disk; root disk factories encode their kind", () => {
-    expect(SandboxConfig.encode(SandboxConfig.make(img, SandboxConfig.ociUpperSize(2048))).root_disk).toEqual(
+    expect(
+      Either.getOrThrow(SandboxConfig.encode(SandboxConfig.make(img, SandboxConfig.ociUpperSize(2048))))
+        .root_disk
+    ).toEqual(
       {
         kind: "managed",
         size_mib: 2048
@@ -156,7 +175,7 @@ describe("SandboxConfig", () => {
       ),
       SandboxConfig.init(Init.auto())
     )
-    const encoded = SandboxConfig.encode(c)
+    const encoded = Either.getOrThrow(SandboxConfig.encode(c))
     expect(encoded.patches).toEqual([
       { kind: "text", path: "/a", content: "x", mode: 420, replace: true },
       { kind: "append", path: "/b", content: "y" },

@@ -4,8 +4,11 @@
  *
  * @internal
  */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { InvalidConfig } from "../../MicrosandboxError.js"
 import type { SandboxConfig } from "../../SandboxConfig.js"
 import * as W from "../wireCodec.js"
 import * as Mount from "./mount.js"
@@ -98,34 +101,48 @@ const CreateWire = Schema.Struct({
   patches: W.optional(Schema.Array(PatchWire), W.nonEmptyArray),
   mounts: W.optionalKey("volumes", Schema.Record({ key: Str, value: Mount.MountWire }), W.nonEmptyRecord)
 })
-const encodeWire = Schema.encodeSync(CreateWire)
+const encodeWire = Schema.encodeEither(CreateWire)
+
+/** What the Schema encodes: the two rules that are not a member's own. */
+const prepare = (c: SandboxConfig): SandboxConfig => ({
+  ...c,
+  // The managed root disk's size may also be given on its own.
+  rootDisk: c.rootDisk ??
+    (c.ociUpperSizeMib !== undefined ? { _tag: "managed", sizeMib: c.ociUpperSizeMib } : undefined),
+  // A replace timeout implies replacing.
+  replace: c.replace === true || c.replaceTimeout !== undefined
+})
 
 /**
  * The create-options document the runtime expects (zero values omitted, durations
  * rounded up). Secrets (registry password, secret values, the TLS CA key) stay
  * `Redacted` in it: they are revealed only when the library writes the document for
- * the native call.
+ * the native call. A configuration that was never validated may hold what the
+ * document cannot carry (a negative duration, a member of the wrong type from
+ * JavaScript): `InvalidConfig` naming the member.
  */
-export const encode = (c: SandboxConfig): Record<string, unknown> =>
-  encodeWire({
-    ...c,
-    // The managed root disk's size may also be given on its own.
-    rootDisk: c.rootDisk ??
-      (c.ociUpperSizeMib !== undefined ? { _tag: "managed", sizeMib: c.ociUpperSizeMib } : undefined),
-    // A replace timeout implies replacing.
-    replace: c.replace === true || c.replaceTimeout !== undefined
+export const encode = (c: SandboxConfig): Either.Either<Record<string, unknown>, InvalidConfig> =>
+  Either.mapLeft(encodeWire(prepare(c)), (error) => {
+    const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+    const field = issue?.path.map(String).join(".") ?? ""
+    return new InvalidConfig({
+      message: `invalid config: ${field}: ${issue?.message ?? "cannot be encoded"}`,
+      operation: "SandboxConfig.encode",
+      field
+    })
   })
 
 /**
  * The create document as the runtime reads it: the one place where secrets
  * (`Redacted` in the public encoding) are revealed.
  */
-export const createDocument = (config: SandboxConfig): string =>
-  JSON.stringify(
-    encode(config),
-    // `toJSON` has already turned a Redacted into "<redacted>": read the holder instead.
-    function(this: Record<string, unknown>, key: string, value: unknown) {
-      const raw = this[key]
-      return Redacted.isRedacted(raw) ? Redacted.value(raw) : value
-    }
-  )
+export const createDocument = (config: SandboxConfig): Either.Either<string, InvalidConfig> =>
+  Either.map(encode(config), (document) =>
+    JSON.stringify(
+      document,
+      // `toJSON` has already turned a Redacted into "<redacted>": read the holder instead.
+      function(this: Record<string, unknown>, key: string, value: unknown) {
+        const raw = this[key]
+        return Redacted.isRedacted(raw) ? Redacted.value(raw) : value
+      }
+    ))

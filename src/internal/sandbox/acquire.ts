@@ -91,12 +91,15 @@ export const create = (
 ): Effect.Effect<Sandbox, LifecycleError, Microsandbox | Scope.Scope> =>
   Effect.suspend(() =>
     Effect.flatMap(
-      validate(name, config, operation),
-      (valid) =>
+      Effect.flatMap(
+        validate(name, config, operation),
+        (valid) => Effect.map(createDocument(valid), (document) => ({ valid, document }))
+      ),
+      ({ document, valid }) =>
         acquire(operation, name, valid, (native, onOrphan) =>
           native.callDecode(
             "msb_sandbox_create",
-            [name, createDocument(valid)],
+            [name, document],
             HandleJson,
             {
               operation,
