@@ -27,9 +27,7 @@ const systemLog = (
     }
   ).pipe(
     Effect.map((entries) =>
-      entries.flatMap((e) => Buffer.from(e.data_b64, "base64").toString("utf8").split("\n")).filter((l) =>
-        l.length > 0
-      )
+      entries.flatMap((e) => Buffer.from(e.data).toString("utf8").split("\n")).filter((l) => l.length > 0)
     ),
     Effect.orElseSucceed(() => [])
   )
