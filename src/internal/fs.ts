@@ -52,7 +52,7 @@ const StatJson = Schema.transform(
 )
 const ExistsJson = Schema.Struct({ exists: Schema.Boolean })
 const ChunkJson = Schema.Union(
-  Schema.Struct({ chunk_b64: Schema.String }),
+  Schema.Struct({ chunk: Wire.field("chunk_b64", Wire.BytesFromBase64) }),
   Schema.Struct({ done: Schema.Literal(true) })
 )
 
@@ -165,7 +165,7 @@ export const make = (core: SandboxCore): SandboxFs => {
                   done = true
                   return Effect.fail(Option.none())
                 }
-                return Effect.succeed(new Uint8Array(Buffer.from(r.chunk_b64, "base64")))
+                return Effect.succeed(new Uint8Array(r.chunk))
               })
             )
         )
