@@ -73,12 +73,17 @@ export class BackendInfo extends Schema.Class<BackendInfo>("BackendInfo")({
   profile: Schema.OptionFromUndefinedOr(Schema.String)
 }) {}
 
-const BackendInfoJson = Schema.Struct({
-  kind: Schema.String,
-  api_url: Schema.optional(Schema.String),
-  source: Schema.String,
-  profile: Schema.optional(Schema.String)
-})
+/** The backend document (`api_url` renamed, absent members as `None`) as a `BackendInfo`. */
+const BackendInfoJson = Schema.transform(
+  Schema.Struct({
+    kind: Schema.String,
+    apiUrl: Schema.optionalWith(Schema.String, { as: "Option" }).pipe(Schema.fromKey("api_url")),
+    source: Schema.String,
+    profile: Schema.optionalWith(Schema.String, { as: "Option" })
+  }),
+  Schema.typeSchema(BackendInfo),
+  { strict: true, decode: (fields) => new BackendInfo(fields, { disableValidation: true }), encode: (b) => b }
+)
 
 /**
  * Options of the layer.
@@ -238,16 +243,7 @@ export const make = (
     }).pipe(Effect.map((r) => r.version))
     const backendInfo = native.callDecode("msb_default_backend_info", [], BackendInfoJson, {
       operation: "Microsandbox.backendInfo"
-    }).pipe(
-      Effect.map((r) =>
-        new BackendInfo({
-          kind: r.kind,
-          apiUrl: Option.fromNullable(r.api_url),
-          source: r.source,
-          profile: Option.fromNullable(r.profile)
-        })
-      )
-    )
+    })
     const version = yield* Effect.either(runtimeVersion)
     if (version._tag === "Right") {
       native.setRuntimeVersion(version.right)

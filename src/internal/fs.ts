@@ -11,30 +11,48 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Errors from "../MicrosandboxError.js"
 import type { FilesystemError, MicrosandboxError } from "../MicrosandboxError.js"
-import type { FileKind, SandboxFs } from "../SandboxFs.js"
+import type { SandboxFs } from "../SandboxFs.js"
 import { narrow } from "./errors.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { FsEntry, FsStat } from "./fsModel.js"
 import * as NativeStream from "./nativeStream.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { checkGuestPath, checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
+import * as W from "./wireCodec.js"
 
 const Kind = Schema.Literal("file", "directory", "symlink", "other")
 const OkJson = Schema.Struct({ ok: Schema.Boolean })
 const DataJson = Schema.Struct({ data: Schema.String })
-const ListJson = Schema.Array(
-  Schema.Struct({ path: Schema.String, kind: Kind, size: Schema.Number, mode: Schema.Number })
+/** A directory entry document as an `FsEntry`. */
+const EntryJson = Schema.transform(
+  Schema.Struct({ path: Schema.String, kind: Kind, size: Schema.Number, mode: Schema.Number }),
+  Schema.instanceOf(FsEntry),
+  {
+    strict: true,
+    decode: (fields) => new FsEntry(fields),
+    encode: (e) => ({ path: e.path, kind: e.kind, size: e.size, mode: e.mode })
+  }
 )
-const StatJson = Schema.Struct({
-  kind: Kind,
-  size: Schema.Number,
-  mode: Schema.Number,
-  readonly: Schema.Boolean,
-  modified_unix: Schema.NullOr(Schema.Number)
-})
+const ListJson = Schema.Array(EntryJson)
+/** The stat document as an `FsStat`. */
+const StatJson = Schema.transform(
+  Schema.Struct({
+    kind: Kind,
+    size: Schema.Number,
+    mode: Schema.Number,
+    readonly: Schema.Boolean,
+    modified: W.nullable("modified_unix", W.DateFromUnixSeconds)
+  }),
+  Schema.instanceOf(FsStat),
+  {
+    strict: true,
+    decode: (fields) => new FsStat(fields),
+    encode: (s) => ({ kind: s.kind, size: s.size, mode: s.mode, readonly: s.readonly, modified: s.modified })
+  }
+)
 const ExistsJson = Schema.Struct({ exists: Schema.Boolean })
 const ChunkJson = Schema.Union(
-  Schema.Struct({ chunk_b64: Schema.String }),
+  Schema.Struct({ chunk: W.field("chunk_b64", W.BytesFromBase64) }),
   Schema.Struct({ done: Schema.Literal(true) })
 )
 
@@ -147,7 +165,7 @@ export const make = (core: SandboxCore): SandboxFs => {
                   done = true
                   return Effect.fail(Option.none())
                 }
-                return Effect.succeed(new Uint8Array(Buffer.from(r.chunk_b64, "base64")))
+                return Effect.succeed(new Uint8Array(r.chunk))
               })
             )
         )
@@ -176,13 +194,13 @@ export const make = (core: SandboxCore): SandboxFs => {
           (h) =>
             native.callDecode("msb_fs_write_stream", [h, path], NativeStream.StreamHandleJson, {
               ...ctx,
-              onOrphan: (r) => native.call("msb_fs_write_stream_close", [BigInt(r.stream_handle)])
+              onOrphan: (r) => native.call("msb_fs_write_stream_close", [r.handle])
             })
         ).pipe(Effect.mapError(refine(path)))
         const state = { handle: 0n, closed: false }
         yield* NativeStream.acquire(
           opened,
-          (r) => (state.handle = BigInt(r.stream_handle)),
+          (r) => (state.handle = r.handle),
           // Interrupted or failed mid-way: finalize what was written so the handle is released.
           () =>
             state.closed
@@ -210,7 +228,6 @@ export const make = (core: SandboxCore): SandboxFs => {
       })
     )
 
-  const kind = (k: string) => k as FileKind
   return {
     read,
     readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
@@ -240,24 +257,8 @@ export const make = (core: SandboxCore): SandboxFs => {
         const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
         return op("SandboxFs.write", "msb_fs_write", [path], [Buffer.from(bytes).toString("base64")], OkJson)
       }).pipe(Effect.asVoid),
-    list: (path) =>
-      op("SandboxFs.list", "msb_fs_list", [path], [], ListJson).pipe(
-        Effect.map((entries) =>
-          entries.map((e) => new FsEntry({ path: e.path, kind: kind(e.kind), size: e.size, mode: e.mode }))
-        )
-      ),
-    stat: (path) =>
-      op("SandboxFs.stat", "msb_fs_stat", [path], [], StatJson).pipe(
-        Effect.map((s) =>
-          new FsStat({
-            kind: kind(s.kind),
-            size: s.size,
-            mode: s.mode,
-            readonly: s.readonly,
-            modified: Option.map(Option.fromNullable(s.modified_unix), (t) => new Date(t * 1000))
-          })
-        )
-      ),
+    list: (path) => op("SandboxFs.list", "msb_fs_list", [path], [], ListJson),
+    stat: (path) => op("SandboxFs.stat", "msb_fs_stat", [path], [], StatJson),
     exists: (path) =>
       op("SandboxFs.exists", "msb_fs_exists", [path], [], ExistsJson).pipe(Effect.map((r) => r.exists)),
     mkdir: (path) => op("SandboxFs.mkdir", "msb_fs_mkdir", [path], [], OkJson).pipe(Effect.asVoid),

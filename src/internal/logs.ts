@@ -18,15 +18,30 @@ import { decodeDocument, type NativeLibrary } from "./ffi/native.js"
 import { LogEntry } from "./logsModel.js"
 import * as NativeStream from "./nativeStream.js"
 import { untilStopped } from "./status.js"
+import * as W from "./wireCodec.js"
 
-const EntryJson = Schema.Struct({
-  source: Schema.Literal("stdout", "stderr", "output", "system"),
-  session_id: Schema.NullOr(Schema.Number),
-  timestamp_ms: Schema.Number,
-  data_b64: Schema.String,
-  cursor: Schema.String
-})
-type EntryJson = typeof EntryJson.Type
+/** A log entry document (snake_case members) as a `LogEntry`. */
+const EntryJson = Schema.transform(
+  Schema.Struct({
+    source: Schema.Literal("stdout", "stderr", "output", "system"),
+    sessionId: W.nullable("session_id", Schema.Number),
+    timestamp: W.field("timestamp_ms", Schema.DateFromNumber),
+    data: W.field("data_b64", W.BytesFromBase64),
+    cursor: Schema.String
+  }),
+  Schema.instanceOf(LogEntry),
+  {
+    strict: true,
+    decode: (fields) => new LogEntry(fields),
+    encode: (e) => ({
+      source: e.source,
+      sessionId: e.sessionId,
+      timestamp: e.timestamp,
+      data: e.data,
+      cursor: e.cursor
+    })
+  }
+)
 const EntriesJson = Schema.Array(EntryJson)
 /** Entries per pull at most (what is already queued is taken with the first). */
 const BATCH = 64
@@ -36,15 +51,6 @@ const RACE_RETRIES = 2
 const takeQueued = NativeStream.queued("msb_log_recv", RACE_RETRIES)
 /** An item of `msb_log_recv`: an entry, or the sticky end. */
 const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
-
-const toEntry = (j: EntryJson) =>
-  new LogEntry({
-    source: j.source,
-    sessionId: Option.fromNullable(j.session_id),
-    timestamp: new Date(j.timestamp_ms),
-    data: Buffer.from(j.data_b64, "base64"),
-    cursor: j.cursor
-  })
 
 const ms = (
   t: Date | number | undefined
@@ -80,7 +86,6 @@ export const read = (
     ? Effect.flatMap(target.handle, (h) => native.callDecode("msb_sandbox_logs", [h, json], EntriesJson, ctx))
     : native.callDecode("msb_sandbox_handle_logs", [target.name, json], EntriesJson, ctx)
   return call.pipe(
-    Effect.map((entries) => entries.map(toEntry)),
     Effect.withSpan(operation, { attributes: { "msb.sandbox": target.name } })
   )
 }
@@ -143,7 +148,7 @@ const openOnce = (
             done = true
             return Either.right(Option.none())
           }
-          return Either.right(Option.some(toEntry(j)))
+          return Either.right(Option.some(j))
         }
         // After a receive, the entries already queued (the runtime queues up to 16), taken
         // on this thread without waiting; a pre-triggered cancel id loses nothing.

@@ -7,9 +7,8 @@ import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Metrics, MetricsLite } from "./metricsModel.js"
+import { field } from "./wireCodec.js"
 
-const field = <A>(key: string, schema: Schema.Schema<A, number>) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 const count = (key: string) => field(key, Schema.Number)
 /** A member the runtime reports only when it can measure it: absent or null is None. */
 const measured = (key: string) =>

@@ -87,7 +87,7 @@ const PatchWire = Schema.Struct({
 const EnvelopeJson = Schema.parseJson(Schema.Struct({
   patch: PatchWire,
   policy: Schema.typeSchema(Policy),
-  dryRun: W.renamed("dry_run", Schema.Boolean)
+  dryRun: W.field("dry_run", Schema.Boolean)
 }))
 const encodeEnvelope = Schema.encodeSync(EnvelopeJson)
 

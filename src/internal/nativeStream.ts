@@ -18,7 +18,9 @@ import type { NativeLibrary } from "./ffi/native.js"
 import { type FunctionName, signatureByName } from "./ffi/signatures.js"
 
 /** The document a stream-opening export answers with. */
-export const StreamHandleJson = Schema.Struct({ stream_handle: Schema.Number })
+export const StreamHandleJson = Schema.Struct({
+  handle: Schema.propertySignature(Schema.BigIntFromNumber).pipe(Schema.fromKey("stream_handle"))
+})
 export type StreamHandleJson = typeof StreamHandleJson.Type
 
 /**
@@ -47,8 +49,8 @@ export const openHandle = <E, Req>(
   >
 ): Effect.Effect<bigint, E, Req | Scope.Scope> =>
   acquire(
-    open((r) => native.call(close, [BigInt(r.stream_handle)])),
-    (r) => BigInt(r.stream_handle),
+    open((r) => native.call(close, [r.handle])),
+    (r) => r.handle,
     (h) => native.call(close, [h], ctx).pipe(Effect.ignore)
   )
 

@@ -40,18 +40,12 @@ import {
 
 // Decoders and encoders, compiled once.
 type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
-const clientJson = Schema.decodeUnknown(
-  Schema.parseJson(Schema.Struct({ client_handle: Schema.BigIntFromNumber }))
-)
-const serverJson = Schema.decodeUnknown(
-  Schema.parseJson(Schema.Struct({ server_handle: Schema.BigIntFromNumber }))
-)
-const sftpJson = Schema.decodeUnknown(
-  Schema.parseJson(Schema.Struct({ sftp_handle: Schema.BigIntFromNumber }))
-)
-const decodeClient: HandleDecoder = (u) => Effect.map(clientJson(u), (r) => r.client_handle)
-const decodeServer: HandleDecoder = (u) => Effect.map(serverJson(u), (r) => r.server_handle)
-const decodeSftp: HandleDecoder = (u) => Effect.map(sftpJson(u), (r) => r.sftp_handle)
+/** The handle member of an opening call's document (`client_handle` and so on), as a bigint. */
+const handleJson = (key: string) =>
+  Schema.decodeUnknown(Schema.parseJson(Schema.pluck(Schema.Struct({ [key]: Schema.BigIntFromNumber }), key)))
+const decodeClient: HandleDecoder = handleJson("client_handle")
+const decodeServer: HandleDecoder = handleJson("server_handle")
+const decodeSftp: HandleDecoder = handleJson("sftp_handle")
 const decodeOk = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
 const decodeOutput = Schema.decodeUnknown(Schema.parseJson(SshOutputFromDocument))
 const decodeStatus = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ status: Schema.Int })))

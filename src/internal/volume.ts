@@ -122,7 +122,9 @@ export interface CreateOptions extends Schema.Schema.Type<typeof CreateOptions> 
 const decodeInfo = Schema.decodeUnknown(Schema.parseJson(VolumeInfo))
 const decodeList = Schema.decodeUnknown(Schema.parseJson(Schema.Array(VolumeInfo)))
 const decodeOk = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
-const decodeData = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ data_b64: Schema.String })))
+const decodeData = Schema.decodeUnknown(
+  Schema.parseJson(Schema.pluck(Schema.Struct({ data_b64: W.BytesFromBase64 }), "data_b64"))
+)
 const decodeExists = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ exists: Schema.Boolean })))
 const decodeOptions = Schema.decodeUnknownEither(CreateOptions, { onExcessProperty: "error" })
 /** The options document of `msb_volume_create`. */
@@ -510,7 +512,7 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
 
   const read = (path: string) =>
     op("Volume.read", "read", path, {}, decodeData).pipe(
-      Effect.map((r): Uint8Array => new Uint8Array(Buffer.from(r.data_b64, "base64")))
+      Effect.map((bytes): Uint8Array => new Uint8Array(bytes))
     )
   return {
     read,

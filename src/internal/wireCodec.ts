@@ -1,7 +1,8 @@
 /**
- * Building blocks for the documents the library sends to the runtime: Schemas whose
- * Type side is the library's camelCase model and whose Encoded side is the runtime's
- * snake_case document (`Schema.fromKey` renames the members).
+ * Building blocks for the runtime's snake_case documents, both ways: Schemas whose Type
+ * side is the library's camelCase model and whose Encoded side is the runtime's document
+ * (`Schema.fromKey` renames the members), and the simple conversions (Option from null,
+ * Date from a Unix time, bytes from base64, durations in the runtime's units).
  *
  * @internal
  */
@@ -9,9 +10,27 @@ import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
-/** A required member, written under `key`. */
-export const renamed = <A, I, R>(key: string, schema: Schema.Schema<A, I, R>) =>
+/** A required member, under `key` in the document. */
+export const field = <A, I, R>(key: string, schema: Schema.Schema<A, I, R>) =>
   Schema.propertySignature(schema).pipe(Schema.fromKey(key))
+
+/** A required member, `null` in the document, `None` in the model. */
+export const nullable = <A, I, R>(key: string, schema: Schema.Schema<A, I, R>) =>
+  field(key, Schema.OptionFromNullOr(schema))
+
+/** Seconds since the Unix epoch as a `Date`. */
+export const DateFromUnixSeconds = Schema.transform(Schema.Number, Schema.DateFromSelf, {
+  strict: true,
+  decode: (s) => new Date(s * 1000),
+  encode: (d) => d.getTime() / 1000
+})
+
+/** Base64 text as bytes (a `Buffer`, decoded leniently as Node does). */
+export const BytesFromBase64 = Schema.transform(Schema.String, Schema.Uint8ArrayFromSelf, {
+  strict: true,
+  decode: (s) => Buffer.from(s, "base64"),
+  encode: (b) => Buffer.from(b).toString("base64")
+})
 
 /**
  * An optional member, written under `key`; left out of the document when absent,

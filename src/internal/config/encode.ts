@@ -31,19 +31,19 @@ const nonEmpty = (s: string) => s.length > 0
 
 const PortBindingWire = Schema.Struct({
   bind: W.optional(Str, nonEmpty),
-  hostPort: W.renamed("host_port", Num),
-  guestPort: W.renamed("guest_port", Num),
+  hostPort: W.field("host_port", Num),
+  guestPort: W.field("guest_port", Num),
   protocol: W.optional(Str, nonEmpty)
 })
 const VsockWire = Schema.Struct({
-  hostSocket: W.renamed("host_socket", Str),
+  hostSocket: W.field("host_socket", Str),
   port: Num,
   socketType: W.optionalKey("socket_type", Str, nonEmpty)
 })
 const InitWire = Schema.Struct({ cmd: Str, args: W.optional(Strings), env: W.optional(EntriesFromMap) })
 /** A patch: its kind under `kind`, its other members as they are. */
 const PatchWire = Schema.Struct(
-  { _tag: W.renamed("kind", Str) },
+  { _tag: W.field("kind", Str) },
   Schema.Record({ key: Str, value: Schema.Unknown })
 )
 

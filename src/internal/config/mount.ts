@@ -67,14 +67,14 @@ const Mib = Schema.Number
 export const MountWire = Schema.Union(
   Schema.Struct({
     _tag: implied("bind"),
-    hostPath: W.renamed("bind", Str),
+    hostPath: W.field("bind", Str),
     quotaMib: W.optionalKey("quota_mib", Mib),
     ...wireFlags,
     ...wireHostAccess
   }),
   Schema.Struct({
     _tag: implied("named"),
-    name: W.renamed("named", Str),
+    name: W.field("named", Str),
     mode: W.optionalKey("named_mode", Str),
     kind: W.optionalKey("named_kind", Str),
     sizeMib: W.optionalKey("size_mib", Mib),
@@ -83,13 +83,13 @@ export const MountWire = Schema.Union(
     ...wireHostAccess
   }),
   Schema.Struct({
-    _tag: W.renamed("tmpfs", Schema.transformLiteral(true, "tmpfs")),
+    _tag: W.field("tmpfs", Schema.transformLiteral(true, "tmpfs")),
     sizeMib: W.optionalKey("size_mib", Mib),
     ...wireFlags
   }),
   Schema.Struct({
     _tag: implied("disk"),
-    hostPath: W.renamed("disk", Str),
+    hostPath: W.field("disk", Str),
     format: W.optional(Str),
     fstype: W.optional(Str),
     ...wireFlags

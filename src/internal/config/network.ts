@@ -71,7 +71,7 @@ export const NetworkConfig = Schema.Struct({
 
 const BucketWire = Schema.Struct({
   size: Schema.Number,
-  refillTime: W.renamed("refill_time_ms", W.MillisCeil),
+  refillTime: W.field("refill_time_ms", W.MillisCeil),
   oneTimeBurst: W.optionalKey("one_time_burst", Schema.Number, (n) => n !== 0)
 })
 const LimiterWire = Schema.Struct({ bandwidth: W.optional(BucketWire), ops: W.optional(BucketWire) })

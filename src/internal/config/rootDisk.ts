@@ -22,7 +22,7 @@ export const RootDiskConfig = Schema.Union(
   })
 )
 
-const kind = <Tag extends string>(tag: Tag) => W.renamed("kind", Schema.Literal(tag))
+const kind = <Tag extends string>(tag: Tag) => W.field("kind", Schema.Literal(tag))
 const sizeMib = W.optionalKey("size_mib", Schema.Number)
 
 /** The `root_disk` member of the create document (the kind under `kind`). */

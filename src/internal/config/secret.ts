@@ -28,7 +28,7 @@ const Strings = Schema.Array(Schema.String)
 
 /** A `secrets` entry of the create document; the value stays `Redacted` until the document is written. */
 export const SecretWire = Schema.Struct({
-  envVar: W.renamed("env_var", Schema.String),
+  envVar: W.field("env_var", Schema.String),
   value: Schema.RedactedFromSelf(Schema.String),
   allowHosts: W.optionalKey("allow_hosts", Strings, W.nonEmptyArray),
   allowHostPatterns: W.optionalKey("allow_host_patterns", Strings, W.nonEmptyArray),

@@ -12,7 +12,9 @@ import { narrow } from "../errors.js"
 import { type SandboxCore, withHandle } from "../sandboxCore.js"
 import { checkCwd, isDefault, type Target } from "./session.js"
 
-const AttachJson = Schema.Struct({ exit_code: Schema.Number })
+const AttachJson = Schema.Struct({
+  exitCode: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("exit_code"))
+})
 
 /** Bridges this process's terminal to a command in the sandbox; returns its exit code. */
 export const attach = (
@@ -54,5 +56,5 @@ export const attach = (
           operation,
           sandbox: core.name
         }))
-    return result.exit_code
+    return result.exitCode
   }).pipe(narrow.exec.effect, Effect.withSpan(operation, { attributes: { "msb.sandbox": core.name } }))

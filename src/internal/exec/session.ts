@@ -46,7 +46,9 @@ export const isDefault = (
   t: Target
 ): t is { readonly command?: undefined; readonly args: ReadonlyArray<string> } => t.command === undefined
 
-const ExecHandleJson = Schema.Struct({ exec_handle: Schema.Number })
+const ExecHandleJson = Schema.Struct({
+  handle: Schema.propertySignature(Schema.BigIntFromNumber).pipe(Schema.fromKey("exec_handle"))
+})
 
 const RLIMIT_FLAGS: Record<keyof Rlimits, string> = {
   nofile: "n",
@@ -146,7 +148,7 @@ export const open = (
         {
           ...ctx,
           onOrphan: (r) => {
-            const handle = BigInt(r.exec_handle)
+            const handle = r.handle
             return native.call("msb_exec_kill", [handle], ctx).pipe(
               Effect.ignore,
               Effect.zipRight(native.call("msb_exec_close", [handle], ctx))
@@ -158,7 +160,7 @@ export const open = (
       start,
       (r): Session => ({
         core,
-        handle: BigInt(r.exec_handle),
+        handle: r.handle,
         label,
         killOnInterrupt: options.killOnInterrupt ?? true,
         finished: false,

@@ -5,7 +5,6 @@
  * @internal
  */
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { ExecEvent } from "../../Exec.js"
 import * as Errors from "../../MicrosandboxError.js"
@@ -13,13 +12,37 @@ import { ExecEvent as Event, ExecFailure } from "../execModel.js"
 import { decodeDocument } from "../ffi/native.js"
 
 const decodeBase64 = (s: string): Uint8Array => Buffer.from(s, "base64")
-const opt = <A>(v: A | null | undefined) => Option.fromNullable(v)
+/** A member absent or null on the wire, `None` in the model. */
+const maybe = <A, I>(schema: Schema.Schema<A, I>) =>
+  Schema.optionalWith(schema, { nullable: true, as: "Option" })
 
 const Errno = {
-  errno: Schema.optional(Schema.NullOr(Schema.Int)),
-  errno_name: Schema.optional(Schema.NullOr(Schema.String)),
+  errno: maybe(Schema.Int),
+  errnoName: maybe(Schema.String).pipe(Schema.fromKey("errno_name")),
   message: Schema.String
 }
+
+/** The `failed` event's error as an `ExecFailure`. */
+const FailureJson = Schema.transform(
+  Schema.Struct({
+    ...Errno,
+    // If the runtime could not serialise the failure it sends `{"message"}` only.
+    kind: Schema.optionalWith(Schema.String, { default: () => "other" }),
+    stage: maybe(Schema.String)
+  }),
+  Schema.instanceOf(ExecFailure),
+  {
+    strict: true,
+    decode: (fields) => new ExecFailure(fields),
+    encode: (f) => ({
+      kind: f.kind,
+      errno: f.errno,
+      errnoName: f.errnoName,
+      message: f.message,
+      stage: f.stage
+    })
+  }
+)
 
 /** The event documents of `msb_exec_recv` (docs/runtime-abi.md §5.6.3). */
 const EventJson = Schema.Union(
@@ -27,15 +50,7 @@ const EventJson = Schema.Union(
   Schema.Struct({ event: Schema.Literal("started"), pid: Schema.Int }),
   Schema.Struct({ event: Schema.Literal("exited"), code: Schema.Int }),
   Schema.Struct({ event: Schema.Literal("stdin_error"), error: Schema.Struct(Errno) }),
-  Schema.Struct({
-    event: Schema.Literal("failed"),
-    // If the runtime could not serialise the failure it sends `{"message"}` only.
-    error: Schema.Struct({
-      ...Errno,
-      kind: Schema.optional(Schema.String),
-      stage: Schema.optional(Schema.NullOr(Schema.String))
-    })
-  }),
+  Schema.Struct({ event: Schema.Literal("failed"), error: FailureJson }),
   Schema.Struct({ event: Schema.Literal("done") })
 )
 
@@ -86,23 +101,11 @@ const parseDocument = (
       case "stderr":
         return Event.Stderr({ data: decodeBase64(j.data) })
       case "stdin_error":
-        return Event.StdinError({
-          errno: opt(j.error.errno),
-          errnoName: opt(j.error.errno_name),
-          message: j.error.message
-        })
+        return Event.StdinError(j.error)
       case "exited":
         return Event.Exited({ code: j.code })
       case "failed":
-        return Event.Failed({
-          failure: new ExecFailure({
-            kind: j.error.kind ?? "other",
-            errno: opt(j.error.errno),
-            errnoName: opt(j.error.errno_name),
-            message: j.error.message,
-            stage: opt(j.error.stage)
-          })
-        })
+        return Event.Failed({ failure: j.error })
       case "done":
         return "done"
     }

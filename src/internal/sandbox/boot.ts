@@ -10,13 +10,13 @@ import type { MicrosandboxError } from "../../MicrosandboxError.js"
 import * as Errors from "../../MicrosandboxError.js"
 import { classifyBootFailure } from "../bootFailure.js"
 import type { NativeLibrary } from "../ffi/native.js"
-import { renamed } from "../wireCodec.js"
+import { field } from "../wireCodec.js"
 import { SystemLogJson } from "./wire.js"
 
 /** The options document of `msb_sandbox_handle_logs` as the boot diagnosis sends it. */
 const LogOptionsJson = Schema.parseJson(Schema.Struct({
   sources: Schema.Array(Schema.Literal("system")),
-  sinceMs: renamed("since_ms", Schema.Number)
+  sinceMs: field("since_ms", Schema.Number)
 }))
 const encodeLogOptions = Schema.encodeSync(LogOptionsJson)
 
@@ -36,9 +36,7 @@ const systemLog = (
     }
   ).pipe(
     Effect.map((entries) =>
-      entries.flatMap((e) => Buffer.from(e.data_b64, "base64").toString("utf8").split("\n")).filter((l) =>
-        l.length > 0
-      )
+      entries.flatMap((e) => Buffer.from(e.data).toString("utf8").split("\n")).filter((l) => l.length > 0)
     ),
     Effect.orElseSucceed(() => [])
   )

@@ -6,7 +6,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -28,16 +27,7 @@ import { fromPersisted } from "../wire/persistedConfig.js"
 import * as Acquire from "./acquire.js"
 import { HandleTypeId, type KillOptions, type SandboxStatus, type StopOptions } from "./model.js"
 import { timeoutMillis } from "./timeout.js"
-import {
-  InfoJson,
-  OkJson,
-  PingJson,
-  StopJson,
-  toPingResult,
-  toStopResult,
-  toTouchResult,
-  TouchJson
-} from "./wire.js"
+import { InfoJson, OkJson, PingJson, StopJson, TouchJson } from "./wire.js"
 
 export class HandleImpl implements SandboxHandle {
   readonly [HandleTypeId]: HandleTypeId = HandleTypeId
@@ -52,10 +42,10 @@ export class HandleImpl implements SandboxHandle {
     return this.info.status as SandboxStatus
   }
   get configJson() {
-    return this.info.config_json
+    return this.info.configJson
   }
   get config() {
-    return fromPersisted(this.info.config_json).pipe(
+    return fromPersisted(this.info.configJson).pipe(
       Either.mapLeft((message) =>
         new Errors.Internal({
           message: `cannot parse the persisted config: ${message}`,
@@ -66,13 +56,13 @@ export class HandleImpl implements SandboxHandle {
     )
   }
   get createdAt() {
-    return Option.map(Option.fromNullable(this.info.created_at_unix), (s) => new Date(s * 1000))
+    return this.info.createdAt
   }
   get updatedAt() {
-    return Option.map(Option.fromNullable(this.info.updated_at_unix), (s) => new Date(s * 1000))
+    return this.info.updatedAt
   }
   get backendKind() {
-    return this.info.backend_kind
+    return this.info.backendKind
   }
   pipe() {
     // eslint-disable-next-line prefer-rest-params
@@ -148,22 +138,16 @@ export class HandleImpl implements SandboxHandle {
       "msb_sandbox_handle_wait_until_stopped",
       [],
       StopJson
-    ).pipe(
-      Effect.map(toStopResult)
     )
   }
   get remove() {
     return remove(this.service, this.name)
   }
   get ping() {
-    return this.control("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson).pipe(
-      Effect.map(toPingResult)
-    )
+    return this.control("SandboxHandle.ping", "msb_sandbox_handle_ping", [], PingJson)
   }
   get touch() {
-    return this.control("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson).pipe(
-      Effect.map(toTouchResult)
-    )
+    return this.control("SandboxHandle.touch", "msb_sandbox_handle_touch", [], TouchJson)
   }
   logs(options: LogOptions = {}) {
     return checkLogOptions({ operation: "SandboxHandle.logs", sandbox: this.name }, options).pipe(

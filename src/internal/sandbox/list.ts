@@ -78,7 +78,7 @@ const listPageChecked = (
   }).pipe(
     Effect.map((r) => ({
       sandboxes: r.sandboxes.map((info) => new HandleImpl(svc, info)),
-      nextCursor: Option.fromNullable(r.next_cursor)
+      nextCursor: r.nextCursor
     })),
     narrow.control.effect
   )

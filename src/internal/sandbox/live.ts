@@ -29,16 +29,7 @@ import * as SshImpl from "../ssh.js"
 import { checkString } from "../validate.js"
 import { type KillOptions, type StopOptions, TypeId } from "./model.js"
 import { timeoutMillis } from "./timeout.js"
-import {
-  OkJson,
-  OwnsJson,
-  PingJson,
-  StopJson,
-  toPingResult,
-  toStopResult,
-  toTouchResult,
-  TouchJson
-} from "./wire.js"
+import { OkJson, OwnsJson, PingJson, StopJson, TouchJson } from "./wire.js"
 
 /** Reads a sandbox's record by name (the live sandbox's `info`, and its shell from the persisted config). */
 export type Lookup = (
@@ -272,19 +263,12 @@ export class SandboxImpl implements Sandbox {
   }
   get waitUntilStopped() {
     return call(this.core, "Sandbox.waitUntilStopped", "msb_sandbox_wait_until_stopped", (h) => [h], StopJson)
-      .pipe(
-        Effect.map(toStopResult)
-      )
   }
   get ping() {
-    return call(this.core, "Sandbox.ping", "msb_sandbox_ping", (h) => [h], PingJson).pipe(
-      Effect.map(toPingResult)
-    )
+    return call(this.core, "Sandbox.ping", "msb_sandbox_ping", (h) => [h], PingJson)
   }
   get touch() {
-    return call(this.core, "Sandbox.touch", "msb_sandbox_touch", (h) => [h], TouchJson).pipe(
-      Effect.map(toTouchResult)
-    )
+    return call(this.core, "Sandbox.touch", "msb_sandbox_touch", (h) => [h], TouchJson)
   }
   get detach() {
     const core = this.core

@@ -16,14 +16,27 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { SandboxConfig as Config } from "../../SandboxConfig.js"
 import { SandboxConfig } from "../config/model.js"
+import * as W from "../wireCodec.js"
 
-const opt = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+/** An optional member, `null` on the wire read as absent. */
+const opt = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { nullable: true })
+/** An optional member read from the document's snake_case `key`. */
+const optFrom = <A, I>(key: string, schema: Schema.Schema<A, I>) => opt(schema).pipe(Schema.fromKey(key))
+/** A member that may be omitted, read from `key`. */
+const omittable = <A, I>(key: string, schema: Schema.Schema<A, I>) =>
+  Schema.optional(schema).pipe(Schema.fromKey(key))
 const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
-const DiskFormat = Schema.Literal("Qcow2", "Raw", "Vmdk")
+/** The runtime's disk formats in the library's vocabulary. */
+const DiskFormat = Schema.transformLiterals(["Qcow2", "qcow2"], ["Raw", "raw"], ["Vmdk", "vmdk"])
+const DurationFromSeconds = Schema.transform(Schema.Number, Schema.DurationFromSelf, {
+  strict: true,
+  decode: (s) => Duration.seconds(s),
+  encode: (d) => Duration.toSeconds(d)
+})
 
 const RootDisk = Schema.Union(
-  Schema.Struct({ kind: Schema.Literal("managed"), size_mib: opt(Schema.Number) }),
-  Schema.Struct({ kind: Schema.Literal("tmpfs"), size_mib: opt(Schema.Number) }),
+  Schema.Struct({ kind: Schema.Literal("managed"), sizeMib: optFrom("size_mib", Schema.Number) }),
+  Schema.Struct({ kind: Schema.Literal("tmpfs"), sizeMib: optFrom("size_mib", Schema.Number) }),
   Schema.Struct({
     kind: Schema.Literal("disk-image"),
     path: Schema.String,
@@ -32,7 +45,7 @@ const RootDisk = Schema.Union(
   }),
   Schema.Struct({
     kind: Schema.Literal("flat"),
-    size_mib: opt(Schema.Number),
+    sizeMib: optFrom("size_mib", Schema.Number),
     fstype: opt(Schema.String),
     clone: Schema.optional(Schema.Literal("auto", "copy", "reflink"))
   })
@@ -40,9 +53,14 @@ const RootDisk = Schema.Union(
 
 const Image = Schema.Union(
   Schema.Struct({
-    Bind: Schema.Struct({ path: Schema.String, follow_root_symlinks: Schema.optional(Schema.Boolean) })
+    Bind: Schema.Struct({
+      path: Schema.String,
+      followRootSymlinks: omittable("follow_root_symlinks", Schema.Boolean)
+    })
   }),
-  Schema.Struct({ Oci: Schema.Struct({ reference: Schema.String, root_disk: opt(RootDisk) }) }),
+  Schema.Struct({
+    Oci: Schema.Struct({ reference: Schema.String, rootDisk: optFrom("root_disk", RootDisk) })
+  }),
   Schema.Struct({
     DiskImage: Schema.Struct({ path: Schema.String, format: DiskFormat, fstype: opt(Schema.String) })
   })
@@ -54,38 +72,31 @@ const MountFlags = Schema.Struct({
   nosuid: Schema.optional(Schema.Boolean),
   nodev: Schema.optional(Schema.Boolean)
 })
-const StatVirtualization = Schema.Literal("strict", "relaxed", "off")
-const HostPermissions = Schema.Literal("private", "mirror")
+const shared = {
+  guest: Schema.String,
+  options: Schema.optional(MountFlags),
+  statVirtualization: omittable("stat_virtualization", Schema.Literal("strict", "relaxed", "off")),
+  hostPermissions: omittable("host_permissions", Schema.Literal("private", "mirror")),
+  followRootSymlinks: omittable("follow_root_symlinks", Schema.Boolean)
+}
 
 const MountEntry = Schema.Union(
   Schema.Struct({
     type: Schema.Literal("Bind"),
-    host: Schema.String,
-    guest: Schema.String,
-    options: Schema.optional(MountFlags),
-    stat_virtualization: Schema.optional(StatVirtualization),
-    host_permissions: Schema.optional(HostPermissions),
-    follow_root_symlinks: Schema.optional(Schema.Boolean),
-    quota_mib: opt(Schema.Number)
+    hostPath: W.field("host", Schema.String),
+    ...shared,
+    quotaMib: optFrom("quota_mib", Schema.Number)
   }),
-  Schema.Struct({
-    type: Schema.Literal("Named"),
-    name: Schema.String,
-    guest: Schema.String,
-    options: Schema.optional(MountFlags),
-    stat_virtualization: Schema.optional(StatVirtualization),
-    host_permissions: Schema.optional(HostPermissions),
-    follow_root_symlinks: Schema.optional(Schema.Boolean)
-  }),
+  Schema.Struct({ type: Schema.Literal("Named"), name: Schema.String, ...shared }),
   Schema.Struct({
     type: Schema.Literal("Tmpfs"),
     guest: Schema.String,
-    size_mib: opt(Schema.Number),
+    sizeMib: optFrom("size_mib", Schema.Number),
     options: Schema.optional(MountFlags)
   }),
   Schema.Struct({
     type: Schema.Literal("DiskImage"),
-    host: Schema.String,
+    hostPath: W.field("host", Schema.String),
     guest: Schema.String,
     format: DiskFormat,
     fstype: opt(Schema.String),
@@ -94,23 +105,27 @@ const MountEntry = Schema.Union(
 )
 
 const PublishedPort = Schema.Struct({
-  host_port: Schema.Number,
-  guest_port: Schema.Number,
-  protocol: Schema.optional(Schema.Literal("tcp", "udp")),
-  host_bind: Schema.String
+  hostPort: W.field("host_port", Schema.Number),
+  guestPort: W.field("guest_port", Schema.Number),
+  protocol: Schema.optionalWith(Schema.Literal("tcp", "udp"), { default: () => "tcp" }),
+  bind: W.field("host_bind", Schema.String)
 })
 
-/** The persisted document, field by field as the real runtime writes it. */
+/**
+ * The persisted document as the real runtime writes it, its members renamed to the
+ * library's names and its simple values (formats, policies, profiles, durations)
+ * converted by the Schema.
+ */
 export const PersistedConfig = Schema.Struct({
   name: Schema.String,
   image: Image,
   resources: Schema.Struct({
     cpus: Schema.Number,
-    memory_mib: Schema.Number,
-    max_cpus: Schema.Number,
-    max_memory_mib: Schema.Number,
-    cpu_placement: Schema.optional(Schema.Literal("inherit", "auto", "spread", "compact")),
-    placement_profile: opt(Schema.String),
+    memoryMib: W.field("memory_mib", Schema.Number),
+    maxCpus: W.field("max_cpus", Schema.Number),
+    maxMemoryMib: W.field("max_memory_mib", Schema.Number),
+    cpuPlacement: omittable("cpu_placement", Schema.Literal("inherit", "auto", "spread", "compact")),
+    placementProfile: optFrom("placement_profile", Schema.String),
     thp: Schema.optional(Schema.Literal("always", "madvise", "never"))
   }),
   runtime: Schema.Struct({
@@ -121,9 +136,9 @@ export const PersistedConfig = Schema.Struct({
     cmd: opt(Schema.Array(Schema.String)),
     hostname: opt(Schema.String),
     user: opt(Schema.String),
-    log_level: opt(Schema.Literal("error", "warn", "info", "debug", "trace")),
-    metrics_sample_interval_ms: opt(Schema.Number),
-    disable_metrics_sample: Schema.optional(Schema.Boolean)
+    logLevel: optFrom("log_level", Schema.Literal("error", "warn", "info", "debug", "trace")),
+    metricsSampleIntervalMs: optFrom("metrics_sample_interval_ms", Schema.Number),
+    disableMetricsSample: omittable("disable_metrics_sample", Schema.Boolean)
   }),
   env: Schema.Array(Schema.Struct({ key: Schema.String, value: Schema.String })),
   labels: StringMap,
@@ -133,23 +148,29 @@ export const PersistedConfig = Schema.Struct({
   network: Schema.Struct({
     enabled: Schema.Boolean,
     ports: Schema.Array(PublishedPort),
-    max_connections: opt(Schema.Number),
-    trust_host_cas: Schema.Boolean
+    maxConnections: optFrom("max_connections", Schema.Number),
+    trustHostCas: W.field("trust_host_cas", Schema.Boolean)
   }),
   init: opt(Schema.Struct({
     cmd: Schema.String,
     args: Schema.optional(Schema.Array(Schema.String)),
     env: Schema.optional(Schema.Array(Schema.Tuple(Schema.String, Schema.String)))
   })),
-  pull_policy: Schema.Literal("IfMissing", "Always", "Never"),
-  security_profile: Schema.Literal("default", "restricted"),
-  deployment_profile: Schema.Literal("single_tenant", "multi_tenant"),
+  pullPolicy: W.field(
+    "pull_policy",
+    Schema.transformLiterals(["IfMissing", "if-missing"], ["Always", "always"], ["Never", "never"])
+  ),
+  securityProfile: W.field("security_profile", Schema.Literal("default", "restricted")),
+  deploymentProfile: W.field(
+    "deployment_profile",
+    Schema.transformLiterals(["single_tenant", "single-tenant"], ["multi_tenant", "multi-tenant"])
+  ),
   lifecycle: Schema.Struct({
     ephemeral: Schema.Boolean,
-    max_duration_secs: opt(Schema.Number),
-    idle_timeout_secs: opt(Schema.Number)
+    maxDuration: optFrom("max_duration_secs", DurationFromSeconds),
+    idleTimeout: optFrom("idle_timeout_secs", DurationFromSeconds)
   }),
-  manifest_digest: opt(Schema.String)
+  manifestDigest: optFrom("manifest_digest", Schema.String)
 })
 
 /** @internal */
@@ -157,10 +178,9 @@ export type PersistedConfig = typeof PersistedConfig.Type
 
 const decode = Schema.decodeUnknownEither(Schema.parseJson(PersistedConfig), { onExcessProperty: "ignore" })
 
-const pullPolicies = { IfMissing: "if-missing", Always: "always", Never: "never" } as const
-const diskFormats = { Qcow2: "qcow2", Raw: "raw", Vmdk: "vmdk" } as const
-
-const present = <A>(value: A | null | undefined): value is A => value !== null && value !== undefined
+/** The members of `o` that are present (not `undefined`). */
+const defined = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 
 const flagsOf = (options: typeof MountFlags.Type | undefined) => {
   const out: Record<string, boolean> = {}
@@ -173,137 +193,118 @@ const flagsOf = (options: typeof MountFlags.Type | undefined) => {
 const rootSource = (image: PersistedConfig["image"]): Record<string, unknown> => {
   if ("Bind" in image) return { image: image.Bind.path }
   if ("DiskImage" in image) {
-    return {
-      image: image.DiskImage.path,
-      ...(present(image.DiskImage.fstype) ? { imageFstype: image.DiskImage.fstype } : {})
-    }
+    return defined({ image: image.DiskImage.path, imageFstype: image.DiskImage.fstype })
   }
-  const disk = image.Oci.root_disk
-  if (!present(disk)) return { image: image.Oci.reference }
-  const size = "size_mib" in disk && present(disk.size_mib) ? { sizeMib: disk.size_mib } : {}
+  const disk = image.Oci.rootDisk
+  if (disk === undefined) return { image: image.Oci.reference }
   const rootDisk = disk.kind === "disk-image"
-    ? {
+    ? defined({
       _tag: "disk-image",
       path: disk.path,
-      ...(disk.format !== "Vmdk" ? { format: diskFormats[disk.format] } : {}),
-      ...(present(disk.fstype) ? { fstype: disk.fstype } : {})
-    }
+      format: disk.format !== "vmdk" ? disk.format : undefined,
+      fstype: disk.fstype
+    })
     : disk.kind === "flat"
-    ? {
-      _tag: "flat",
-      ...size,
-      ...(present(disk.fstype) ? { fstype: disk.fstype } : {}),
-      ...(disk.clone ? { clone: disk.clone } : {})
-    }
-    : { _tag: disk.kind, ...size }
+    ? defined({ _tag: "flat", sizeMib: disk.sizeMib, fstype: disk.fstype, clone: disk.clone })
+    : defined({ _tag: disk.kind, sizeMib: disk.sizeMib })
   return { image: image.Oci.reference, rootDisk }
 }
 
 const mountOf = (m: PersistedConfig["mounts"][number]): Record<string, unknown> => {
   switch (m.type) {
     case "Bind":
-      return {
+      return defined({
         _tag: "bind",
-        hostPath: m.host,
-        ...(present(m.quota_mib) ? { quotaMib: m.quota_mib } : {}),
+        hostPath: m.hostPath,
+        quotaMib: m.quotaMib,
         ...flagsOf(m.options),
-        ...(m.stat_virtualization ? { statVirtualization: m.stat_virtualization } : {}),
-        ...(m.host_permissions ? { hostPermissions: m.host_permissions } : {})
-      }
+        statVirtualization: m.statVirtualization,
+        hostPermissions: m.hostPermissions
+      })
     case "Named":
-      return {
+      return defined({
         _tag: "named",
         name: m.name,
         ...flagsOf(m.options),
-        ...(m.stat_virtualization ? { statVirtualization: m.stat_virtualization } : {}),
-        ...(m.host_permissions ? { hostPermissions: m.host_permissions } : {})
-      }
+        statVirtualization: m.statVirtualization,
+        hostPermissions: m.hostPermissions
+      })
     case "Tmpfs":
-      return { _tag: "tmpfs", ...(present(m.size_mib) ? { sizeMib: m.size_mib } : {}), ...flagsOf(m.options) }
+      return defined({ _tag: "tmpfs", sizeMib: m.sizeMib, ...flagsOf(m.options) })
     case "DiskImage":
-      return {
+      return defined({
         _tag: "disk",
-        hostPath: m.host,
-        format: diskFormats[m.format],
-        ...(present(m.fstype) ? { fstype: m.fstype } : {}),
+        hostPath: m.hostPath,
+        format: m.format,
+        fstype: m.fstype,
         ...flagsOf(m.options)
-      }
+      })
   }
 }
 
+const nonEmpty = <A>(items: ReadonlyArray<A> | undefined) => items !== undefined && items.length > 0
+const nonEmptyRecord = (r: Record<string, unknown> | undefined) =>
+  r !== undefined && Object.keys(r).length > 0
+
 /**
- * The persisted configuration in the library's vocabulary (the fields of `SandboxConfig`);
- * the public `SandboxConfig.fromPersisted` decodes it through the `SandboxConfig` Schema.
+ * The persisted configuration in the library's vocabulary (the fields of `SandboxConfig`):
+ * the members are already renamed and converted by the Schema; this only reshapes (the
+ * image source, mounts keyed by guest path, ports split by protocol and bind address).
+ * The public `SandboxConfig.fromPersisted` decodes it through the `SandboxConfig` Schema.
  */
 export const toModelFields = (p: PersistedConfig): Record<string, unknown> => {
-  const rt = p.runtime
-  const r = p.resources
-  const tcp = p.network.ports.filter((port) =>
-    (port.protocol ?? "tcp") === "tcp" && port.host_bind === "127.0.0.1"
-  )
-  const udp = p.network.ports.filter((port) => port.protocol === "udp" && port.host_bind === "127.0.0.1")
-  const bound = p.network.ports.filter((port) => port.host_bind !== "127.0.0.1")
-  const out: Record<string, unknown> = {
+  const { cpuPlacement, cpus, maxCpus, maxMemoryMib, memoryMib, placementProfile, thp } = p.resources
+  const { cmd, entrypoint, hostname, logLevel, shell, user, workdir } = p.runtime
+  const local = (port: (typeof p.network.ports)[number]) => port.bind === "127.0.0.1"
+  const tcp = p.network.ports.filter((port) => port.protocol === "tcp" && local(port))
+  const udp = p.network.ports.filter((port) => port.protocol === "udp" && local(port))
+  const bound = p.network.ports.filter((port) => !local(port))
+  const byHostPort = (ports: typeof tcp) =>
+    Object.fromEntries(ports.map((t) => [String(t.hostPort), t.guestPort]))
+  return defined({
     ...rootSource(p.image),
-    cpus: r.cpus,
-    memoryMib: r.memory_mib,
-    maxCpus: r.max_cpus,
-    maxMemoryMib: r.max_memory_mib,
-    ...(r.cpu_placement !== undefined ? { cpuPlacement: r.cpu_placement } : {}),
-    ...(present(r.placement_profile) ? { placementProfile: r.placement_profile } : {}),
-    ...(r.thp !== undefined ? { thp: r.thp } : {}),
-    ...(present(rt.workdir) ? { workdir: rt.workdir } : {}),
-    ...(present(rt.shell) ? { shell: rt.shell } : {}),
-    ...(rt.scripts !== undefined && Object.keys(rt.scripts).length > 0 ? { scripts: rt.scripts } : {}),
-    ...(present(rt.entrypoint) ? { entrypoint: rt.entrypoint } : {}),
-    ...(present(rt.cmd) ? { cmd: rt.cmd } : {}),
-    ...(present(rt.hostname) ? { hostname: rt.hostname } : {}),
-    ...(present(rt.user) ? { user: rt.user } : {}),
-    ...(present(rt.log_level) ? { logLevel: rt.log_level } : {}),
-    ...(p.env.length > 0 ? { env: Object.fromEntries(p.env.map((e) => [e.key, e.value])) } : {}),
-    ...(Object.keys(p.labels).length > 0 ? { labels: p.labels } : {}),
-    ...(p.mounts.length > 0
-      ? { mounts: Object.fromEntries(p.mounts.map((m) => [m.guest, mountOf(m)])) }
-      : {}),
-    ...(tcp.length > 0
-      ? { ports: Object.fromEntries(tcp.map((t) => [String(t.host_port), t.guest_port])) }
-      : {}),
-    ...(udp.length > 0
-      ? { portsUdp: Object.fromEntries(udp.map((t) => [String(t.host_port), t.guest_port])) }
-      : {}),
-    ...(bound.length > 0
-      ? {
-        portBindings: bound.map((b) => ({
-          hostPort: b.host_port,
-          guestPort: b.guest_port,
-          bind: b.host_bind,
-          protocol: b.protocol ?? "tcp"
-        }))
-      }
-      : {}),
-    ...(present(p.init)
-      ? {
-        init: {
-          cmd: p.init.cmd,
-          ...(p.init.args !== undefined && p.init.args.length > 0 ? { args: p.init.args } : {}),
-          ...(p.init.env !== undefined && p.init.env.length > 0
-            ? { env: Object.fromEntries(p.init.env) }
-            : {})
-        }
-      }
-      : {}),
-    pullPolicy: pullPolicies[p.pull_policy],
-    securityProfile: p.security_profile,
-    deploymentProfile: p.deployment_profile === "single_tenant" ? "single-tenant" : "multi-tenant",
-    ...(p.lifecycle.ephemeral ? { ephemeral: true } : {}),
-    ...(present(p.lifecycle.max_duration_secs)
-      ? { maxDuration: Duration.seconds(p.lifecycle.max_duration_secs) }
-      : {}),
-    ...(present(p.lifecycle.idle_timeout_secs)
-      ? { idleTimeout: Duration.seconds(p.lifecycle.idle_timeout_secs) }
-      : {})
-  }
-  return out
+    cpus,
+    memoryMib,
+    maxCpus,
+    maxMemoryMib,
+    cpuPlacement,
+    placementProfile,
+    thp,
+    workdir,
+    shell,
+    scripts: nonEmptyRecord(p.runtime.scripts) ? p.runtime.scripts : undefined,
+    entrypoint,
+    cmd,
+    hostname,
+    user,
+    logLevel,
+    env: nonEmpty(p.env) ? Object.fromEntries(p.env.map((e) => [e.key, e.value])) : undefined,
+    labels: nonEmptyRecord(p.labels) ? p.labels : undefined,
+    mounts: nonEmpty(p.mounts) ? Object.fromEntries(p.mounts.map((m) => [m.guest, mountOf(m)])) : undefined,
+    ports: nonEmpty(tcp) ? byHostPort(tcp) : undefined,
+    portsUdp: nonEmpty(udp) ? byHostPort(udp) : undefined,
+    portBindings: nonEmpty(bound)
+      ? bound.map((b) => ({
+        hostPort: b.hostPort,
+        guestPort: b.guestPort,
+        bind: b.bind,
+        protocol: b.protocol
+      }))
+      : undefined,
+    init: p.init !== undefined
+      ? defined({
+        cmd: p.init.cmd,
+        args: nonEmpty(p.init.args) ? p.init.args : undefined,
+        env: p.init.env !== undefined && p.init.env.length > 0 ? Object.fromEntries(p.init.env) : undefined
+      })
+      : undefined,
+    pullPolicy: p.pullPolicy,
+    securityProfile: p.securityProfile,
+    deploymentProfile: p.deploymentProfile,
+    ephemeral: p.lifecycle.ephemeral ? true : undefined,
+    maxDuration: p.lifecycle.maxDuration,
+    idleTimeout: p.lifecycle.idleTimeout
+  })
 }
 
 /** Parses `config_json` text into model fields; the failure is the decoder's message. */
