@@ -9,9 +9,9 @@ import * as Schema from "effect/Schema"
 import { Metrics, MetricsLite } from "./metricsModel.js"
 import { field } from "./wireCodec.js"
 
-const count = (key: string) => field(key, Schema.Number)
+const count = <const K extends string>(key: K) => field(key, Schema.Number)
 /** A member the runtime reports only when it can measure it: absent or null is None. */
-const measured = (key: string) =>
+const measured = <const K extends string>(key: K) =>
   Schema.optionalWith(Schema.Number, { nullable: true, as: "Option" }).pipe(Schema.fromKey(key))
 const DurationFromNanos = Schema.transform(Schema.Number, Schema.DurationFromSelf, {
   strict: true,

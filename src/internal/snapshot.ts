@@ -30,7 +30,7 @@ const CreateOptionsJson = Schema.parseJson(Schema.Struct({
 const encodeCreateOptions = Schema.encodeUnknownEither(CreateOptionsJson)
 
 /** A flag the export document always carries (`false` when unset). */
-const exportFlag = (key: string) =>
+const exportFlag = <const K extends string>(key: K) =>
   Schema.requiredToOptional(Schema.Boolean, Schema.UndefinedOr(Schema.Boolean), {
     decode: Option.some,
     encode: (b) => Option.getOrUndefined(b) ?? false

@@ -41,7 +41,7 @@ import {
 // Decoders and encoders, compiled once.
 type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
 /** The handle member of an opening call's document (`client_handle` and so on), as a bigint. */
-const handleJson = (key: string) =>
+const handleJson = <const K extends string>(key: K) =>
   Schema.decodeUnknown(Schema.parseJson(Schema.pluck(Schema.Struct({ [key]: Schema.BigIntFromNumber }), key)))
 const decodeClient: HandleDecoder = handleJson("client_handle")
 const decodeServer: HandleDecoder = handleJson("server_handle")

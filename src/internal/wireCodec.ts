@@ -11,11 +11,11 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
 /** A required member, under `key` in the document. */
-export const field = <A, I, R>(key: string, schema: Schema.Schema<A, I, R>) =>
+export const field = <const K extends string, A, I, R>(key: K, schema: Schema.Schema<A, I, R>) =>
   Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /** A required member, `null` in the document, `None` in the model. */
-export const nullable = <A, I, R>(key: string, schema: Schema.Schema<A, I, R>) =>
+export const nullable = <const K extends string, A, I, R>(key: K, schema: Schema.Schema<A, I, R>) =>
   field(key, Schema.OptionFromNullOr(schema))
 
 /** Seconds since the Unix epoch as a `Date`. */
@@ -36,8 +36,8 @@ export const BytesFromBase64 = Schema.transform(Schema.String, Schema.Uint8Array
  * An optional member, written under `key`; left out of the document when absent,
  * `undefined`, or when `keep` refuses it (zero values the runtime reads as "unset").
  */
-export const optionalKey = <A, I, R>(
-  key: string,
+export const optionalKey = <const K extends string, A, I, R>(
+  key: K,
   schema: Schema.Schema<A, I, R>,
   keep: (a: A) => boolean = () => true
 ) =>
@@ -54,7 +54,7 @@ export const optional = <A, I, R>(schema: Schema.Schema<A, I, R>, keep?: (a: A) 
   })
 
 /** A flag written only when set (`true`). */
-export const flagKey = (key: string) => optionalKey(key, Schema.Boolean, (b) => b)
+export const flagKey = <const K extends string>(key: K) => optionalKey(key, Schema.Boolean, (b) => b)
 
 /** Keeps a non-empty array. */
 export const nonEmptyArray = <A>(a: ReadonlyArray<A>) => a.length > 0

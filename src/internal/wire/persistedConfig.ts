@@ -21,9 +21,10 @@ import * as W from "../wireCodec.js"
 /** An optional member, `null` on the wire read as absent. */
 const opt = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { nullable: true })
 /** An optional member read from the document's snake_case `key`. */
-const optFrom = <A, I>(key: string, schema: Schema.Schema<A, I>) => opt(schema).pipe(Schema.fromKey(key))
+const optFrom = <const K extends string, A, I>(key: K, schema: Schema.Schema<A, I>) =>
+  opt(schema).pipe(Schema.fromKey(key))
 /** A member that may be omitted, read from `key`. */
-const omittable = <A, I>(key: string, schema: Schema.Schema<A, I>) =>
+const omittable = <const K extends string, A, I>(key: K, schema: Schema.Schema<A, I>) =>
   Schema.optional(schema).pipe(Schema.fromKey(key))
 const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
 /** The runtime's disk formats in the library's vocabulary. */
