@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { LogOptions, LogSource, LogStreamOptions } from "../Logs.js"
+import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import { fromDocument, parseErrorDocument } from "./errors.js"
@@ -52,9 +52,32 @@ const takeQueued = NativeStream.queued("msb_log_recv", RACE_RETRIES)
 /** An item of `msb_log_recv`: an entry, or the sticky end. */
 const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
-const ms = (
-  t: Date | number | undefined
-) => (t === undefined ? undefined : t instanceof Date ? t.getTime() : t)
+/** A time as the runtime's milliseconds since the epoch (a `Date` or a number of them). */
+const EpochMillis = Schema.transform(Schema.Number, Schema.Union(Schema.DateFromSelf, Schema.Number), {
+  strict: true,
+  decode: (n) => n,
+  encode: (t) => (t instanceof Date ? t.getTime() : t)
+})
+const Sources = Schema.Array(Schema.Unknown)
+
+/** The options document of a log read (members checked before: checkLogOptions). */
+const ReadOptionsJson = Schema.parseJson(Schema.Struct({
+  tail: W.optional(Schema.Unknown),
+  since: W.optionalKey("since_ms", EpochMillis),
+  until: W.optionalKey("until_ms", EpochMillis),
+  sources: W.optional(Sources, W.nonEmptyArray)
+}))
+const encodeReadOptions = Schema.encodeSync(ReadOptionsJson)
+
+/** The options document of a log stream; a cursor replaces `since`. */
+const StreamOptionsJson = Schema.parseJson(Schema.Struct({
+  sources: W.optional(Sources, W.nonEmptyArray),
+  cursor: W.optionalKey("from_cursor", Schema.String),
+  since: W.optionalKey("since_ms", EpochMillis),
+  until: W.optionalKey("until_ms", EpochMillis),
+  follow: W.flagKey("follow")
+}))
+const encodeStreamOptions = Schema.encodeSync(StreamOptionsJson)
 
 /** Where a read or stream comes from: a live handle or a name. */
 export type LogTarget =
@@ -65,14 +88,8 @@ export type LogTarget =
   }
   | { readonly kind: "name"; readonly name: string }
 
-const readOptions = (o: LogOptions) => {
-  const doc: Record<string, unknown> = {}
-  if (o.tail !== undefined) doc.tail = o.tail
-  if (o.since !== undefined) doc.since_ms = ms(o.since)
-  if (o.until !== undefined) doc.until_ms = ms(o.until)
-  if (o.sources?.length) doc.sources = o.sources
-  return JSON.stringify(doc)
-}
+const readOptions = (o: LogOptions) =>
+  encodeReadOptions({ tail: o.tail, since: o.since, until: o.until, sources: o.sources })
 
 export const read = (
   native: NativeLibrary,
@@ -90,15 +107,15 @@ export const read = (
   )
 }
 
-const streamOptions = (o: LogStreamOptions, cursor: Option.Option<string>) => {
-  const doc: Record<string, unknown> = {}
-  if (o.sources?.length) doc.sources = o.sources as ReadonlyArray<LogSource>
-  if (Option.isSome(cursor)) doc.from_cursor = cursor.value
-  else if (o.since !== undefined) doc.since_ms = ms(o.since)
-  if (o.until !== undefined) doc.until_ms = ms(o.until)
-  if (o.follow) doc.follow = true
-  return JSON.stringify(doc)
-}
+const streamOptions = (o: LogStreamOptions, cursor: Option.Option<string>) =>
+  encodeStreamOptions({
+    sources: o.sources,
+    cursor: Option.getOrUndefined(cursor),
+    since: Option.isSome(cursor) ? undefined : o.since,
+    until: o.until,
+    // `true` or "untilStopped": the runtime follows either way
+    follow: o.follow !== undefined && o.follow !== false
+  })
 
 /**
  * One native log stream, from a cursor (or the options' start); the handle is closed with

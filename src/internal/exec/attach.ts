@@ -10,7 +10,18 @@ import * as Errors from "../../MicrosandboxError.js"
 import type { ExecError } from "../../MicrosandboxError.js"
 import { narrow } from "../errors.js"
 import { type SandboxCore, withHandle } from "../sandboxCore.js"
+import * as W from "../wireCodec.js"
 import { checkCwd, isDefault, type Target } from "./session.js"
+
+/** The options document of an attach (members checked before). */
+const AttachOptionsJson = Schema.parseJson(Schema.Struct({
+  args: W.optional(Schema.Array(Schema.Unknown), W.nonEmptyArray),
+  cwd: W.optional(Schema.Unknown),
+  user: W.optional(Schema.Unknown),
+  env: W.optional(Schema.Unknown),
+  detachKeys: W.optionalKey("detach_keys", Schema.Unknown)
+}))
+const encodeAttachOptions = Schema.encodeSync(AttachOptionsJson)
 
 const AttachJson = Schema.Struct({
   exitCode: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("exit_code"))
@@ -34,13 +45,13 @@ export const attach = (
       })
     }
     yield* checkCwd(core, operation, options.cwd)
-    const doc: Record<string, unknown> = {}
-    if (target !== "shell" && target.args.length > 0) doc.args = target.args
-    if (options.cwd !== undefined) doc.cwd = options.cwd
-    if (options.user !== undefined) doc.user = options.user
-    if (options.env) doc.env = options.env
-    if (options.detachKeys !== undefined) doc.detach_keys = options.detachKeys
-    const json = JSON.stringify(doc)
+    const json = encodeAttachOptions({
+      args: target !== "shell" ? target.args : undefined,
+      cwd: options.cwd,
+      user: options.user,
+      env: options.env,
+      detachKeys: options.detachKeys
+    })
     const result = yield* withHandle(core, operation, (h) =>
       target === "shell"
         ? core.native.callDecode("msb_sandbox_attach_shell", [h], AttachJson, {

@@ -14,6 +14,7 @@ import type { ExecError, MicrosandboxError } from "../../MicrosandboxError.js"
 import { narrow } from "../errors.js"
 import * as NativeStream from "../nativeStream.js"
 import { type SandboxCore, withHandle } from "../sandboxCore.js"
+import * as W from "../wireCodec.js"
 
 /** A running command: its handle and what has been observed of it. */
 export interface Session {
@@ -106,16 +107,26 @@ const withRlimits = (
   })
 }
 
-const optionsJson = (target: Target, options: ExecOptions<unknown>, stdinPipe: boolean): string => {
-  const doc: Record<string, unknown> = {}
-  if (target.args.length > 0) doc.args = target.args
-  if (options.cwd !== undefined) doc.cwd = options.cwd
-  if (options.user !== undefined) doc.user = options.user
-  if (options.env && Object.keys(options.env).length > 0) doc.env = options.env
-  if (options.tty) doc.tty = true
-  if (stdinPipe) doc.stdin_pipe = true
-  return JSON.stringify(doc)
-}
+/** The options document of an exec (members checked before: checkExec). */
+const OptionsJson = Schema.parseJson(Schema.Struct({
+  args: W.optional(Schema.Array(Schema.Unknown), W.nonEmptyArray),
+  cwd: W.optional(Schema.Unknown),
+  user: W.optional(Schema.Unknown),
+  env: W.optional(Schema.Object, W.nonEmptyRecord),
+  tty: W.flagKey("tty"),
+  stdinPipe: W.flagKey("stdin_pipe")
+}))
+const encodeOptions = Schema.encodeSync(OptionsJson)
+
+const optionsJson = (target: Target, options: ExecOptions<unknown>, stdinPipe: boolean): string =>
+  encodeOptions({
+    args: target.args,
+    cwd: options.cwd,
+    user: options.user,
+    env: options.env,
+    tty: options.tty === true,
+    stdinPipe
+  })
 
 export const checkCwd = (core: SandboxCore, operation: string, cwd: string | undefined) =>
   cwd !== undefined && !cwd.startsWith("/")
