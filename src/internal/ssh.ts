@@ -28,7 +28,7 @@ import { narrow } from "./errors.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
-import { attributeOf, checkString, hasLoneSurrogate, invalidArgument, show } from "./validate.js"
+import { attributeOf, checkString, contentsProblem, invalidArgument, show } from "./validate.js"
 import {
   AttachOptionsDocument,
   ClientOptionsDocument,
@@ -256,14 +256,7 @@ const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
     readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
     write: (path, data) =>
       Effect.suspend(() => {
-        // Contents are data (sent as base64), but a string must be encodable as UTF-8.
-        const problem = typeof data === "string"
-          ? hasLoneSurrogate(data)
-            ? "data is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)"
-            : undefined
-          : data instanceof Uint8Array
-          ? undefined
-          : `data must be a string or a Uint8Array, got ${show(data)}`
+        const problem = contentsProblem(data)
         if (problem !== undefined) {
           return Effect.fail(invalidArgument(ctxOf(core, "Sftp.write"), "data", problem))
         }

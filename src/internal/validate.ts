@@ -325,3 +325,16 @@ export const sandboxNameRefusal = (
     ? invalidArgument(ctx, argument, `${argument} is ${bytes} bytes long; the limit is 128`)
     : undefined
 }
+
+/**
+ * Why file contents cannot be sent: they are data (sent as base64), but a string must be
+ * encodable as UTF-8, and anything else must be bytes.
+ */
+export const contentsProblem = (data: unknown): string | undefined =>
+  typeof data === "string"
+    ? hasLoneSurrogate(data)
+      ? "data is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)"
+      : undefined
+    : data instanceof Uint8Array
+    ? undefined
+    : `data must be a string or a Uint8Array, got ${show(data)}`

@@ -40,7 +40,7 @@ import { Microsandbox } from "./service.js"
 import {
   attributeOf,
   checkString,
-  hasLoneSurrogate,
+  contentsProblem,
   invalidArgument,
   show,
   stringProblem
@@ -519,14 +519,7 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
     readString: (path) => Effect.map(read(path), (bytes) => new TextDecoder().decode(bytes)),
     write: (path, data) =>
       Effect.suspend(() => {
-        // Contents are data (sent as base64), but a string must be encodable as UTF-8.
-        const problem = typeof data === "string"
-          ? hasLoneSurrogate(data)
-            ? "data is not valid Unicode (a lone surrogate cannot be encoded as UTF-8)"
-            : undefined
-          : data instanceof Uint8Array
-          ? undefined
-          : `data must be a string or a Uint8Array, got ${show(data)}`
+        const problem = contentsProblem(data)
         if (problem !== undefined) {
           return Effect.fail(invalidArgument({ operation: "Volume.write" }, "data", problem))
         }
