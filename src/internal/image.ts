@@ -131,17 +131,23 @@ export const invalidOptions = (operation: string, options: unknown): Errors.Inva
 
 const span = attributeOf
 
-export const get = (
+/** One image by reference, through `export` (get and inspect differ only in what they answer). */
+const byReference = <A>(
   svc: MicrosandboxService,
+  operation: string,
+  name: "msb_image_get" | "msb_image_inspect",
+  argument: string,
+  decode: Parameters<typeof callDecoded<A>>[3],
   reference: string
-): Effect.Effect<ImageInfo, ImageError> =>
-  checkText(reference, "reference", "Image.get").pipe(
-    Effect.zipRight(
-      callDecoded(svc.native, "msb_image_get", [reference], decodeInfo, { operation: "Image.get" })
-    ),
+): Effect.Effect<A, ImageError> =>
+  checkText(reference, argument, operation).pipe(
+    Effect.zipRight(callDecoded(svc.native, name, [reference], decode, { operation })),
     narrow.image.effect,
-    Effect.withSpan("Image.get", { attributes: { "msb.image.reference": span(reference) } })
+    Effect.withSpan(operation, { attributes: { "msb.image.reference": span(reference) } })
   )
+
+export const get = (svc: MicrosandboxService, reference: string): Effect.Effect<ImageInfo, ImageError> =>
+  byReference(svc, "Image.get", "msb_image_get", "reference", decodeInfo, reference)
 
 export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<ImageInfo>, ImageError> =>
   callDecoded(svc.native, "msb_image_list", [], decodeInfos, { operation: "Image.list" }).pipe(
@@ -154,13 +160,7 @@ export const inspect = (
   svc: MicrosandboxService,
   reference: string
 ): Effect.Effect<ImageDetail, ImageError> =>
-  checkText(reference, "image", "Image.inspect").pipe(
-    Effect.zipRight(
-      callDecoded(svc.native, "msb_image_inspect", [reference], decodeDetail, { operation: "Image.inspect" })
-    ),
-    narrow.image.effect,
-    Effect.withSpan("Image.inspect", { attributes: { "msb.image.reference": span(reference) } })
-  )
+  byReference(svc, "Image.inspect", "msb_image_inspect", "image", decodeDetail, reference)
 
 export const remove = (
   svc: MicrosandboxService,
