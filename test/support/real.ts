@@ -7,7 +7,10 @@ import { join } from "node:path"
 import { installedLibraryPaths } from "../../src/internal/ffi/loader.js"
 
 const candidates = (): Array<string> => {
-  const home = process.env.MSB_TEST_REAL_MSB_HOME || process.env.MSB_HOME || join(homedir(), ".microsandbox")
+  // test/support/setup.ts saves the user's MSB_HOME here ("" when it was unset) before it
+  // points MSB_HOME at a private folder, which is never where the user installed.
+  const saved = process.env.MSB_TEST_REAL_MSB_HOME
+  const home = (saved !== undefined ? saved : process.env.MSB_HOME) || join(homedir(), ".microsandbox")
   // the install locations the library's own loader searches (src/internal/ffi/loader.ts)
   return [process.env.MSB_TEST_REAL_FFI_PATH, ...installedLibraryPaths(home)]
     .filter((p): p is string => p !== undefined && p.length > 0)
