@@ -1,6 +1,7 @@
 // One cold start, in its own process (run by bench/import.ts): import what MODE names, then
 // make the first call, and print one JSON line with the times and the modules loaded.
-//   MODE=effect  import "effect" (or EFFECT_MODULE, e.g. effect/Effect) and run one Effect
+//   MODE=effect  import "effect" (or EFFECT_MODULE, e.g. effect/Effect, or every module of the
+//                comma-separated EFFECT_MODULES) and run one Effect
 //   MODE=koffi   import koffi, load the library, call msb_version (the floor of any FFI call)
 //   MODE=entry   import ENTRY (a built entry, e.g. dist/index.js), then ask the runtime its
 //                version through CORE's Microsandbox layer (CORE defaults to ENTRY)
@@ -18,8 +19,12 @@ let imported = 0
 let version = ""
 
 if (mode === "effect") {
-  const module = await import(process.env.EFFECT_MODULE ?? "effect")
-  const Effect = process.env.EFFECT_MODULE ? module : module.Effect
+  // EFFECT_MODULES: a comma-separated list imported in order (effect/Effect among them)
+  for (const name of (process.env.EFFECT_MODULES ?? "").split(",").filter(Boolean)) await import(name)
+  const module = await import(
+    process.env.EFFECT_MODULES ? "effect/Effect" : process.env.EFFECT_MODULE ?? "effect"
+  )
+  const Effect = process.env.EFFECT_MODULES || process.env.EFFECT_MODULE ? module : module.Effect
   imported = performance.now()
   version = Effect.runSync(Effect.succeed("effect"))
 } else if (mode === "koffi") {

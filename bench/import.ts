@@ -8,7 +8,7 @@
  *   IMPORT_ENTRIES="before=/path/to/old/dist/index.js" ...   # more entries to compare
  */
 import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -38,11 +38,34 @@ const once = (env: Record<string, string>): Sample => {
   return JSON.parse(out.trim().split("\n").pop()!) as Sample
 }
 
+/**
+ * The packages' modules the core entry loads (bare specifiers reachable from dist/index.js
+ * through its relative imports, `node:` built-ins aside): importing these alone is what
+ * the library cannot go below — its dependencies' own import cost.
+ */
+const dependencies = (entry: string): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  const bare = new Set<string>()
+  const visit = (file: string) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const text = readFileSync(file, "utf8")
+    for (const m of text.matchAll(/^(?:import|export)[^"\n]*from "([^"]+)"/gm)) {
+      const spec = m[1]!
+      if (spec.startsWith(".")) visit(join(dirname(file), spec))
+      else if (!spec.startsWith("node:")) bare.add(spec)
+    }
+  }
+  visit(entry)
+  return [...bare].sort()
+}
+
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const subjects: Array<Record<string, string>> = [
   { LABEL: "effect (barrel)", MODE: "effect" },
   { LABEL: "effect/Effect", MODE: "effect", EFFECT_MODULE: "effect/Effect" },
+  { LABEL: "the core entry's dependencies", MODE: "effect", EFFECT_MODULES: dependencies(core).join(",") },
   { LABEL: "raw koffi", MODE: "koffi" },
   { LABEL: "core entry", MODE: "entry", ENTRY: core },
   { LABEL: "node entry", MODE: "entry", ENTRY: join(root, "dist", "node", "index.js"), CORE: core },

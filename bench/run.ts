@@ -240,13 +240,25 @@ if (!only || only === "import") {
   const of = (subject: string) => rows.find((r) => r.subject === subject)
   const effect = Number(of("effect/Effect")?.firstCallMs)
   const koffi = Number(of("raw koffi")?.firstCallMs)
+  const dependencies = Number(of("the core entry's dependencies")?.firstCallMs)
   table(
     rows.map((r) => ({
       ...r,
       "x effect/Effect": Number(r.firstCallMs) / effect,
+      "x dependencies": Number(r.firstCallMs) / dependencies,
       "x koffi": Number(r.firstCallMs) / koffi
     })),
-    ["subject", "runs", "importMs", "firstCallMs", "x effect/Effect", "x koffi", "esmModules", "cjsModules"]
+    [
+      "subject",
+      "runs",
+      "importMs",
+      "firstCallMs",
+      "x effect/Effect",
+      "x dependencies",
+      "x koffi",
+      "esmModules",
+      "cjsModules"
+    ]
   )
   record("import", rows)
 }

@@ -28,6 +28,7 @@
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
+import { guardOnFirstUse } from "./internal/compiled.js"
 import * as internal from "./internal/image.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type { ImageError } from "./MicrosandboxError.js"
@@ -112,8 +113,8 @@ export const ArchiveFormat = internal.ArchiveFormat
  */
 export type ArchiveFormat = internal.ArchiveFormat
 
-const isImageInfo = Schema.is(internal.ImageInfo)
-const isFormat = Schema.is(internal.ArchiveFormat)
+const isImageInfo = guardOnFirstUse(() => Schema.is(internal.ImageInfo))
+const isFormat = guardOnFirstUse(() => Schema.is(internal.ArchiveFormat))
 
 /**
  * A cached image by reference. Fails with `ImageNotFound` when it is not cached.

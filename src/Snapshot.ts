@@ -29,6 +29,7 @@
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
+import { guardOnFirstUse } from "./internal/compiled.js"
 import * as internal from "./internal/snapshot.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type { SnapshotError } from "./MicrosandboxError.js"
@@ -91,8 +92,8 @@ export type VerifyReport = internal.VerifyReport
 /** A snapshot given by path or name, or by a value that knows its path. */
 type Target = string | SnapshotArtifact | SnapshotRecord
 
-const isArtifact = Schema.is(internal.SnapshotArtifact)
-const isRecord = Schema.is(internal.SnapshotRecord)
+const isArtifact = guardOnFirstUse(() => Schema.is(internal.SnapshotArtifact))
+const isRecord = guardOnFirstUse(() => Schema.is(internal.SnapshotRecord))
 const isTarget = (u: unknown): u is Target => typeof u === "string" || isArtifact(u) || isRecord(u)
 // A value that is none of these is handed on as it is, for the check to refuse (InvalidArgument).
 const pathOf = (t: Target): string => (typeof t === "string" ? t : isArtifact(t) || isRecord(t) ? t.path : t)

@@ -10,17 +10,16 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
 import * as Errors from "../MicrosandboxError.js"
+import { onFirstUse } from "./compiled.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { type CallOptions, malformed, type NativeLibrary } from "./ffi/native.js"
 import { checkString, invalidArgument } from "./validate.js"
 
 export type Decoder<A> = (json: string) => Effect.Effect<A, ParseResult.ParseError>
 
-/** A decoder of a JSON text into `schema`'s type, compiled now. */
-export const jsonDecoder = <A, I>(schema: Schema.Schema<A, I>): Decoder<A> => {
-  const decode = Schema.decodeUnknown(Schema.parseJson(schema))
-  return (json) => decode(json)
-}
+/** A decoder of a JSON text into `schema`'s type, compiled on its first use. */
+export const jsonDecoder = <A, I>(schema: Schema.Schema<A, I>): Decoder<A> =>
+  onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(schema)))
 
 export const callDecoded = <A>(
   native: NativeLibrary,

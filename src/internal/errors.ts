@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as MicrosandboxError from "../MicrosandboxError.js"
+import { guardOnFirstUse } from "./compiled.js"
 
 export interface ErrorContext {
   readonly operation: string
@@ -110,7 +111,7 @@ export const unexpected = (e: MicrosandboxError.MicrosandboxError): Microsandbox
  * apart when the caller's errors are this library's classes.
  */
 export const narrowTo = <A extends MicrosandboxError.MicrosandboxError, I>(union: Schema.Schema<A, I>) => {
-  const is = Schema.is(union)
+  const is = guardOnFirstUse(() => Schema.is(union))
   const error = (e: MicrosandboxError.MicrosandboxError): A | MicrosandboxError.Internal =>
     is(e) ? e : unexpected(e)
   return {

@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
 import type * as Errors from "../MicrosandboxError.js"
 import type { ImageError } from "../MicrosandboxError.js"
+import { guardOnFirstUse } from "./compiled.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
 import { narrow } from "./errors.js"
 import { attributeOf, invalidArgument, referenceProblem, show } from "./validate.js"
@@ -89,7 +90,7 @@ const decodeOk = jsonDecoder(Schema.Struct({ ok: Schema.Literal(true) }))
 
 // ------------------------------------------------------------------ operations
 
-const isImageInfo = Schema.is(ImageInfo)
+const isImageInfo = guardOnFirstUse(() => Schema.is(ImageInfo))
 
 /** The reference of an image given by reference or by value (anything else is left for the check to refuse). */
 export const referenceOf = (image: string | ImageInfo): string =>

@@ -13,6 +13,7 @@ import * as Stream from "effect/Stream"
 import type { LogOptions, LogStreamOptions } from "../Logs.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { MicrosandboxError } from "../MicrosandboxError.js"
+import { onFirstUse } from "./compiled.js"
 import { fromDocument, parseErrorDocument } from "./errors.js"
 import { decodeDocument, type NativeLibrary } from "./ffi/native.js"
 import { LogEntry } from "./logsModel.js"
@@ -67,7 +68,7 @@ const ReadOptionsJson = Schema.parseJson(Schema.Struct({
   until: W.optionalKey("until_ms", EpochMillis),
   sources: W.optional(Sources, W.nonEmptyArray)
 }))
-const encodeReadOptions = Schema.encodeSync(ReadOptionsJson)
+const encodeReadOptions = onFirstUse(() => Schema.encodeSync(ReadOptionsJson))
 
 /** The options document of a log stream; a cursor replaces `since`. */
 const StreamOptionsJson = Schema.parseJson(Schema.Struct({
@@ -77,7 +78,7 @@ const StreamOptionsJson = Schema.parseJson(Schema.Struct({
   until: W.optionalKey("until_ms", EpochMillis),
   follow: W.flagKey("follow")
 }))
-const encodeStreamOptions = Schema.encodeSync(StreamOptionsJson)
+const encodeStreamOptions = onFirstUse(() => Schema.encodeSync(StreamOptionsJson))
 
 /** Where a read or stream comes from: a live handle or a name. */
 export type LogTarget =

@@ -10,6 +10,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Errors from "../MicrosandboxError.js"
 import type { ModifyError, ModifyOptions } from "../Modification.js"
+import { onFirstUse } from "./compiled.js"
 import { narrow } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { malformed, type NativeLibrary } from "./ffi/native.js"
@@ -18,9 +19,9 @@ import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { attributeOf, show } from "./validate.js"
 import * as W from "./wireCodec.js"
 
-const decodePatch = Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" })
-const decodePolicy = Schema.decodeUnknownEither(Policy)
-const decodePlan = Schema.decodeUnknown(Schema.parseJson(ModificationPlan))
+const decodePatch = onFirstUse(() => Schema.decodeUnknownEither(Patch, { onExcessProperty: "error" }))
+const decodePolicy = onFirstUse(() => Schema.decodeUnknownEither(Policy))
+const decodePlan = onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(ModificationPlan)))
 const Strings = Schema.Array(Schema.String)
 /** A map written as `[key, value]` pairs, or as `{ key, value }` entries. */
 const PairsFromMap = Schema.transform(
@@ -89,7 +90,7 @@ const EnvelopeJson = Schema.parseJson(Schema.Struct({
   policy: Schema.typeSchema(Policy),
   dryRun: W.field("dry_run", Schema.Boolean)
 }))
-const encodeEnvelope = Schema.encodeSync(EnvelopeJson)
+const encodeEnvelope = onFirstUse(() => Schema.encodeSync(EnvelopeJson))
 
 /** The `opts_json` of the modify calls, or the InvalidConfig naming the offending member. */
 export const encodeRequest = (

@@ -13,6 +13,7 @@ import type { MicrosandboxService } from "../Microsandbox.js"
 import * as Errors from "../MicrosandboxError.js"
 import type { SnapshotError } from "../MicrosandboxError.js"
 import type { CreateOptions } from "../Snapshot.js"
+import { onFirstUse } from "./compiled.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
 import { narrow } from "./errors.js"
 import { attributeOf, invalidArgument, show, stringProblem } from "./validate.js"
@@ -27,7 +28,7 @@ const CreateOptionsJson = Schema.parseJson(Schema.Struct({
   recordIntegrity: W.flagKey("record_integrity"),
   resumable: W.flagKey("resumable")
 }))
-const encodeCreateOptions = Schema.encodeUnknownEither(CreateOptionsJson)
+const encodeCreateOptions = onFirstUse(() => Schema.encodeUnknownEither(CreateOptionsJson))
 
 /** A flag the export document always carries (`false` when unset). */
 const exportFlag = <const K extends string>(key: K) =>
@@ -41,7 +42,7 @@ const ExportOptionsJson = Schema.parseJson(Schema.Struct({
   withImage: exportFlag("with_image"),
   plainTar: exportFlag("plain_tar")
 }))
-const encodeExportOptions = Schema.encodeUnknownEither(ExportOptionsJson)
+const encodeExportOptions = onFirstUse(() => Schema.encodeUnknownEither(ExportOptionsJson))
 
 // ------------------------------------------------------------------ documents
 

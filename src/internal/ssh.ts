@@ -24,6 +24,7 @@ import type {
   SshClient,
   SshServer
 } from "../Ssh.js"
+import { onFirstUse } from "./compiled.js"
 import { narrow } from "./errors.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"
@@ -42,22 +43,36 @@ import {
 type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
 /** The handle member of an opening call's document (`client_handle` and so on), as a bigint. */
 const handleJson = <const K extends string>(key: K) =>
-  Schema.decodeUnknown(Schema.parseJson(Schema.pluck(Schema.Struct({ [key]: Schema.BigIntFromNumber }), key)))
+  onFirstUse(() =>
+    Schema.decodeUnknown(
+      Schema.parseJson(Schema.pluck(Schema.Struct({ [key]: Schema.BigIntFromNumber }), key))
+    )
+  )
 const decodeClient: HandleDecoder = handleJson("client_handle")
 const decodeServer: HandleDecoder = handleJson("server_handle")
 const decodeSftp: HandleDecoder = handleJson("sftp_handle")
-const decodeOk = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
-const decodeOutput = Schema.decodeUnknown(Schema.parseJson(SshOutputFromDocument))
-const decodeStatus = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ status: Schema.Int })))
-const decodeData = Schema.decodeUnknown(
-  Schema.parseJson(Schema.Struct({ data: Schema.Uint8ArrayFromBase64 }))
+const decodeOk = onFirstUse(() =>
+  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
 )
-const decodePath = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ path: Schema.String })))
-const decodeTarget = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ target: Schema.String })))
-const encodeClient = Schema.encode(Schema.parseJson(ClientOptionsDocument))
-const encodeServer = Schema.encode(Schema.parseJson(ServerOptionsDocument))
-const encodeExec = Schema.encode(Schema.parseJson(ExecOptionsDocument))
-const encodeAttach = Schema.encode(Schema.parseJson(AttachOptionsDocument))
+const decodeOutput = onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(SshOutputFromDocument)))
+const decodeStatus = onFirstUse(() =>
+  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ status: Schema.Int })))
+)
+const decodeData = onFirstUse(() =>
+  Schema.decodeUnknown(
+    Schema.parseJson(Schema.Struct({ data: Schema.Uint8ArrayFromBase64 }))
+  )
+)
+const decodePath = onFirstUse(() =>
+  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ path: Schema.String })))
+)
+const decodeTarget = onFirstUse(() =>
+  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ target: Schema.String })))
+)
+const encodeClient = onFirstUse(() => Schema.encode(Schema.parseJson(ClientOptionsDocument)))
+const encodeServer = onFirstUse(() => Schema.encode(Schema.parseJson(ServerOptionsDocument)))
+const encodeExec = onFirstUse(() => Schema.encode(Schema.parseJson(ExecOptionsDocument)))
+const encodeAttach = onFirstUse(() => Schema.encode(Schema.parseJson(AttachOptionsDocument)))
 
 /** A collected SSH exec's result is held in one buffer (the runtime cannot resend it). */
 const EXEC_BUFFER = 8 * 1024 * 1024

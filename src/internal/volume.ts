@@ -33,6 +33,7 @@ import type {
   Volume,
   VolumeFs
 } from "../Volume.js"
+import { onFirstUse } from "./compiled.js"
 import { narrowTo } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
@@ -119,14 +120,22 @@ export const CreateOptions = Schema.Struct({
 })
 export interface CreateOptions extends Schema.Schema.Type<typeof CreateOptions> {}
 
-const decodeInfo = Schema.decodeUnknown(Schema.parseJson(VolumeInfo))
-const decodeList = Schema.decodeUnknown(Schema.parseJson(Schema.Array(VolumeInfo)))
-const decodeOk = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
-const decodeData = Schema.decodeUnknown(
-  Schema.parseJson(Schema.pluck(Schema.Struct({ data_b64: W.BytesFromBase64 }), "data_b64"))
+const decodeInfo = onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(VolumeInfo)))
+const decodeList = onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(Schema.Array(VolumeInfo))))
+const decodeOk = onFirstUse(() =>
+  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
 )
-const decodeExists = Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ exists: Schema.Boolean })))
-const decodeOptions = Schema.decodeUnknownEither(CreateOptions, { onExcessProperty: "error" })
+const decodeData = onFirstUse(() =>
+  Schema.decodeUnknown(
+    Schema.parseJson(Schema.pluck(Schema.Struct({ data_b64: W.BytesFromBase64 }), "data_b64"))
+  )
+)
+const decodeExists = onFirstUse(() =>
+  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ exists: Schema.Boolean })))
+)
+const decodeOptions = onFirstUse(() =>
+  Schema.decodeUnknownEither(CreateOptions, { onExcessProperty: "error" })
+)
 /** The options document of `msb_volume_create`. */
 const CreateOptionsJson = Schema.parseJson(Schema.Struct({
   kind: Schema.String,
@@ -134,7 +143,7 @@ const CreateOptionsJson = Schema.parseJson(Schema.Struct({
   sizeMib: W.optionalKey("size_mib", Schema.Number),
   labels: W.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
 }))
-const encodeCreateOptions = Schema.encodeSync(CreateOptionsJson)
+const encodeCreateOptions = onFirstUse(() => Schema.encodeSync(CreateOptionsJson))
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 

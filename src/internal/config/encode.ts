@@ -10,6 +10,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InvalidConfig } from "../../MicrosandboxError.js"
 import type { SandboxConfig } from "../../SandboxConfig.js"
+import { onFirstUse } from "../compiled.js"
 import * as W from "../wireCodec.js"
 import * as Mount from "./mount.js"
 import * as Network from "./network.js"
@@ -101,7 +102,7 @@ const CreateWire = Schema.Struct({
   patches: W.optional(Schema.Array(PatchWire), W.nonEmptyArray),
   mounts: W.optionalKey("volumes", Schema.Record({ key: Str, value: Mount.MountWire }), W.nonEmptyRecord)
 })
-const encodeWire = Schema.encodeEither(CreateWire)
+const encodeWire = onFirstUse(() => Schema.encodeEither(CreateWire))
 
 /** What the Schema encodes: the two rules that are not a member's own. */
 const prepare = (c: SandboxConfig): SandboxConfig => ({

@@ -5,6 +5,7 @@
  */
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { onFirstUse } from "../compiled.js"
 import { NonEmptyCString, U32Positive } from "../validate.js"
 import * as W from "../wireCodec.js"
 
@@ -95,6 +96,6 @@ export const MountWire = Schema.Union(
     ...wireFlags
   })
 )
-const encodeWire = Schema.encodeSync(MountWire)
+const encodeWire = onFirstUse(() => Schema.encodeSync(MountWire))
 
 export const encode = (m: typeof MountConfig.Type): Record<string, unknown> => encodeWire(m)

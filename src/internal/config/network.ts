@@ -5,6 +5,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
+import { onFirstUse } from "../compiled.js"
 import { CString, DurationIn, IntBetween, NonEmptyCString, Port } from "../validate.js"
 import * as W from "../wireCodec.js"
 import { ViolationAction } from "./secret.js"
@@ -124,6 +125,6 @@ export const NetworkJson = Schema.transform(NetworkWire, Schema.typeSchema(Netwo
       ? { ...rest, customPolicy: { defaultEgress, defaultIngress, rules } }
       : rest
 })
-const encodeWire = Schema.encodeSync(NetworkJson)
+const encodeWire = onFirstUse(() => Schema.encodeSync(NetworkJson))
 
 export const encode = (n: typeof NetworkConfig.Type): Record<string, unknown> => encodeWire(n)

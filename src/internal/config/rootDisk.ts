@@ -4,6 +4,7 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
+import { onFirstUse } from "../compiled.js"
 import { NonEmptyCString, U32Positive } from "../validate.js"
 import * as W from "../wireCodec.js"
 
@@ -42,6 +43,6 @@ export const RootDiskWire = Schema.Union(
     clone: W.optional(Schema.String)
   })
 )
-const encodeWire = Schema.encodeSync(RootDiskWire)
+const encodeWire = onFirstUse(() => Schema.encodeSync(RootDiskWire))
 
 export const encode = (d: typeof RootDiskConfig.Type): Record<string, unknown> => encodeWire(d)

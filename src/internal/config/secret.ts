@@ -4,6 +4,7 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
+import { onFirstUse } from "../compiled.js"
 import { CString, NonEmptyCString } from "../validate.js"
 import * as W from "../wireCodec.js"
 
@@ -36,6 +37,6 @@ export const SecretWire = Schema.Struct({
   requireTls: W.optionalKey("require_tls", Schema.Boolean),
   onViolation: W.optionalKey("on_violation", Schema.String)
 })
-const encodeWire = Schema.encodeSync(SecretWire)
+const encodeWire = onFirstUse(() => Schema.encodeSync(SecretWire))
 
 export const encode = (s: typeof SecretEntry.Type): Record<string, unknown> => encodeWire(s)

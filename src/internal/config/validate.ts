@@ -9,6 +9,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { InvalidConfig } from "../../MicrosandboxError.js"
 import type { SandboxConfig as Config } from "../../SandboxConfig.js"
+import { onFirstUse } from "../compiled.js"
 import { isLocalPath, show } from "../validate.js"
 import { isDiskImagePath, SandboxConfig } from "./model.js"
 
@@ -44,7 +45,9 @@ export const checkName = (name: string): string | undefined => {
   return undefined
 }
 
-const decodeConfig = Schema.decodeUnknownEither(SandboxConfig, { onExcessProperty: "error" })
+const decodeConfig = onFirstUse(() =>
+  Schema.decodeUnknownEither(SandboxConfig, { onExcessProperty: "error" })
+)
 
 const firstProblem = (error: ParseResult.ParseError): readonly [field: string, message: string] => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]

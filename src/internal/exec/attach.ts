@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import type { AttachOptions } from "../../Exec.js"
 import * as Errors from "../../MicrosandboxError.js"
 import type { ExecError } from "../../MicrosandboxError.js"
+import { onFirstUse } from "../compiled.js"
 import { narrow } from "../errors.js"
 import { type SandboxCore, withHandle } from "../sandboxCore.js"
 import * as W from "../wireCodec.js"
@@ -21,7 +22,7 @@ const AttachOptionsJson = Schema.parseJson(Schema.Struct({
   env: W.optional(Schema.Unknown),
   detachKeys: W.optionalKey("detach_keys", Schema.Unknown)
 }))
-const encodeAttachOptions = Schema.encodeSync(AttachOptionsJson)
+const encodeAttachOptions = onFirstUse(() => Schema.encodeSync(AttachOptionsJson))
 
 const AttachJson = Schema.Struct({
   exitCode: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("exit_code"))

@@ -11,6 +11,7 @@ import type * as Scope from "effect/Scope"
 import type { ExecEvent, ExecOptions, Rlimits } from "../../Exec.js"
 import * as Errors from "../../MicrosandboxError.js"
 import type { ExecError, MicrosandboxError } from "../../MicrosandboxError.js"
+import { onFirstUse } from "../compiled.js"
 import { narrow } from "../errors.js"
 import * as NativeStream from "../nativeStream.js"
 import { type SandboxCore, withHandle } from "../sandboxCore.js"
@@ -116,7 +117,7 @@ const OptionsJson = Schema.parseJson(Schema.Struct({
   tty: W.flagKey("tty"),
   stdinPipe: W.flagKey("stdin_pipe")
 }))
-const encodeOptions = Schema.encodeSync(OptionsJson)
+const encodeOptions = onFirstUse(() => Schema.encodeSync(OptionsJson))
 
 const optionsJson = (target: Target, options: ExecOptions<unknown>, stdinPipe: boolean): string =>
   encodeOptions({

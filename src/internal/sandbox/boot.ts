@@ -9,6 +9,7 @@ import * as Schema from "effect/Schema"
 import type { MicrosandboxError } from "../../MicrosandboxError.js"
 import * as Errors from "../../MicrosandboxError.js"
 import { classifyBootFailure } from "../bootFailure.js"
+import { onFirstUse } from "../compiled.js"
 import type { NativeLibrary } from "../ffi/native.js"
 import { field } from "../wireCodec.js"
 import { SystemLogJson } from "./wire.js"
@@ -18,7 +19,7 @@ const LogOptionsJson = Schema.parseJson(Schema.Struct({
   sources: Schema.Array(Schema.Literal("system")),
   sinceMs: field("since_ms", Schema.Number)
 }))
-const encodeLogOptions = Schema.encodeSync(LogOptionsJson)
+const encodeLogOptions = onFirstUse(() => Schema.encodeSync(LogOptionsJson))
 
 /** The sandbox's system log lines since a time, by name (empty when they cannot be read). */
 const systemLog = (

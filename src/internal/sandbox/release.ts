@@ -12,6 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import type * as SandboxConfig from "../../SandboxConfig.js"
+import { guardOnFirstUse } from "../compiled.js"
 import { ReleasePolicy } from "../config/model.js"
 import type { SandboxCore } from "../sandboxCore.js"
 import { MAX_UNITS } from "../validate.js"
@@ -21,7 +22,7 @@ const millis = (d: Duration.DurationInput | undefined, dflt: number): bigint =>
     ? BigInt(dflt)
     : BigInt(Math.min(MAX_UNITS, Math.ceil(Duration.toMillis(Duration.decode(d)))))
 
-const isReleasePolicy = Schema.is(ReleasePolicy)
+const isReleasePolicy = guardOnFirstUse(() => Schema.is(ReleasePolicy))
 
 const releasePolicy = (core: SandboxCore, exit: Exit.Exit<unknown, unknown>): SandboxConfig.ReleasePolicy => {
   const configured: unknown = core.config.release

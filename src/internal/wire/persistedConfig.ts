@@ -15,6 +15,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { SandboxConfig as Config } from "../../SandboxConfig.js"
+import { onFirstUse } from "../compiled.js"
 import { SandboxConfig } from "../config/model.js"
 import * as W from "../wireCodec.js"
 
@@ -177,7 +178,9 @@ export const PersistedConfig = Schema.Struct({
 /** @internal */
 export type PersistedConfig = typeof PersistedConfig.Type
 
-const decode = Schema.decodeUnknownEither(Schema.parseJson(PersistedConfig), { onExcessProperty: "ignore" })
+const decode = onFirstUse(() =>
+  Schema.decodeUnknownEither(Schema.parseJson(PersistedConfig), { onExcessProperty: "ignore" })
+)
 
 /** The members of `o` that are present (not `undefined`). */
 const defined = (o: Record<string, unknown>): Record<string, unknown> =>
@@ -315,7 +318,7 @@ export const parsePersisted = (configJson: string): Either.Either<Record<string,
     Either.map(toModelFields)
   )
 
-const decodeModel = Schema.decodeUnknownEither(SandboxConfig)
+const decodeModel = onFirstUse(() => Schema.decodeUnknownEither(SandboxConfig))
 
 /**
  * Parses the runtime's persisted configuration (`config_json` of a sandbox record, in
