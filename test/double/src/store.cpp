@@ -509,15 +509,18 @@ static void start_reaper(const VmProcP& proc) {
 }
 
 static void kill_vm_tree(pid_t pid, const std::string& name) {
-  // The VM's exec sessions run in their own process groups, listed in procs.
+  // The VM's exec sessions run in their own process groups, listed in procs. The VM
+  // process dies first: a real VM's guest vanishes at once, so no session may report an
+  // exit (a VM still alive while its children die would send `exited` with a signal).
   std::string text;
-  if (read_file(sandbox_dir(name) + "/procs", text)) {
+  bool listed = read_file(sandbox_dir(name) + "/procs", text);
+  if (pid > 0) ::kill(pid, SIGKILL);
+  if (listed) {
     std::istringstream ss(text);
     long pg;
     while (ss >> pg)
       if (pg > 1) ::kill(static_cast<pid_t>(-pg), SIGKILL);
   }
-  if (pid > 0) ::kill(pid, SIGKILL);
 }
 
 SandboxP boot_sandbox(Call& call, Json rec, bool detached) {
