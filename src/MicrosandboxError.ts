@@ -16,8 +16,8 @@
  *
  * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
+import * as internal from "./internal/errorModel.js"
 
 /**
  * Carried by every error class of this library: `isMicrosandboxError` checks it.
@@ -25,19 +25,12 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category symbols
  */
-export const TypeId: unique symbol = Symbol.for("effect-microsandbox/MicrosandboxError")
+export const TypeId: typeof internal.TypeId = internal.TypeId
 /**
  * @since 0.1.0
  * @category symbols
  */
 export type TypeId = typeof TypeId
-
-const common = {
-  message: Schema.String,
-  operation: Schema.String,
-  sandbox: Schema.optional(Schema.String),
-  cause: Schema.optional(Schema.Defect)
-}
 
 // ------------------------------------------------------------------ runtime kinds (§1.3)
 
@@ -47,361 +40,312 @@ const common = {
  * @since 0.1.0
  * @category errors
  */
-export class SandboxNotFound
-  extends Schema.TaggedError<SandboxNotFound>("effect-microsandbox/SandboxNotFound")(
-    "SandboxNotFound",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SandboxNotFound: typeof internal.SandboxNotFound = internal.SandboxNotFound
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SandboxNotFound = internal.SandboxNotFound
 /**
  * `sandbox_still_running`: remove/start of a sandbox that is running or draining.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SandboxStillRunning
-  extends Schema.TaggedError<SandboxStillRunning>("effect-microsandbox/SandboxStillRunning")(
-    "SandboxStillRunning",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SandboxStillRunning: typeof internal.SandboxStillRunning = internal.SandboxStillRunning
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SandboxStillRunning = internal.SandboxStillRunning
 /**
  * `sandbox_not_running`: connect, by-name ping/touch/metrics of a sandbox that is not running.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SandboxNotRunning
-  extends Schema.TaggedError<SandboxNotRunning>("effect-microsandbox/SandboxNotRunning")(
-    "SandboxNotRunning",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SandboxNotRunning: typeof internal.SandboxNotRunning = internal.SandboxNotRunning
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SandboxNotRunning = internal.SandboxNotRunning
 /**
  * `volume_not_found`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class VolumeNotFound
-  extends Schema.TaggedError<VolumeNotFound>("effect-microsandbox/VolumeNotFound")("VolumeNotFound", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const VolumeNotFound: typeof internal.VolumeNotFound = internal.VolumeNotFound
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type VolumeNotFound = internal.VolumeNotFound
 /**
  * `volume_already_exists`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class VolumeAlreadyExists
-  extends Schema.TaggedError<VolumeAlreadyExists>("effect-microsandbox/VolumeAlreadyExists")(
-    "VolumeAlreadyExists",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const VolumeAlreadyExists: typeof internal.VolumeAlreadyExists = internal.VolumeAlreadyExists
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type VolumeAlreadyExists = internal.VolumeAlreadyExists
 /**
  * `exec_timeout`: a command ran past its timeout and was killed.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ExecTimeout
-  extends Schema.TaggedError<ExecTimeout>("effect-microsandbox/ExecTimeout")("ExecTimeout", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const ExecTimeout: typeof internal.ExecTimeout = internal.ExecTimeout
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ExecTimeout = internal.ExecTimeout
 /**
  * `no_default_command`: the image defines neither entrypoint nor cmd.
  *
  * @since 0.1.0
  * @category errors
  */
-export class NoDefaultCommand
-  extends Schema.TaggedError<NoDefaultCommand>("effect-microsandbox/NoDefaultCommand")(
-    "NoDefaultCommand",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const NoDefaultCommand: typeof internal.NoDefaultCommand = internal.NoDefaultCommand
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type NoDefaultCommand = internal.NoDefaultCommand
 /**
  * `invalid_config`: the configuration was rejected, by this library before anything
  * crossed the boundary (then `field` names the offending option) or by the runtime.
  * @since 0.1.0
  * @category errors
  */
-export class InvalidConfig
-  extends Schema.TaggedError<InvalidConfig>("effect-microsandbox/InvalidConfig")("InvalidConfig", {
-    ...common,
-    field: Schema.optional(Schema.String)
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const InvalidConfig: typeof internal.InvalidConfig = internal.InvalidConfig
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidConfig = internal.InvalidConfig
 /**
  * `invalid_argument`: malformed input, refused by the runtime or by this library
  * before any native call (then `argument` names the offending argument).
  * @since 0.1.0
  * @category errors
  */
-export class InvalidArgument
-  extends Schema.TaggedError<InvalidArgument>("effect-microsandbox/InvalidArgument")("InvalidArgument", {
-    ...common,
-    argument: Schema.optional(Schema.String)
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const InvalidArgument: typeof internal.InvalidArgument = internal.InvalidArgument
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidArgument = internal.InvalidArgument
 /**
  * `invalid_handle`: a handle that was already closed or never existed.
  *
  * @since 0.1.0
  * @category errors
  */
-export class InvalidHandle
-  extends Schema.TaggedError<InvalidHandle>("effect-microsandbox/InvalidHandle")("InvalidHandle", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const InvalidHandle: typeof internal.InvalidHandle = internal.InvalidHandle
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidHandle = internal.InvalidHandle
 /**
  * `buffer_too_small`: a read result did not fit even after one retry at the reported size.
  *
  * @since 0.1.0
  * @category errors
  */
-export class BufferTooSmall
-  extends Schema.TaggedError<BufferTooSmall>("effect-microsandbox/BufferTooSmall")("BufferTooSmall", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const BufferTooSmall: typeof internal.BufferTooSmall = internal.BufferTooSmall
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type BufferTooSmall = internal.BufferTooSmall
 /**
  * `internal`: the runtime's catch-all (also name clashes, pull failures, agent transport errors).
  *
  * @since 0.1.0
  * @category errors
  */
-export class Internal
-  extends Schema.TaggedError<Internal>("effect-microsandbox/Internal")("Internal", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const Internal: typeof internal.Internal = internal.Internal
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Internal = internal.Internal
 /**
  * `filesystem`: a guest filesystem operation failed.
  *
  * @since 0.1.0
  * @category errors
  */
-export class Filesystem
-  extends Schema.TaggedError<Filesystem>("effect-microsandbox/Filesystem")("Filesystem", {
-    ...common,
-    path: Schema.optional(Schema.String)
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const Filesystem: typeof internal.Filesystem = internal.Filesystem
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Filesystem = internal.Filesystem
 /**
  * `image_not_found`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ImageNotFound
-  extends Schema.TaggedError<ImageNotFound>("effect-microsandbox/ImageNotFound")("ImageNotFound", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const ImageNotFound: typeof internal.ImageNotFound = internal.ImageNotFound
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ImageNotFound = internal.ImageNotFound
 /**
  * `image_in_use`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ImageInUse
-  extends Schema.TaggedError<ImageInUse>("effect-microsandbox/ImageInUse")("ImageInUse", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const ImageInUse: typeof internal.ImageInUse = internal.ImageInUse
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ImageInUse = internal.ImageInUse
 /**
  * `snapshot_not_found`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SnapshotNotFound
-  extends Schema.TaggedError<SnapshotNotFound>("effect-microsandbox/SnapshotNotFound")(
-    "SnapshotNotFound",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SnapshotNotFound: typeof internal.SnapshotNotFound = internal.SnapshotNotFound
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SnapshotNotFound = internal.SnapshotNotFound
 /**
  * `snapshot_already_exists`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SnapshotAlreadyExists
-  extends Schema.TaggedError<SnapshotAlreadyExists>("effect-microsandbox/SnapshotAlreadyExists")(
-    "SnapshotAlreadyExists",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SnapshotAlreadyExists: typeof internal.SnapshotAlreadyExists = internal.SnapshotAlreadyExists
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SnapshotAlreadyExists = internal.SnapshotAlreadyExists
 /**
  * `snapshot_sandbox_running`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SnapshotSandboxRunning
-  extends Schema.TaggedError<SnapshotSandboxRunning>("effect-microsandbox/SnapshotSandboxRunning")(
-    "SnapshotSandboxRunning",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SnapshotSandboxRunning: typeof internal.SnapshotSandboxRunning = internal.SnapshotSandboxRunning
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SnapshotSandboxRunning = internal.SnapshotSandboxRunning
 /**
  * `snapshot_image_missing`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SnapshotImageMissing
-  extends Schema.TaggedError<SnapshotImageMissing>("effect-microsandbox/SnapshotImageMissing")(
-    "SnapshotImageMissing",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SnapshotImageMissing: typeof internal.SnapshotImageMissing = internal.SnapshotImageMissing
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SnapshotImageMissing = internal.SnapshotImageMissing
 /**
  * `snapshot_integrity`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SnapshotIntegrity
-  extends Schema.TaggedError<SnapshotIntegrity>("effect-microsandbox/SnapshotIntegrity")(
-    "SnapshotIntegrity",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SnapshotIntegrity: typeof internal.SnapshotIntegrity = internal.SnapshotIntegrity
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SnapshotIntegrity = internal.SnapshotIntegrity
 /**
  * `snapshot_migration`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SnapshotMigration
-  extends Schema.TaggedError<SnapshotMigration>("effect-microsandbox/SnapshotMigration")(
-    "SnapshotMigration",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SnapshotMigration: typeof internal.SnapshotMigration = internal.SnapshotMigration
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SnapshotMigration = internal.SnapshotMigration
 /**
  * `patch_failed`: a rootfs patch could not be applied before boot.
  *
  * @since 0.1.0
  * @category errors
  */
-export class PatchFailed
-  extends Schema.TaggedError<PatchFailed>("effect-microsandbox/PatchFailed")("PatchFailed", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const PatchFailed: typeof internal.PatchFailed = internal.PatchFailed
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type PatchFailed = internal.PatchFailed
 /**
  * `metrics_disabled`: the sandbox's config disables metrics sampling.
  *
  * @since 0.1.0
  * @category errors
  */
-export class MetricsDisabled
-  extends Schema.TaggedError<MetricsDisabled>("effect-microsandbox/MetricsDisabled")(
-    "MetricsDisabled",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const MetricsDisabled: typeof internal.MetricsDisabled = internal.MetricsDisabled
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type MetricsDisabled = internal.MetricsDisabled
 /**
  * `metrics_unavailable`: no sample could be taken.
  *
  * @since 0.1.0
  * @category errors
  */
-export class MetricsUnavailable
-  extends Schema.TaggedError<MetricsUnavailable>("effect-microsandbox/MetricsUnavailable")(
-    "MetricsUnavailable",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const MetricsUnavailable: typeof internal.MetricsUnavailable = internal.MetricsUnavailable
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type MetricsUnavailable = internal.MetricsUnavailable
 /**
  * `unsupported_operation`: not available on this backend or runtime.
  *
  * @since 0.1.0
  * @category errors
  */
-export class UnsupportedOperation
-  extends Schema.TaggedError<UnsupportedOperation>("effect-microsandbox/UnsupportedOperation")(
-    "UnsupportedOperation",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const UnsupportedOperation: typeof internal.UnsupportedOperation = internal.UnsupportedOperation
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type UnsupportedOperation = internal.UnsupportedOperation
 /**
  * `io`: a host-side I/O error.
  *
  * @since 0.1.0
  * @category errors
  */
-export class Io extends Schema.TaggedError<Io>("effect-microsandbox/Io")("Io", common) {
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const Io: typeof internal.Io = internal.Io
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Io = internal.Io
 
 // ------------------------------------------------------------------ documented by the seed, not yet emitted
 
@@ -411,98 +355,84 @@ export class Io extends Schema.TaggedError<Io>("effect-microsandbox/Io")("Io", c
  * @since 0.1.0
  * @category errors
  */
-export class SandboxAlreadyExists
-  extends Schema.TaggedError<SandboxAlreadyExists>("effect-microsandbox/SandboxAlreadyExists")(
-    "SandboxAlreadyExists",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SandboxAlreadyExists: typeof internal.SandboxAlreadyExists = internal.SandboxAlreadyExists
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SandboxAlreadyExists = internal.SandboxAlreadyExists
 /**
  * A command could not be started in the sandbox.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ExecFailed
-  extends Schema.TaggedError<ExecFailed>("effect-microsandbox/ExecFailed")("ExecFailed", {
-    ...common,
-    reason: Schema.optional(Schema.String),
-    errno: Schema.optional(Schema.Number)
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const ExecFailed: typeof internal.ExecFailed = internal.ExecFailed
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ExecFailed = internal.ExecFailed
 /**
  * A guest path does not exist.
  *
  * @since 0.1.0
  * @category errors
  */
-export class PathNotFound
-  extends Schema.TaggedError<PathNotFound>("effect-microsandbox/PathNotFound")("PathNotFound", {
-    ...common,
-    path: Schema.String
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const PathNotFound: typeof internal.PathNotFound = internal.PathNotFound
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type PathNotFound = internal.PathNotFound
 /**
  * The image could not be pulled.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ImagePullFailed
-  extends Schema.TaggedError<ImagePullFailed>("effect-microsandbox/ImagePullFailed")(
-    "ImagePullFailed",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const ImagePullFailed: typeof internal.ImagePullFailed = internal.ImagePullFailed
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ImagePullFailed = internal.ImagePullFailed
 /**
  * The network policy rejected something.
  *
  * @since 0.1.0
  * @category errors
  */
-export class NetworkPolicy
-  extends Schema.TaggedError<NetworkPolicy>("effect-microsandbox/NetworkPolicy")("NetworkPolicy", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const NetworkPolicy: typeof internal.NetworkPolicy = internal.NetworkPolicy
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type NetworkPolicy = internal.NetworkPolicy
 /**
  * A secret was about to reach a host it is not allowed for.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SecretViolation
-  extends Schema.TaggedError<SecretViolation>("effect-microsandbox/SecretViolation")(
-    "SecretViolation",
-    common
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const SecretViolation: typeof internal.SecretViolation = internal.SecretViolation
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SecretViolation = internal.SecretViolation
 /**
  * TLS interception or verification failed.
  *
  * @since 0.1.0
  * @category errors
  */
-export class Tls extends Schema.TaggedError<Tls>("effect-microsandbox/Tls")("Tls", common) {
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const Tls: typeof internal.Tls = internal.Tls
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Tls = internal.Tls
 
 // ------------------------------------------------------------------ the library's own
 
@@ -512,11 +442,11 @@ export class Tls extends Schema.TaggedError<Tls>("effect-microsandbox/Tls")("Tls
  * @since 0.1.0
  * @category models
  */
-export const LoadAttempt = Schema.Struct({
-  source: Schema.Literal("explicit", "MICROSANDBOX_FFI_PATH", "install"),
-  path: Schema.String,
-  reason: Schema.String
-})
+export const LoadAttempt: Schema.Struct<{
+  source: Schema.Literal<["explicit", "MICROSANDBOX_FFI_PATH", "install"]>
+  path: typeof Schema.String
+  reason: typeof Schema.String
+}> = internal.LoadAttempt
 /**
  * @since 0.1.0
  * @category models
@@ -529,15 +459,12 @@ export type LoadAttempt = typeof LoadAttempt.Type
  * @since 0.1.0
  * @category errors
  */
-export class LibraryNotLoaded
-  extends Schema.TaggedError<LibraryNotLoaded>("effect-microsandbox/LibraryNotLoaded")("LibraryNotLoaded", {
-    ...common,
-    attempts: Schema.Array(LoadAttempt)
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const LibraryNotLoaded: typeof internal.LibraryNotLoaded = internal.LibraryNotLoaded
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type LibraryNotLoaded = internal.LibraryNotLoaded
 
 /**
  * A command exited with a non-zero code where success was required.
@@ -545,17 +472,12 @@ export class LibraryNotLoaded
  * @since 0.1.0
  * @category errors
  */
-export class NonZeroExit
-  extends Schema.TaggedError<NonZeroExit>("effect-microsandbox/NonZeroExit")("NonZeroExit", {
-    ...common,
-    command: Schema.String,
-    exitCode: Schema.Number,
-    stderr: Schema.String
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const NonZeroExit: typeof internal.NonZeroExit = internal.NonZeroExit
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type NonZeroExit = internal.NonZeroExit
 
 /**
  * An operation that needs an interactive terminal was called without one.
@@ -563,12 +485,12 @@ export class NonZeroExit
  * @since 0.1.0
  * @category errors
  */
-export class NotATerminal
-  extends Schema.TaggedError<NotATerminal>("effect-microsandbox/NotATerminal")("NotATerminal", common)
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const NotATerminal: typeof internal.NotATerminal = internal.NotATerminal
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type NotATerminal = internal.NotATerminal
 
 /**
  * An error kind this version of the library does not know; `kind` keeps the raw value.
@@ -576,13 +498,12 @@ export class NotATerminal
  * @since 0.1.0
  * @category errors
  */
-export class Unknown extends Schema.TaggedError<Unknown>("effect-microsandbox/Unknown")("Unknown", {
-  ...common,
-  kind: Schema.String
-}) {
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const Unknown: typeof internal.Unknown = internal.Unknown
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Unknown = internal.Unknown
 
 // ------------------------------------------------------------------ installation, host diagnosis, boot failures
 
@@ -594,27 +515,12 @@ export class Unknown extends Schema.TaggedError<Unknown>("effect-microsandbox/Un
  * @since 0.1.0
  * @category errors
  */
-export class InstallFailed
-  extends Schema.TaggedError<InstallFailed>("effect-microsandbox/InstallFailed")("InstallFailed", {
-    ...common,
-    reason: Schema.Literal(
-      "SkipDownload",
-      "NoSource",
-      "ProxyDisallowed",
-      "DirectUnsupported",
-      "ProxyFailed",
-      "GoToolFailed",
-      "NotInModule",
-      "BadArchive",
-      "UnsupportedPlatform",
-      "WriteFailed"
-    ),
-    remedy: Schema.String
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const InstallFailed: typeof internal.InstallFailed = internal.InstallFailed
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type InstallFailed = internal.InstallFailed
 
 /**
  * The module archive could not be verified: no checksum database is configured
@@ -625,25 +531,12 @@ export class InstallFailed
  * @since 0.1.0
  * @category errors
  */
-export class VerificationFailed
-  extends Schema.TaggedError<VerificationFailed>("effect-microsandbox/VerificationFailed")(
-    "VerificationFailed",
-    {
-      ...common,
-      reason: Schema.Literal(
-        "NoChecksumDatabase",
-        "BadVerifierKey",
-        "LookupFailed",
-        "BadSignature",
-        "NotInTree"
-      ),
-      remedy: Schema.String
-    }
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const VerificationFailed: typeof internal.VerificationFailed = internal.VerificationFailed
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type VerificationFailed = internal.VerificationFailed
 
 /**
  * The downloaded module archive's `h1:` hash differs from the one the checksum database
@@ -651,18 +544,12 @@ export class VerificationFailed
  * @since 0.1.0
  * @category errors
  */
-export class ChecksumMismatch
-  extends Schema.TaggedError<ChecksumMismatch>("effect-microsandbox/ChecksumMismatch")("ChecksumMismatch", {
-    ...common,
-    module: Schema.String,
-    version: Schema.String,
-    expected: Schema.String,
-    actual: Schema.String
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const ChecksumMismatch: typeof internal.ChecksumMismatch = internal.ChecksumMismatch
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ChecksumMismatch = internal.ChecksumMismatch
 
 /**
  * A host check of `Doctor.doctor` failed: `check` names it (for example
@@ -670,19 +557,12 @@ export class ChecksumMismatch
  * @since 0.1.0
  * @category errors
  */
-export class DoctorCheckFailed
-  extends Schema.TaggedError<DoctorCheckFailed>("effect-microsandbox/DoctorCheckFailed")(
-    "DoctorCheckFailed",
-    {
-      ...common,
-      check: Schema.String,
-      remedy: Schema.String
-    }
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const DoctorCheckFailed: typeof internal.DoctorCheckFailed = internal.DoctorCheckFailed
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type DoctorCheckFailed = internal.DoctorCheckFailed
 
 /**
  * A sandbox did not boot. The runtime reports it as `internal` with a message
@@ -695,43 +575,25 @@ export class DoctorCheckFailed
  * @since 0.1.0
  * @category errors
  */
-export class BootFailed
-  extends Schema.TaggedError<BootFailed>("effect-microsandbox/BootFailed")("BootFailed", {
-    ...common,
-    reason: Schema.Literal("KvmInternalError", "KvmUnavailable", "ExitedBeforeRelay", "RelayTimeout"),
-    processExit: Schema.optional(Schema.String),
-    systemLog: Schema.Array(Schema.String),
-    remedy: Schema.String
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
-
+export const BootFailed: typeof internal.BootFailed = internal.BootFailed
 /**
- * Every error this library produces, as a Schema (to carry it over RPC or HTTP APIs)
- * and as the union type.
- *
  * @since 0.1.0
+ * @category errors
  */
+export type BootFailed = internal.BootFailed
+
 /**
  * A document received from the runtime (a result, or an item of an exec, log or
  * metrics stream) did not decode: `raw` is its text, truncated to 512 characters.
  * @since 0.1.0
  * @category errors
  */
-export class MalformedResponse
-  extends Schema.TaggedError<MalformedResponse>("effect-microsandbox/MalformedResponse")(
-    "MalformedResponse",
-    {
-      ...common,
-      raw: Schema.String
-    }
-  )
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
+export const MalformedResponse: typeof internal.MalformedResponse = internal.MalformedResponse
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type MalformedResponse = internal.MalformedResponse
 
 /**
  * The sandbox stopped, crashed or was removed while a command ran in it: the command's
@@ -740,66 +602,68 @@ export class MalformedResponse
  * @since 0.1.0
  * @category errors
  */
-export class SandboxLost
-  extends Schema.TaggedError<SandboxLost>("effect-microsandbox/SandboxLost")("SandboxLost", {
-    ...common,
-    status: Schema.String
-  })
-{
-  /** @since 0.1.0 */
-  readonly [TypeId]: TypeId = TypeId
-}
-
+export const SandboxLost: typeof internal.SandboxLost = internal.SandboxLost
 /**
  * @since 0.1.0
  * @category errors
  */
-export const MicrosandboxError = Schema.Union(
-  SandboxNotFound,
-  SandboxStillRunning,
-  SandboxNotRunning,
-  VolumeNotFound,
-  VolumeAlreadyExists,
-  ExecTimeout,
-  NoDefaultCommand,
-  InvalidConfig,
-  InvalidArgument,
-  InvalidHandle,
-  BufferTooSmall,
-  Internal,
-  Filesystem,
-  ImageNotFound,
-  ImageInUse,
-  SnapshotNotFound,
-  SnapshotAlreadyExists,
-  SnapshotSandboxRunning,
-  SnapshotImageMissing,
-  SnapshotIntegrity,
-  SnapshotMigration,
-  PatchFailed,
-  MetricsDisabled,
-  MetricsUnavailable,
-  UnsupportedOperation,
-  Io,
-  SandboxAlreadyExists,
-  ExecFailed,
-  PathNotFound,
-  ImagePullFailed,
-  NetworkPolicy,
-  SecretViolation,
-  Tls,
-  LibraryNotLoaded,
-  NonZeroExit,
-  NotATerminal,
-  Unknown,
-  InstallFailed,
-  VerificationFailed,
-  ChecksumMismatch,
-  DoctorCheckFailed,
-  BootFailed,
-  MalformedResponse,
-  SandboxLost
-)
+export type SandboxLost = internal.SandboxLost
+
+/**
+ * Every error this library produces, as a Schema (to carry it over RPC or HTTP APIs)
+ * and as the union type.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const MicrosandboxError: Schema.Union<
+  [
+    typeof SandboxNotFound,
+    typeof SandboxStillRunning,
+    typeof SandboxNotRunning,
+    typeof VolumeNotFound,
+    typeof VolumeAlreadyExists,
+    typeof ExecTimeout,
+    typeof NoDefaultCommand,
+    typeof InvalidConfig,
+    typeof InvalidArgument,
+    typeof InvalidHandle,
+    typeof BufferTooSmall,
+    typeof Internal,
+    typeof Filesystem,
+    typeof ImageNotFound,
+    typeof ImageInUse,
+    typeof SnapshotNotFound,
+    typeof SnapshotAlreadyExists,
+    typeof SnapshotSandboxRunning,
+    typeof SnapshotImageMissing,
+    typeof SnapshotIntegrity,
+    typeof SnapshotMigration,
+    typeof PatchFailed,
+    typeof MetricsDisabled,
+    typeof MetricsUnavailable,
+    typeof UnsupportedOperation,
+    typeof Io,
+    typeof SandboxAlreadyExists,
+    typeof ExecFailed,
+    typeof PathNotFound,
+    typeof ImagePullFailed,
+    typeof NetworkPolicy,
+    typeof SecretViolation,
+    typeof Tls,
+    typeof LibraryNotLoaded,
+    typeof NonZeroExit,
+    typeof NotATerminal,
+    typeof Unknown,
+    typeof InstallFailed,
+    typeof VerificationFailed,
+    typeof ChecksumMismatch,
+    typeof DoctorCheckFailed,
+    typeof BootFailed,
+    typeof MalformedResponse,
+    typeof SandboxLost
+  ]
+> = internal.MicrosandboxError
 
 /**
  * @since 0.1.0
@@ -819,16 +683,18 @@ export type MicrosandboxError = typeof MicrosandboxError.Type
  * @since 0.1.0
  * @category errors
  */
-export const CallError = Schema.Union(
-  Internal,
-  InvalidArgument,
-  InvalidHandle,
-  BufferTooSmall,
-  UnsupportedOperation,
-  Io,
-  Unknown,
-  MalformedResponse
-)
+export const CallError: Schema.Union<
+  [
+    typeof Internal,
+    typeof InvalidArgument,
+    typeof InvalidHandle,
+    typeof BufferTooSmall,
+    typeof UnsupportedOperation,
+    typeof Io,
+    typeof Unknown,
+    typeof MalformedResponse
+  ]
+> = internal.CallError
 /**
  * @since 0.1.0
  * @category errors
@@ -842,27 +708,29 @@ export type CallError = typeof CallError.Type
  * @since 0.1.0
  * @category errors
  */
-export const LifecycleError = Schema.Union(
-  CallError,
-  InvalidConfig,
-  SandboxAlreadyExists,
-  SandboxNotFound,
-  SandboxStillRunning,
-  SandboxNotRunning,
-  PatchFailed,
-  ImagePullFailed,
-  ImageNotFound,
-  NetworkPolicy,
-  Tls,
-  BootFailed,
-  // named volumes of a create (`existing` must exist; `create` must not), and a boot
-  // from a snapshot
-  VolumeNotFound,
-  VolumeAlreadyExists,
-  SnapshotNotFound,
-  SnapshotIntegrity,
-  SnapshotImageMissing
-)
+export const LifecycleError: Schema.Union<
+  [
+    typeof CallError,
+    typeof InvalidConfig,
+    typeof SandboxAlreadyExists,
+    typeof SandboxNotFound,
+    typeof SandboxStillRunning,
+    typeof SandboxNotRunning,
+    typeof PatchFailed,
+    typeof ImagePullFailed,
+    typeof ImageNotFound,
+    typeof NetworkPolicy,
+    typeof Tls,
+    typeof BootFailed,
+    // named volumes of a create (`existing` must exist; `create` must not), and a boot
+    // from a snapshot
+    typeof VolumeNotFound,
+    typeof VolumeAlreadyExists,
+    typeof SnapshotNotFound,
+    typeof SnapshotIntegrity,
+    typeof SnapshotImageMissing
+  ]
+> = internal.LifecycleError
 /**
  * @since 0.1.0
  * @category errors
@@ -877,13 +745,15 @@ export type LifecycleError = typeof LifecycleError.Type
  * @since 0.1.0
  * @category errors
  */
-export const ControlError = Schema.Union(
-  CallError,
-  InvalidConfig,
-  SandboxNotFound,
-  SandboxStillRunning,
-  SandboxNotRunning
-)
+export const ControlError: Schema.Union<
+  [
+    typeof CallError,
+    typeof InvalidConfig,
+    typeof SandboxNotFound,
+    typeof SandboxStillRunning,
+    typeof SandboxNotRunning
+  ]
+> = internal.ControlError
 /**
  * @since 0.1.0
  * @category errors
@@ -897,15 +767,17 @@ export type ControlError = typeof ControlError.Type
  * @since 0.1.0
  * @category errors
  */
-export const ExecError = Schema.Union(
-  CallError,
-  ExecFailed,
-  ExecTimeout,
-  NoDefaultCommand,
-  NotATerminal,
-  SandboxNotRunning,
-  SandboxLost
-)
+export const ExecError: Schema.Union<
+  [
+    typeof CallError,
+    typeof ExecFailed,
+    typeof ExecTimeout,
+    typeof NoDefaultCommand,
+    typeof NotATerminal,
+    typeof SandboxNotRunning,
+    typeof SandboxLost
+  ]
+> = internal.ExecError
 /**
  * @since 0.1.0
  * @category errors
@@ -918,7 +790,9 @@ export type ExecError = typeof ExecError.Type
  * @since 0.1.0
  * @category errors
  */
-export const FilesystemError = Schema.Union(CallError, Filesystem, PathNotFound, SandboxNotRunning)
+export const FilesystemError: Schema.Union<
+  [typeof CallError, typeof Filesystem, typeof PathNotFound, typeof SandboxNotRunning]
+> = internal.FilesystemError
 /**
  * @since 0.1.0
  * @category errors
@@ -932,7 +806,7 @@ export type FilesystemError = typeof FilesystemError.Type
  * @since 0.1.0
  * @category errors
  */
-export const LogsError = Schema.Union(CallError, SandboxNotFound)
+export const LogsError: Schema.Union<[typeof CallError, typeof SandboxNotFound]> = internal.LogsError
 /**
  * @since 0.1.0
  * @category errors
@@ -945,13 +819,15 @@ export type LogsError = typeof LogsError.Type
  * @since 0.1.0
  * @category errors
  */
-export const MetricsError = Schema.Union(
-  CallError,
-  MetricsDisabled,
-  MetricsUnavailable,
-  SandboxNotFound,
-  SandboxNotRunning
-)
+export const MetricsError: Schema.Union<
+  [
+    typeof CallError,
+    typeof MetricsDisabled,
+    typeof MetricsUnavailable,
+    typeof SandboxNotFound,
+    typeof SandboxNotRunning
+  ]
+> = internal.MetricsError
 /**
  * @since 0.1.0
  * @category errors
@@ -966,7 +842,9 @@ export type MetricsError = typeof MetricsError.Type
  * @since 0.1.0
  * @category errors
  */
-export const SshError = Schema.Union(CallError, PathNotFound, NotATerminal, SandboxNotRunning)
+export const SshError: Schema.Union<
+  [typeof CallError, typeof PathNotFound, typeof NotATerminal, typeof SandboxNotRunning]
+> = internal.SshError
 /**
  * @since 0.1.0
  * @category errors
@@ -982,7 +860,9 @@ export type SshError = typeof SshError.Type
  * @since 0.1.0
  * @category errors
  */
-export const VolumeError = Schema.Union(CallError, InvalidConfig, VolumeNotFound, VolumeAlreadyExists)
+export const VolumeError: Schema.Union<
+  [typeof CallError, typeof InvalidConfig, typeof VolumeNotFound, typeof VolumeAlreadyExists]
+> = internal.VolumeError
 /**
  * @since 0.1.0
  * @category errors
@@ -997,7 +877,9 @@ export type VolumeError = typeof VolumeError.Type
  * @since 0.1.0
  * @category errors
  */
-export const VolumeFsError = Schema.Union(CallError, VolumeNotFound, PathNotFound, Filesystem)
+export const VolumeFsError: Schema.Union<
+  [typeof CallError, typeof VolumeNotFound, typeof PathNotFound, typeof Filesystem]
+> = internal.VolumeFsError
 /**
  * @since 0.1.0
  * @category errors
@@ -1012,7 +894,8 @@ export type VolumeFsError = typeof VolumeFsError.Type
  * @since 0.1.0
  * @category errors
  */
-export const ImageError = Schema.Union(CallError, ImageNotFound, ImageInUse)
+export const ImageError: Schema.Union<[typeof CallError, typeof ImageNotFound, typeof ImageInUse]> =
+  internal.ImageError
 /**
  * @since 0.1.0
  * @category errors
@@ -1027,17 +910,19 @@ export type ImageError = typeof ImageError.Type
  * @since 0.1.0
  * @category errors
  */
-export const SnapshotError = Schema.Union(
-  CallError,
-  InvalidConfig,
-  SandboxNotFound,
-  SnapshotNotFound,
-  SnapshotAlreadyExists,
-  SnapshotSandboxRunning,
-  SnapshotImageMissing,
-  SnapshotIntegrity,
-  SnapshotMigration
-)
+export const SnapshotError: Schema.Union<
+  [
+    typeof CallError,
+    typeof InvalidConfig,
+    typeof SandboxNotFound,
+    typeof SnapshotNotFound,
+    typeof SnapshotAlreadyExists,
+    typeof SnapshotSandboxRunning,
+    typeof SnapshotImageMissing,
+    typeof SnapshotIntegrity,
+    typeof SnapshotMigration
+  ]
+> = internal.SnapshotError
 /**
  * @since 0.1.0
  * @category errors
@@ -1052,7 +937,9 @@ export type SnapshotError = typeof SnapshotError.Type
  * @since 0.1.0
  * @category errors
  */
-export const ModifyError = Schema.Union(CallError, InvalidConfig, SandboxNotFound, SandboxStillRunning)
+export const ModifyError: Schema.Union<
+  [typeof CallError, typeof InvalidConfig, typeof SandboxNotFound, typeof SandboxStillRunning]
+> = internal.ModifyError
 /**
  * @since 0.1.0
  * @category errors
@@ -1065,7 +952,9 @@ export type ModifyError = typeof ModifyError.Type
  * @since 0.1.0
  * @category errors
  */
-export const InstallerError = Schema.Union(InstallFailed, VerificationFailed, ChecksumMismatch)
+export const InstallerError: Schema.Union<
+  [typeof InstallFailed, typeof VerificationFailed, typeof ChecksumMismatch]
+> = internal.InstallerError
 /**
  * @since 0.1.0
  * @category errors
@@ -1079,42 +968,42 @@ export type InstallerError = typeof InstallerError.Type
  * @since 0.1.0
  * @category constants
  */
-export const runtimeKinds = {
-  sandbox_not_found: SandboxNotFound,
-  sandbox_still_running: SandboxStillRunning,
-  sandbox_not_running: SandboxNotRunning,
-  volume_not_found: VolumeNotFound,
-  volume_already_exists: VolumeAlreadyExists,
-  exec_timeout: ExecTimeout,
-  no_default_command: NoDefaultCommand,
-  invalid_config: InvalidConfig,
-  invalid_argument: InvalidArgument,
-  invalid_handle: InvalidHandle,
-  buffer_too_small: BufferTooSmall,
-  internal: Internal,
-  filesystem: Filesystem,
-  image_not_found: ImageNotFound,
-  image_in_use: ImageInUse,
-  snapshot_not_found: SnapshotNotFound,
-  snapshot_already_exists: SnapshotAlreadyExists,
-  snapshot_sandbox_running: SnapshotSandboxRunning,
-  snapshot_image_missing: SnapshotImageMissing,
-  snapshot_integrity: SnapshotIntegrity,
-  snapshot_migration: SnapshotMigration,
-  patch_failed: PatchFailed,
-  metrics_disabled: MetricsDisabled,
-  metrics_unavailable: MetricsUnavailable,
-  unsupported_operation: UnsupportedOperation,
-  io: Io,
+export const runtimeKinds: {
+  readonly sandbox_not_found: typeof SandboxNotFound
+  readonly sandbox_still_running: typeof SandboxStillRunning
+  readonly sandbox_not_running: typeof SandboxNotRunning
+  readonly volume_not_found: typeof VolumeNotFound
+  readonly volume_already_exists: typeof VolumeAlreadyExists
+  readonly exec_timeout: typeof ExecTimeout
+  readonly no_default_command: typeof NoDefaultCommand
+  readonly invalid_config: typeof InvalidConfig
+  readonly invalid_argument: typeof InvalidArgument
+  readonly invalid_handle: typeof InvalidHandle
+  readonly buffer_too_small: typeof BufferTooSmall
+  readonly internal: typeof Internal
+  readonly filesystem: typeof Filesystem
+  readonly image_not_found: typeof ImageNotFound
+  readonly image_in_use: typeof ImageInUse
+  readonly snapshot_not_found: typeof SnapshotNotFound
+  readonly snapshot_already_exists: typeof SnapshotAlreadyExists
+  readonly snapshot_sandbox_running: typeof SnapshotSandboxRunning
+  readonly snapshot_image_missing: typeof SnapshotImageMissing
+  readonly snapshot_integrity: typeof SnapshotIntegrity
+  readonly snapshot_migration: typeof SnapshotMigration
+  readonly patch_failed: typeof PatchFailed
+  readonly metrics_disabled: typeof MetricsDisabled
+  readonly metrics_unavailable: typeof MetricsUnavailable
+  readonly unsupported_operation: typeof UnsupportedOperation
+  readonly io: typeof Io
   // Declared by the seed's SDK; this runtime version does not emit them yet.
-  sandbox_already_exists: SandboxAlreadyExists,
-  exec_failed: ExecFailed,
-  path_not_found: PathNotFound,
-  image_pull_failed: ImagePullFailed,
-  network_policy: NetworkPolicy,
-  secret_violation: SecretViolation,
-  tls: Tls
-} as const
+  readonly sandbox_already_exists: typeof SandboxAlreadyExists
+  readonly exec_failed: typeof ExecFailed
+  readonly path_not_found: typeof PathNotFound
+  readonly image_pull_failed: typeof ImagePullFailed
+  readonly network_policy: typeof NetworkPolicy
+  readonly secret_violation: typeof SecretViolation
+  readonly tls: typeof Tls
+} = internal.runtimeKinds
 
 /**
  * @since 0.1.0
@@ -1128,4 +1017,4 @@ export type RuntimeKind = keyof typeof runtimeKinds
  * @since 0.1.0
  * @category guards
  */
-export const isMicrosandboxError = (u: unknown): u is MicrosandboxError => Predicate.hasProperty(u, TypeId)
+export const isMicrosandboxError: (u: unknown) => u is MicrosandboxError = internal.isMicrosandboxError

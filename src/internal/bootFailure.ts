@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { BootFailed, type MicrosandboxError } from "../MicrosandboxError.js"
+import { BootFailed, type MicrosandboxError } from "./errorModel.js"
 
 // What the runtime (0.6.14) says when a boot fails; measured against the real library.
 // The create's error: `failed to start "<name>": sandbox process exited (<status>) before

@@ -6,8 +6,8 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as MicrosandboxError from "../MicrosandboxError.js"
 import { guardOnFirstUse } from "./compiled.js"
+import * as MicrosandboxError from "./errorModel.js"
 
 export interface ErrorContext {
   readonly operation: string

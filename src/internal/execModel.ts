@@ -11,7 +11,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import type { ExecEvent as Event, ExitStatus as Status } from "../Exec.js"
-import type { SandboxLost } from "../MicrosandboxError.js"
+import type { SandboxLost } from "./errorModel.js"
 
 /**
  * Why a command could not start (the runtime's `failed` event).

@@ -8,10 +8,10 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
-import type * as Errors from "../MicrosandboxError.js"
-import type { ImageError } from "../MicrosandboxError.js"
 import { guardOnFirstUse } from "./compiled.js"
 import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
+import type * as Errors from "./errorModel.js"
+import type { ImageError } from "./errorModel.js"
 import { narrow } from "./errors.js"
 import { attributeOf, invalidArgument, referenceProblem, show } from "./validate.js"
 

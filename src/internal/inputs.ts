@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
-import type * as Errors from "../MicrosandboxError.js"
+import type * as Errors from "./errorModel.js"
 import {
   type ArgContext,
   checkGuestPath,

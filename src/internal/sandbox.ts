@@ -6,9 +6,9 @@
  * @internal
  */
 import type { Microsandbox } from "../Microsandbox.js"
-import type { LifecycleError } from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
 import type * as SandboxConfig from "../SandboxConfig.js"
+import type { LifecycleError } from "./errorModel.js"
 import * as Acquire from "./sandbox/acquire.js"
 import { lookup } from "./sandbox/handle.js"
 

@@ -5,9 +5,9 @@
  */
 import * as Effect from "effect/Effect"
 import type { MicrosandboxService } from "../Microsandbox.js"
-import * as Errors from "../MicrosandboxError.js"
 import type { Sandbox } from "../Sandbox.js"
 import type * as SandboxConfig from "../SandboxConfig.js"
+import * as Errors from "./errorModel.js"
 import type { NativeLibrary } from "./ffi/native.js"
 
 type HandleState = "open" | "closed" | "detached"

@@ -12,8 +12,6 @@ import * as ParseResult from "effect/ParseResult"
 import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import * as Errors from "../MicrosandboxError.js"
-import type { SshError } from "../MicrosandboxError.js"
 import type {
   AttachOptions,
   ClientOptions,
@@ -25,6 +23,8 @@ import type {
   SshServer
 } from "../Ssh.js"
 import { onFirstUse } from "./compiled.js"
+import * as Errors from "./errorModel.js"
+import type { SshError } from "./errorModel.js"
 import { narrow } from "./errors.js"
 import { type CallOptions, malformed } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"

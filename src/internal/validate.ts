@@ -10,7 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import * as Errors from "../MicrosandboxError.js"
+import * as Errors from "./errorModel.js"
 
 // ------------------------------------------------------------------ strings
 

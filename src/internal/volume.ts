@@ -21,7 +21,6 @@ import * as Scope from "effect/Scope"
 import { promises as fsp } from "node:fs"
 import * as nodePath from "node:path"
 import type { MicrosandboxService } from "../Microsandbox.js"
-import * as Errors from "../MicrosandboxError.js"
 import type {
   CreateError,
   DefaultError,
@@ -34,6 +33,7 @@ import type {
   VolumeFs
 } from "../Volume.js"
 import { onFirstUse } from "./compiled.js"
+import * as Errors from "./errorModel.js"
 import { narrowTo } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
 import { type CallOptions, malformed } from "./ffi/native.js"

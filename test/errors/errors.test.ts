@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Model from "../../src/internal/errorModel.js"
 import { fromDocument, narrow } from "../../src/internal/errors.js"
 import * as Errors from "../../src/MicrosandboxError.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -81,6 +82,26 @@ describe("MicrosandboxError", () => {
     ]
     for (const is of unions) expect(is(new Errors.Internal(common))).toBe(true)
   })
+
+  it.effect("the public exports are the classes internal modules construct", () =>
+    Effect.gen(function*() {
+      // MicrosandboxError.ts re-exports src/internal/errorModel.ts: the same values, so an
+      // error built inside the library is an instance of the public class and catchTag sees it.
+      const members = Errors.MicrosandboxError.members
+      expect(members).toEqual(Model.MicrosandboxError.members)
+      for (const Class of members) expect(Errors[Class._tag]).toBe(Class)
+      expect(Errors.TypeId).toBe(Model.TypeId)
+      expect(Errors.runtimeKinds).toBe(Model.runtimeKinds)
+      for (const [kind, Class] of Object.entries(Errors.runtimeKinds)) {
+        if (kind === "path_not_found") continue // without a path it is a Filesystem error
+        expect(fromDocument({ kind, message: "m" }, { operation: "Test.op" })).toBeInstanceOf(Class)
+      }
+      const caught = yield* Effect.fail(fromDocument({ kind: "sandbox_not_found", message: "gone" }, {
+        operation: "Test.op"
+      })).pipe(Effect.catchTag("SandboxNotFound", (e) => Effect.succeed(e)))
+      expect(caught).toBeInstanceOf(Errors.SandboxNotFound)
+      expect(caught.message).toBe("gone")
+    }))
 
   it.effect("narrowing keeps members, turns anything else into Internal with the original as cause", () =>
     Effect.gen(function*() {

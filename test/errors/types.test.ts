@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Exec from "../../src/Exec.js"
+import type * as Model from "../../src/internal/errorModel.js"
 import type { Microsandbox } from "../../src/Microsandbox.js"
 import * as Errors from "../../src/MicrosandboxError.js"
 import type * as Sandbox from "../../src/Sandbox.js"
@@ -103,6 +104,30 @@ describe("error types per operation", () => {
     expectTypeOf<Errors.Internal>().toMatchTypeOf<Errors.CallError>()
     expectTypeOf<Errors.CallError>().toMatchTypeOf<Errors.ExecError>()
     expectTypeOf<Errors.CallError>().toMatchTypeOf<Errors.LifecycleError>()
+  })
+
+  it("the public module's annotated Schemas and kinds are exactly the internal model's", () => {
+    // MicrosandboxError.ts spells out each union's members (for the reference); the
+    // compiler checks each annotation against src/internal/errorModel.ts, these both ways.
+    expectTypeOf<typeof Errors.MicrosandboxError>().toEqualTypeOf<typeof Model.MicrosandboxError>()
+    expectTypeOf<typeof Errors.CallError>().toEqualTypeOf<typeof Model.CallError>()
+    expectTypeOf<typeof Errors.LifecycleError>().toEqualTypeOf<typeof Model.LifecycleError>()
+    expectTypeOf<typeof Errors.ControlError>().toEqualTypeOf<typeof Model.ControlError>()
+    expectTypeOf<typeof Errors.ExecError>().toEqualTypeOf<typeof Model.ExecError>()
+    expectTypeOf<typeof Errors.FilesystemError>().toEqualTypeOf<typeof Model.FilesystemError>()
+    expectTypeOf<typeof Errors.LogsError>().toEqualTypeOf<typeof Model.LogsError>()
+    expectTypeOf<typeof Errors.MetricsError>().toEqualTypeOf<typeof Model.MetricsError>()
+    expectTypeOf<typeof Errors.SshError>().toEqualTypeOf<typeof Model.SshError>()
+    expectTypeOf<typeof Errors.VolumeError>().toEqualTypeOf<typeof Model.VolumeError>()
+    expectTypeOf<typeof Errors.VolumeFsError>().toEqualTypeOf<typeof Model.VolumeFsError>()
+    expectTypeOf<typeof Errors.ImageError>().toEqualTypeOf<typeof Model.ImageError>()
+    expectTypeOf<typeof Errors.SnapshotError>().toEqualTypeOf<typeof Model.SnapshotError>()
+    expectTypeOf<typeof Errors.ModifyError>().toEqualTypeOf<typeof Model.ModifyError>()
+    expectTypeOf<typeof Errors.InstallerError>().toEqualTypeOf<typeof Model.InstallerError>()
+    expectTypeOf<typeof Errors.LoadAttempt>().toEqualTypeOf<typeof Model.LoadAttempt>()
+    expectTypeOf<typeof Errors.runtimeKinds>().toEqualTypeOf<typeof Model.runtimeKinds>()
+    expectTypeOf<Errors.RuntimeKind>().toEqualTypeOf<Model.RuntimeKind>()
+    expectTypeOf<Errors.SandboxNotFound>().toEqualTypeOf<Model.SandboxNotFound>()
   })
 
   it("isMicrosandboxError narrows unknown values", () => {

@@ -7,9 +7,9 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { InvalidConfig } from "../../MicrosandboxError.js"
 import type { SandboxConfig as Config } from "../../SandboxConfig.js"
 import { onFirstUse } from "../compiled.js"
+import { InvalidConfig } from "../errorModel.js"
 import { isLocalPath, show } from "../validate.js"
 import { isDiskImagePath, SandboxConfig } from "./model.js"
 

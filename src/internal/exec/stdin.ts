@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { ExecEvent, ExecOptions } from "../../Exec.js"
-import type { ExecError } from "../../MicrosandboxError.js"
+import type { ExecError } from "../errorModel.js"
 import { narrow } from "../errors.js"
 import { stdinProblem } from "../inputs.js"
 import { invalidArgument } from "../validate.js"

@@ -7,7 +7,7 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type { ExecEvent } from "../../Exec.js"
-import * as Errors from "../../MicrosandboxError.js"
+import * as Errors from "../errorModel.js"
 import { ExecEvent as Event, ExecFailure } from "../execModel.js"
 import { decodeDocument } from "../ffi/native.js"
 

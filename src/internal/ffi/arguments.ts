@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import type { InvalidArgument } from "../../MicrosandboxError.js"
+import type { InvalidArgument } from "../errorModel.js"
 import { invalidArgument, jsonProblem, show, stringProblem } from "../validate.js"
 import type { NativeArg } from "./invoker.js"
 import type { Signature } from "./signatures.js"

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { InstallFailed } from "../../MicrosandboxError.js"
+import { InstallFailed } from "../errorModel.js"
 
 const OPERATION = "Installer.ensureInstalled"
 

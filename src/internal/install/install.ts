@@ -13,14 +13,9 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { join } from "node:path"
-import {
-  ChecksumMismatch,
-  InstallFailed,
-  type LoadAttempt,
-  VerificationFailed
-} from "../../MicrosandboxError.js"
 import type { Installation, Provenance } from "../../node/Installer.js"
 import { optionalString } from "../env.js"
+import { ChecksumMismatch, InstallFailed, type LoadAttempt, VerificationFailed } from "../errorModel.js"
 import { installedLibraryPaths, libraryCandidates, msbHome, SDK_RUNTIME_VERSION } from "../ffi/loader.js"
 import { hashZip } from "./dirhash.js"
 import { bundleFile, matchesGlobList, MODULE_PATH, parseGoProxy, parseGoSumDb } from "./goenv.js"

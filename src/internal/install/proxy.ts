@@ -9,7 +9,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { InstallFailed } from "../../MicrosandboxError.js"
+import { InstallFailed } from "../errorModel.js"
 import { escapeModulePath, type ProxyEntry } from "./goenv.js"
 
 const OPERATION = "Installer.ensureInstalled"

@@ -7,7 +7,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
-import { VerificationFailed } from "../../MicrosandboxError.js"
+import { VerificationFailed } from "../errorModel.js"
 import { escapeModulePath, type ProxyEntry, type SumDbConfig } from "./goenv.js"
 import { openNote, parseTreeNote, type VerifierKey } from "./note.js"
 import { makeHashReader, recordHash, verifyInclusion } from "./tlog.js"

@@ -18,7 +18,7 @@ import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { ExecFailure, ExecOptions, ExecProcess } from "../../Exec.js"
-import type { MicrosandboxError } from "../../MicrosandboxError.js"
+import type { MicrosandboxError } from "../errorModel.js"
 
 /** What the executor needs of a sandbox. */
 export interface Spawner {

@@ -12,8 +12,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import type { MicrosandboxError } from "../../MicrosandboxError.js"
 import type { FileKind, FsStat, SandboxFs } from "../../SandboxFs.js"
+import type { MicrosandboxError } from "../errorModel.js"
 
 /** Options of a sandbox's `FileSystem`. */
 export interface Options {

@@ -6,10 +6,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type { MicrosandboxError } from "../../MicrosandboxError.js"
-import * as Errors from "../../MicrosandboxError.js"
 import { classifyBootFailure } from "../bootFailure.js"
 import { onFirstUse } from "../compiled.js"
+import type { MicrosandboxError } from "../errorModel.js"
+import * as Errors from "../errorModel.js"
 import type { NativeLibrary } from "../ffi/native.js"
 import { field } from "../wireCodec.js"
 import { SystemLogJson } from "./wire.js"

@@ -6,7 +6,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Errors from "../../MicrosandboxError.js"
+import type * as Errors from "../errorModel.js"
 import { decodeDuration, invalidArgument, MAX_UNITS, show } from "../validate.js"
 
 /**
