@@ -158,7 +158,9 @@ export const make = (core: SandboxCore): SandboxFs => {
         return Effect.suspend(() =>
           done
             ? Effect.fail(Option.none())
-            : native.callDecode("msb_fs_read_stream_recv", [handle], ChunkJson, ctx).pipe(
+            // A chunk is an item of the stream, not an operation: no span of its own
+            // (the stream's span is its opening call's).
+            : native.callDecode("msb_fs_read_stream_recv", [handle], ChunkJson, { ...ctx, span: false }).pipe(
               Effect.mapError((e) => Option.some(refine(path)(e))),
               Effect.flatMap((r) => {
                 if ("done" in r) {

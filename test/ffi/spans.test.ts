@@ -1,5 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import { Microsandbox } from "../../src/Microsandbox.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -40,6 +42,18 @@ describe("spans", () => {
           expect(stat.map((s) => s.name)).toEqual(["SandboxFs.stat"])
           const [, remove] = yield* traced(Effect.flip(Sandbox.remove("spans-none")))
           expect(remove.map((s) => s.name)).toEqual(["Sandbox.remove"])
+        }))
+      }))
+
+    it.effect("a stream is traced by its opening, not per item (a 7 MiB file read in 3 chunks)", () =>
+      Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const sandbox = yield* Sandbox.make("spans-2", SandboxConfig.image("alpine"))
+          yield* sandbox.fs.write("/tmp/seven.bin", new Uint8Array(7 * 1024 * 1024).fill(7))
+          const [chunks, spans] = yield* traced(Stream.runCollect(sandbox.fs.readStream("/tmp/seven.bin")))
+          expect(Chunk.size(chunks)).toBe(3)
+          // The opening call's client span; no span per chunk received.
+          expect(spans.map((s) => s.name)).toEqual(["msb.msb_fs_read_stream"])
         }))
       }))
 
