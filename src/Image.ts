@@ -29,6 +29,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
 import { guardOnFirstUse } from "./internal/compiled.js"
+import { isOptionsArgument } from "./internal/dual.js"
 import * as internal from "./internal/image.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type { ImageError } from "./MicrosandboxError.js"
@@ -183,10 +184,9 @@ export const remove: {
   ): (image: string | ImageInfo) => Effect.Effect<void, ImageError, Microsandbox>
   (image: string | ImageInfo, options?: RemoveOptions): Effect.Effect<void, ImageError, Microsandbox>
 } = dual(
-  // Data-last only for `remove()` and `remove(options)`: any other first argument is the image.
-  (args) =>
-    args.length >= 2 || !(args[0] === undefined ||
-      (typeof args[0] === "object" && args[0] !== null && !isImageInfo(args[0]))),
+  // Data-last only for `remove()` and `remove(options)` (options: undefined or a plain object that is
+  // not an ImageInfo): any other first argument is the image, refused below when it is not one.
+  (args) => args.length >= 2 || !isOptionsArgument(args[0]) || isImageInfo(args[0]),
   (image: string | ImageInfo, options?: RemoveOptions) =>
     Effect.flatMap(
       Microsandbox,

@@ -35,6 +35,7 @@ import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { AttachOptions, ExecEvent, ExecOptions, ExecProcess, ExecResult } from "./Exec.js"
+import { guardSelf, optionsFirst, patchFirst, stringFirst } from "./internal/dual.js"
 import * as internal from "./internal/sandbox.js"
 import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
 import type { Metrics } from "./Metrics.js"
@@ -252,6 +253,9 @@ export interface Sandbox extends Pipeable {
  */
 export const isSandbox: (u: unknown) => u is Sandbox = internal.isSandbox
 
+// The data-first bodies below refuse a `self` that is not a Sandbox with an InvalidArgument.
+const onSandbox = guardSelf({ is: internal.isSandbox, argument: "sandbox", expected: "a Sandbox" })
+
 /**
  * Creates and boots a sandbox owned by the current Scope.
  *
@@ -395,14 +399,18 @@ export const stream: {
     options?: StreamOptions
   ): Stream.Stream<SandboxHandle, ControlError, Microsandbox>
 } = dual(
-  (args) => SandboxFilter.isSandboxFilter(args[0]),
-  (filter: SandboxFilter.SandboxFilter, options?: StreamOptions) =>
-    Stream.unwrap(Effect.map(Microsandbox, (svc) =>
-      internal.listStream(
-        svc,
-        filter,
-        options?.pageSize ?? Option.getOrElse(filter.limit, () => internal.DEFAULT_PAGE_SIZE)
-      )))
+  optionsFirst(SandboxFilter.isSandboxFilter),
+  guardSelf({ is: SandboxFilter.isSandboxFilter, argument: "filter", expected: "a SandboxFilter" })(
+    "Sandbox.stream",
+    Stream.fail,
+    (filter: SandboxFilter.SandboxFilter, options?: StreamOptions) =>
+      Stream.unwrap(Effect.map(Microsandbox, (svc) =>
+        internal.listStream(
+          svc,
+          filter,
+          options?.pageSize ?? Option.getOrElse(filter.limit, () => internal.DEFAULT_PAGE_SIZE)
+        )))
+  )
 )
 
 /**
@@ -489,9 +497,13 @@ export const exec: {
     options?: ExecOptions<E>
   ): Effect.Effect<ExecResult, ExecError | E>
 } = dual(
-  (args) => isSandbox(args[0]),
-  <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
-    self.exec(command, args, options)
+  stringFirst(isSandbox, 3),
+  onSandbox(
+    "Sandbox.exec",
+    Effect.fail,
+    <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
+      self.exec(command, args, options)
+  )
 )
 
 /**
@@ -511,8 +523,12 @@ export const shell: {
     options?: ExecOptions<E>
   ): Effect.Effect<ExecResult, ExecError | E>
 } = dual(
-  (args) => isSandbox(args[0]),
-  <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shell(script, options)
+  stringFirst(isSandbox, 2),
+  onSandbox(
+    "Sandbox.shell",
+    Effect.fail,
+    <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shell(script, options)
+  )
 )
 
 /**
@@ -534,9 +550,13 @@ export const execStream: {
     options?: ExecOptions<E>
   ): Stream.Stream<ExecEvent, ExecError | E>
 } = dual(
-  (args) => isSandbox(args[0]),
-  <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
-    self.execStream(command, args, options)
+  stringFirst(isSandbox, 3),
+  onSandbox(
+    "Sandbox.execStream",
+    Stream.fail,
+    <E>(self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: ExecOptions<E>) =>
+      self.execStream(command, args, options)
+  )
 )
 
 /**
@@ -548,7 +568,10 @@ export const execStream: {
 export const stop: {
   (options?: StopOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
   (self: Sandbox, options?: StopOptions): Effect.Effect<void, ControlError>
-} = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: StopOptions) => self.stop(options))
+} = dual(
+  optionsFirst(isSandbox),
+  onSandbox("Sandbox.stop", Effect.fail, (self: Sandbox, options?: StopOptions) => self.stop(options))
+)
 
 /**
  * Kills a sandbox (data-first or pipeable).
@@ -559,7 +582,10 @@ export const stop: {
 export const kill: {
   (options?: KillOptions): (self: Sandbox) => Effect.Effect<void, ControlError>
   (self: Sandbox, options?: KillOptions): Effect.Effect<void, ControlError>
-} = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: KillOptions) => self.kill(options))
+} = dual(
+  optionsFirst(isSandbox),
+  onSandbox("Sandbox.kill", Effect.fail, (self: Sandbox, options?: KillOptions) => self.kill(options))
+)
 
 /**
  * Plans and applies a live modification (data-first or pipeable); see the Modification
@@ -580,8 +606,12 @@ export const modify: {
   (patch: Patch, options?: ModifyOptions): (self: Sandbox) => Effect.Effect<ModificationPlan, ModifyError>
   (self: Sandbox, patch: Patch, options?: ModifyOptions): Effect.Effect<ModificationPlan, ModifyError>
 } = dual(
-  (args) => isSandbox(args[0]),
-  (self: Sandbox, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+  patchFirst(isSandbox),
+  onSandbox(
+    "Sandbox.modify",
+    Effect.fail,
+    (self: Sandbox, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+  )
 )
 
 // ------------------------------------------------------------------ operations as functions
@@ -690,9 +720,13 @@ export const execDefault: {
     options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
   ): Effect.Effect<ExecResult, ExecError | E>
 } = dual(
-  (args) => isSandbox(args[0]),
-  <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
-    self.execDefault(options)
+  optionsFirst(isSandbox),
+  onSandbox(
+    "Sandbox.execDefault",
+    Effect.fail,
+    <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
+      self.execDefault(options)
+  )
 )
 
 /**
@@ -710,9 +744,13 @@ export const execDefaultStream: {
     options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }
   ): Stream.Stream<ExecEvent, ExecError | E>
 } = dual(
-  (args) => isSandbox(args[0]),
-  <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
-    self.execDefaultStream(options)
+  optionsFirst(isSandbox),
+  onSandbox(
+    "Sandbox.execDefaultStream",
+    Stream.fail,
+    <E>(self: Sandbox, options?: ExecOptions<E> & { readonly args?: ReadonlyArray<string> }) =>
+      self.execDefaultStream(options)
+  )
 )
 
 /**
@@ -732,8 +770,12 @@ export const shellStream: {
     options?: ExecOptions<E>
   ): Stream.Stream<ExecEvent, ExecError | E>
 } = dual(
-  (args) => isSandbox(args[0]),
-  <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shellStream(script, options)
+  stringFirst(isSandbox, 2),
+  onSandbox(
+    "Sandbox.shellStream",
+    Stream.fail,
+    <E>(self: Sandbox, script: string, options?: ExecOptions<E>) => self.shellStream(script, options)
+  )
 )
 
 /**
@@ -755,9 +797,17 @@ export const spawn: {
     options?: Parameters<Sandbox["spawn"]>[2]
   ): ReturnType<Sandbox["spawn"]>
 } = dual(
-  (args) => isSandbox(args[0]),
-  (self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: Parameters<Sandbox["spawn"]>[2]) =>
-    self.spawn(command, args, options)
+  stringFirst(isSandbox, 3),
+  onSandbox(
+    "Sandbox.spawn",
+    Effect.fail,
+    (
+      self: Sandbox,
+      command: string,
+      args?: ReadonlyArray<string>,
+      options?: Parameters<Sandbox["spawn"]>[2]
+    ) => self.spawn(command, args, options)
+  )
 )
 
 /**
@@ -779,9 +829,13 @@ export const attach: {
     options?: AttachOptions
   ): ReturnType<Sandbox["attach"]>
 } = dual(
-  (args) => isSandbox(args[0]),
-  (self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: AttachOptions) =>
-    self.attach(command, args, options)
+  stringFirst(isSandbox, 3),
+  onSandbox(
+    "Sandbox.attach",
+    Effect.fail,
+    (self: Sandbox, command: string, args?: ReadonlyArray<string>, options?: AttachOptions) =>
+      self.attach(command, args, options)
+  )
 )
 
 /**
@@ -794,8 +848,12 @@ export const attachDefault: {
   (options?: Parameters<Sandbox["attachDefault"]>[0]): (self: Sandbox) => ReturnType<Sandbox["attachDefault"]>
   (self: Sandbox, options?: Parameters<Sandbox["attachDefault"]>[0]): ReturnType<Sandbox["attachDefault"]>
 } = dual(
-  (args) => isSandbox(args[0]),
-  (self: Sandbox, options?: Parameters<Sandbox["attachDefault"]>[0]) => self.attachDefault(options)
+  optionsFirst(isSandbox),
+  onSandbox(
+    "Sandbox.attachDefault",
+    Effect.fail,
+    (self: Sandbox, options?: Parameters<Sandbox["attachDefault"]>[0]) => self.attachDefault(options)
+  )
 )
 
 /**
@@ -822,7 +880,10 @@ export const attachShell = (self: Sandbox): Sandbox["attachShell"] => self.attac
 export const logs: {
   (options?: LogOptions): (self: Sandbox) => ReturnType<Sandbox["logs"]>
   (self: Sandbox, options?: LogOptions): ReturnType<Sandbox["logs"]>
-} = dual((args) => isSandbox(args[0]), (self: Sandbox, options?: LogOptions) => self.logs(options))
+} = dual(
+  optionsFirst(isSandbox),
+  onSandbox("Sandbox.logs", Effect.fail, (self: Sandbox, options?: LogOptions) => self.logs(options))
+)
 
 /**
  * Persisted output as a Stream; with `follow`, new entries as they are written
@@ -835,8 +896,12 @@ export const logStream: {
   (options?: LogStreamOptions): (self: Sandbox) => ReturnType<Sandbox["logStream"]>
   (self: Sandbox, options?: LogStreamOptions): ReturnType<Sandbox["logStream"]>
 } = dual(
-  (args) => isSandbox(args[0]),
-  (self: Sandbox, options?: LogStreamOptions) => self.logStream(options)
+  optionsFirst(isSandbox),
+  onSandbox(
+    "Sandbox.logStream",
+    Stream.fail,
+    (self: Sandbox, options?: LogStreamOptions) => self.logStream(options)
+  )
 )
 
 /**
@@ -856,7 +921,14 @@ export const metrics = (self: Sandbox): Sandbox["metrics"] => self.metrics
 export const metricsStream: {
   (interval: Duration.DurationInput): (self: Sandbox) => ReturnType<Sandbox["metricsStream"]>
   (self: Sandbox, interval: Duration.DurationInput): ReturnType<Sandbox["metricsStream"]>
-} = dual(2, (self: Sandbox, interval: Duration.DurationInput) => self.metricsStream(interval))
+} = dual(
+  2,
+  onSandbox(
+    "Sandbox.metricsStream",
+    Stream.fail,
+    (self: Sandbox, interval: Duration.DurationInput) => self.metricsStream(interval)
+  )
+)
 
 /**
  * Reads a guest file (data-first or pipeable; `sandbox.fs` has every filesystem verb).
@@ -867,7 +939,10 @@ export const metricsStream: {
 export const readFile: {
   (path: string): (self: Sandbox) => ReturnType<SandboxFs["read"]>
   (self: Sandbox, path: string): ReturnType<SandboxFs["read"]>
-} = dual(2, (self: Sandbox, path: string) => self.fs.read(path))
+} = dual(
+  2,
+  onSandbox("Sandbox.readFile", Effect.fail, (self: Sandbox, path: string) => self.fs.read(path))
+)
 
 /**
  * Reads a guest file as UTF-8 text (data-first or pipeable).
@@ -878,7 +953,10 @@ export const readFile: {
 export const readFileString: {
   (path: string): (self: Sandbox) => ReturnType<SandboxFs["readString"]>
   (self: Sandbox, path: string): ReturnType<SandboxFs["readString"]>
-} = dual(2, (self: Sandbox, path: string) => self.fs.readString(path))
+} = dual(
+  2,
+  onSandbox("Sandbox.readFileString", Effect.fail, (self: Sandbox, path: string) => self.fs.readString(path))
+)
 
 /**
  * Writes a guest file, bytes or UTF-8 text (data-first or pipeable).
@@ -889,7 +967,14 @@ export const readFileString: {
 export const writeFile: {
   (path: string, data: Uint8Array | string): (self: Sandbox) => ReturnType<SandboxFs["write"]>
   (self: Sandbox, path: string, data: Uint8Array | string): ReturnType<SandboxFs["write"]>
-} = dual(3, (self: Sandbox, path: string, data: Uint8Array | string) => self.fs.write(path, data))
+} = dual(
+  3,
+  onSandbox(
+    "Sandbox.writeFile",
+    Effect.fail,
+    (self: Sandbox, path: string, data: Uint8Array | string) => self.fs.write(path, data)
+  )
+)
 
 // ------------------------------------------------------------------ release order
 

@@ -226,7 +226,10 @@ export const apply: {
   (...options: ReadonlyArray<Option>): (self: SandboxConfig) => SandboxConfig
   (self: SandboxConfig, ...options: ReadonlyArray<Option>): SandboxConfig
 } = dual(
-  (args) => typeof args[0] === "object" && args[0] !== null && typeof args[0] !== "function",
+  // Options are functions: a first argument that is an object, or that is not a function
+  // and has options after it, is the configuration (a bad one is kept for decoding to report).
+  (args) =>
+    (typeof args[0] === "object" && args[0] !== null) || (args.length >= 2 && typeof args[0] !== "function"),
   (self: SandboxConfig, ...options: ReadonlyArray<Option>) => applyAll(self, options)
 )
 

@@ -2,7 +2,9 @@
  * Which sandboxes `Sandbox.listWith`, `Sandbox.listPage` and `Sandbox.stream` return:
  * labels (every one must match), a page size and a cursor. A filter is plain, immutable
  * data with structural equality (`Equal.equals`); the combinators are data-first or
- * pipeable.
+ * pipeable. They never throw: given a value that is not a filter (from JavaScript), a
+ * combinator returns it as it is, and `Sandbox.listWith`, `Sandbox.listPage` and
+ * `Sandbox.stream` refuse it with `InvalidArgument`.
  *
  * @example
  * ```ts
@@ -147,7 +149,11 @@ export const make = (
 export const label: {
   (key: string, value: string): (self: SandboxFilter) => SandboxFilter
   (self: SandboxFilter, key: string, value: string): SandboxFilter
-} = dual(3, (self: SandboxFilter, key: string, value: string): SandboxFilter => self.withLabel(key, value))
+} = dual(
+  3,
+  (self: SandboxFilter, key: string, value: string): SandboxFilter =>
+    isSandboxFilter(self) ? self.withLabel(key, value) : self
+)
 
 /**
  * Adds labels that must all match (data-first or pipeable).
@@ -160,7 +166,8 @@ export const labels: {
   (self: SandboxFilter, labels: Readonly<Record<string, string>>): SandboxFilter
 } = dual(
   2,
-  (self: SandboxFilter, labels: Readonly<Record<string, string>>): SandboxFilter => self.withLabels(labels)
+  (self: SandboxFilter, labels: Readonly<Record<string, string>>): SandboxFilter =>
+    isSandboxFilter(self) ? self.withLabels(labels) : self
 )
 
 /**
@@ -172,7 +179,10 @@ export const labels: {
 export const limit: {
   (limit: number): (self: SandboxFilter) => SandboxFilter
   (self: SandboxFilter, limit: number): SandboxFilter
-} = dual(2, (self: SandboxFilter, limit: number): SandboxFilter => self.withLimit(limit))
+} = dual(
+  2,
+  (self: SandboxFilter, limit: number): SandboxFilter => isSandboxFilter(self) ? self.withLimit(limit) : self
+)
 
 /**
  * Starts after a previous page's cursor (data-first or pipeable).
@@ -183,4 +193,8 @@ export const limit: {
 export const cursor: {
   (cursor: string): (self: SandboxFilter) => SandboxFilter
   (self: SandboxFilter, cursor: string): SandboxFilter
-} = dual(2, (self: SandboxFilter, cursor: string): SandboxFilter => self.withCursor(cursor))
+} = dual(
+  2,
+  (self: SandboxFilter, cursor: string): SandboxFilter =>
+    isSandboxFilter(self) ? self.withCursor(cursor) : self
+)

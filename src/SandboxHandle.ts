@@ -13,6 +13,7 @@ import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
+import { failEffect, failStream, guardSelf, optionsFirst, patchFirst } from "./internal/dual.js"
 import { HandleTypeId } from "./internal/sandbox.js"
 import type { PingResult, SandboxStatus, StopResult, TouchResult } from "./internal/sandbox.js"
 import type { LogEntry, LogOptions, LogStreamOptions } from "./Logs.js"
@@ -96,6 +97,9 @@ export interface SandboxHandle extends Pipeable {
 export const isSandboxHandle = (u: unknown): u is SandboxHandle =>
   typeof u === "object" && u !== null && HandleTypeId in u
 
+// The data-first bodies below refuse a `self` that is not a SandboxHandle with an InvalidArgument.
+const onHandle = guardSelf({ is: isSandboxHandle, argument: "handle", expected: "a SandboxHandle" })
+
 /** Options of `stop` and `kill`. */
 type TimeoutOptions = { readonly timeout?: Duration.DurationInput }
 
@@ -141,8 +145,12 @@ export const stop: {
   (options?: TimeoutOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["stop"]>
   (self: SandboxHandle, options?: TimeoutOptions): ReturnType<SandboxHandle["stop"]>
 } = dual(
-  (args) => isSandboxHandle(args[0]),
-  (self: SandboxHandle, options?: TimeoutOptions) => self.stop(options)
+  optionsFirst(isSandboxHandle),
+  onHandle(
+    "SandboxHandle.stop",
+    failEffect,
+    (self: SandboxHandle, options?: TimeoutOptions) => self.stop(options)
+  )
 )
 
 /**
@@ -155,8 +163,12 @@ export const kill: {
   (options?: TimeoutOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["kill"]>
   (self: SandboxHandle, options?: TimeoutOptions): ReturnType<SandboxHandle["kill"]>
 } = dual(
-  (args) => isSandboxHandle(args[0]),
-  (self: SandboxHandle, options?: TimeoutOptions) => self.kill(options)
+  optionsFirst(isSandboxHandle),
+  onHandle(
+    "SandboxHandle.kill",
+    failEffect,
+    (self: SandboxHandle, options?: TimeoutOptions) => self.kill(options)
+  )
 )
 
 /**
@@ -226,8 +238,12 @@ export const logs: {
   (options?: LogOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["logs"]>
   (self: SandboxHandle, options?: LogOptions): ReturnType<SandboxHandle["logs"]>
 } = dual(
-  (args) => isSandboxHandle(args[0]),
-  (self: SandboxHandle, options?: LogOptions) => self.logs(options)
+  optionsFirst(isSandboxHandle),
+  onHandle(
+    "SandboxHandle.logs",
+    failEffect,
+    (self: SandboxHandle, options?: LogOptions) => self.logs(options)
+  )
 )
 
 /**
@@ -240,8 +256,12 @@ export const logStream: {
   (options?: LogStreamOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["logStream"]>
   (self: SandboxHandle, options?: LogStreamOptions): ReturnType<SandboxHandle["logStream"]>
 } = dual(
-  (args) => isSandboxHandle(args[0]),
-  (self: SandboxHandle, options?: LogStreamOptions) => self.logStream(options)
+  optionsFirst(isSandboxHandle),
+  onHandle(
+    "SandboxHandle.logStream",
+    failStream,
+    (self: SandboxHandle, options?: LogStreamOptions) => self.logStream(options)
+  )
 )
 
 /**
@@ -262,6 +282,10 @@ export const modify: {
   (patch: Patch, options?: ModifyOptions): (self: SandboxHandle) => ReturnType<SandboxHandle["modify"]>
   (self: SandboxHandle, patch: Patch, options?: ModifyOptions): ReturnType<SandboxHandle["modify"]>
 } = dual(
-  (args) => isSandboxHandle(args[0]),
-  (self: SandboxHandle, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+  patchFirst(isSandboxHandle),
+  onHandle(
+    "SandboxHandle.modify",
+    failEffect,
+    (self: SandboxHandle, patch: Patch, options?: ModifyOptions) => self.modify(patch, options)
+  )
 )

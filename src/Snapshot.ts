@@ -30,6 +30,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
 import { guardOnFirstUse } from "./internal/compiled.js"
+import { isOptionsArgument } from "./internal/dual.js"
 import * as internal from "./internal/snapshot.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type { SnapshotError } from "./MicrosandboxError.js"
@@ -238,10 +239,9 @@ export const remove: {
   (options?: RemoveOptions): (snapshot: Target) => Effect.Effect<void, SnapshotError, Microsandbox>
   (snapshot: Target, options?: RemoveOptions): Effect.Effect<void, SnapshotError, Microsandbox>
 } = dual(
-  // Data-last only for `remove()` and `remove(options)`: any other first argument is the snapshot.
-  (args) =>
-    args.length >= 2 || isTarget(args[0]) ||
-    !(args[0] === undefined || (typeof args[0] === "object" && args[0] !== null)),
+  // Data-last only for `remove()` and `remove(options)` (options: undefined or a plain object that is
+  // not a snapshot): any other first argument is the snapshot, refused below when it is not one.
+  (args) => args.length >= 2 || isTarget(args[0]) || !isOptionsArgument(args[0]),
   (snapshot: Target, options?: RemoveOptions) =>
     Effect.flatMap(
       Microsandbox,

@@ -41,6 +41,7 @@ import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
+import { failEffect, guardSelf, optionsFirst, stringFirst } from "./internal/dual.js"
 import * as wire from "./internal/wire/ssh.js"
 import type { SshError } from "./MicrosandboxError.js"
 import { isSandbox, type Sandbox } from "./Sandbox.js"
@@ -291,6 +292,11 @@ export const isSshClient = (u: unknown): u is SshClient =>
 export const isSftp = (u: unknown): u is Sftp =>
   Predicate.hasProperty(u, TypeId) && Predicate.hasProperty(u, "readLink")
 
+// The data-first bodies below refuse a `self` of the wrong kind with an InvalidArgument.
+const onSandbox = guardSelf({ is: isSandbox, argument: "sandbox", expected: "a Sandbox" })
+const onClient = guardSelf({ is: isSshClient, argument: "client", expected: "an SshClient" })
+const onSftp = guardSelf({ is: isSftp, argument: "sftp", expected: "an Sftp session" })
+
 // ------------------------------------------------------------------ functions
 
 /**
@@ -316,8 +322,12 @@ export const openClient: {
   (options?: ClientOptions): (self: Sandbox) => Effect.Effect<SshClient, SshError, Scope.Scope>
   (self: Sandbox, options?: ClientOptions): Effect.Effect<SshClient, SshError, Scope.Scope>
 } = dual(
-  (args) => isSandbox(args[0]),
-  (self: Sandbox, options?: ClientOptions) => self.ssh.openClient(options)
+  optionsFirst(isSandbox),
+  onSandbox(
+    "Ssh.openClient",
+    failEffect,
+    (self: Sandbox, options?: ClientOptions) => self.ssh.openClient(options)
+  )
 )
 
 /**
@@ -331,8 +341,12 @@ export const prepareServer: {
   (options?: ServerOptions): (self: Sandbox) => Effect.Effect<SshServer, SshError, Scope.Scope>
   (self: Sandbox, options?: ServerOptions): Effect.Effect<SshServer, SshError, Scope.Scope>
 } = dual(
-  (args) => isSandbox(args[0]),
-  (self: Sandbox, options?: ServerOptions) => self.ssh.prepareServer(options)
+  optionsFirst(isSandbox),
+  onSandbox(
+    "Ssh.prepareServer",
+    failEffect,
+    (self: Sandbox, options?: ServerOptions) => self.ssh.prepareServer(options)
+  )
 )
 
 /**
@@ -352,8 +366,12 @@ export const exec: {
   (command: string, options?: ExecOptions): (self: SshClient) => Effect.Effect<SshOutput, SshError>
   (self: SshClient, command: string, options?: ExecOptions): Effect.Effect<SshOutput, SshError>
 } = dual(
-  (args) => isSshClient(args[0]),
-  (self: SshClient, command: string, options?: ExecOptions) => self.exec(command, options)
+  stringFirst(isSshClient, 2),
+  onClient(
+    "Ssh.exec",
+    failEffect,
+    (self: SshClient, command: string, options?: ExecOptions) => self.exec(command, options)
+  )
 )
 
 /**
@@ -366,8 +384,8 @@ export const attach: {
   (options?: AttachOptions): (self: SshClient) => Effect.Effect<number, SshError>
   (self: SshClient, options?: AttachOptions): Effect.Effect<number, SshError>
 } = dual(
-  (args) => isSshClient(args[0]),
-  (self: SshClient, options?: AttachOptions) => self.attach(options)
+  optionsFirst(isSshClient),
+  onClient("Ssh.attach", failEffect, (self: SshClient, options?: AttachOptions) => self.attach(options))
 )
 
 /**
@@ -387,7 +405,10 @@ export const sftp = (self: SshClient): Effect.Effect<Sftp, SshError, Scope.Scope
 export const read: {
   (path: string): (self: Sftp) => Effect.Effect<Uint8Array, SshError>
   (self: Sftp, path: string): Effect.Effect<Uint8Array, SshError>
-} = dual(2, (self: Sftp, path: string) => self.read(path))
+} = dual(
+  2,
+  onSftp("Ssh.read", failEffect, (self: Sftp, path: string) => self.read(path))
+)
 
 /**
  * Creates or truncates a file over SFTP (data-first or pipeable).
@@ -398,4 +419,11 @@ export const read: {
 export const write: {
   (path: string, data: Uint8Array | string): (self: Sftp) => Effect.Effect<void, SshError>
   (self: Sftp, path: string, data: Uint8Array | string): Effect.Effect<void, SshError>
-} = dual(3, (self: Sftp, path: string, data: Uint8Array | string) => self.write(path, data))
+} = dual(
+  3,
+  onSftp(
+    "Ssh.write",
+    failEffect,
+    (self: Sftp, path: string, data: Uint8Array | string) => self.write(path, data)
+  )
+)

@@ -39,6 +39,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import { guardSelf } from "./internal/dual.js"
 import * as internal from "./internal/volume.js"
 import { Microsandbox } from "./Microsandbox.js"
 import type * as Errors from "./MicrosandboxError.js"
@@ -203,6 +204,9 @@ export interface Volume extends Pipeable {
  */
 export const isVolume: (u: unknown) => u is Volume = internal.isVolume
 
+// The data-first bodies below refuse a `self` that is not a Volume with an InvalidArgument.
+const onVolume = guardSelf({ is: internal.isVolume, argument: "volume", expected: "a Volume" })
+
 // ------------------------------------------------------------------ constructors and lookups
 
 /**
@@ -320,7 +324,10 @@ export const remove = (volume: string | Volume): Effect.Effect<void, RemoveError
 export const read: {
   (path: string): (self: Volume) => Effect.Effect<Uint8Array, FsError>
   (self: Volume, path: string): Effect.Effect<Uint8Array, FsError>
-} = dual(2, (self: Volume, path: string) => self.fs.read(path))
+} = dual(
+  2,
+  onVolume("Volume.read", Effect.fail, (self: Volume, path: string) => self.fs.read(path))
+)
 
 /**
  * Reads a file as UTF-8 text.
@@ -331,7 +338,10 @@ export const read: {
 export const readString: {
   (path: string): (self: Volume) => Effect.Effect<string, FsError>
   (self: Volume, path: string): Effect.Effect<string, FsError>
-} = dual(2, (self: Volume, path: string) => self.fs.readString(path))
+} = dual(
+  2,
+  onVolume("Volume.readString", Effect.fail, (self: Volume, path: string) => self.fs.readString(path))
+)
 
 /**
  * Creates or truncates a file (and its parents).
@@ -342,7 +352,14 @@ export const readString: {
 export const write: {
   (path: string, data: Uint8Array | string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string, data: Uint8Array | string): Effect.Effect<void, FsError>
-} = dual(3, (self: Volume, path: string, data: Uint8Array | string) => self.fs.write(path, data))
+} = dual(
+  3,
+  onVolume(
+    "Volume.write",
+    Effect.fail,
+    (self: Volume, path: string, data: Uint8Array | string) => self.fs.write(path, data)
+  )
+)
 
 /**
  * Creates a directory and its parents.
@@ -353,7 +370,10 @@ export const write: {
 export const mkdir: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
-} = dual(2, (self: Volume, path: string) => self.fs.mkdir(path))
+} = dual(
+  2,
+  onVolume("Volume.mkdir", Effect.fail, (self: Volume, path: string) => self.fs.mkdir(path))
+)
 
 /**
  * Removes one file.
@@ -364,7 +384,10 @@ export const mkdir: {
 export const removeFile: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
-} = dual(2, (self: Volume, path: string) => self.fs.remove(path))
+} = dual(
+  2,
+  onVolume("Volume.removeFile", Effect.fail, (self: Volume, path: string) => self.fs.remove(path))
+)
 
 /**
  * Removes a directory tree.
@@ -375,7 +398,10 @@ export const removeFile: {
 export const removeDir: {
   (path: string): (self: Volume) => Effect.Effect<void, FsError>
   (self: Volume, path: string): Effect.Effect<void, FsError>
-} = dual(2, (self: Volume, path: string) => self.fs.removeDir(path))
+} = dual(
+  2,
+  onVolume("Volume.removeDir", Effect.fail, (self: Volume, path: string) => self.fs.removeDir(path))
+)
 
 /**
  * Whether a path exists.
@@ -386,4 +412,7 @@ export const removeDir: {
 export const exists: {
   (path: string): (self: Volume) => Effect.Effect<boolean, FsError>
   (self: Volume, path: string): Effect.Effect<boolean, FsError>
-} = dual(2, (self: Volume, path: string) => self.fs.exists(path))
+} = dual(
+  2,
+  onVolume("Volume.exists", Effect.fail, (self: Volume, path: string) => self.fs.exists(path))
+)
