@@ -622,7 +622,11 @@ export const modify: {
  * @since 0.1.0
  * @category lifecycle
  */
-export const ownsLifecycle = (self: Sandbox): Sandbox["ownsLifecycle"] => self.ownsLifecycle
+export const ownsLifecycle: (self: Sandbox) => Sandbox["ownsLifecycle"] = onSandbox(
+  "Sandbox.ownsLifecycle",
+  Effect.fail,
+  (self) => self.ownsLifecycle
+)
 
 /**
  * `ownsLifecycle`, with `false` on any error.
@@ -631,7 +635,8 @@ export const ownsLifecycle = (self: Sandbox): Sandbox["ownsLifecycle"] => self.o
  * @category lifecycle
  */
 export const ownsLifecycleOrFalse = (self: Sandbox): Sandbox["ownsLifecycleOrFalse"] =>
-  self.ownsLifecycleOrFalse
+  // Anything that is not a Sandbox owns nothing (this form has no error channel).
+  isSandbox(self) ? self.ownsLifecycleOrFalse : Effect.succeed(false)
 
 /**
  * Asks the guest to shut down and returns at once.
@@ -639,7 +644,11 @@ export const ownsLifecycleOrFalse = (self: Sandbox): Sandbox["ownsLifecycleOrFal
  * @since 0.1.0
  * @category lifecycle
  */
-export const requestStop = (self: Sandbox): Sandbox["requestStop"] => self.requestStop
+export const requestStop: (self: Sandbox) => Sandbox["requestStop"] = onSandbox(
+  "Sandbox.requestStop",
+  Effect.fail,
+  (self) => self.requestStop
+)
 
 /**
  * Sends the kill and returns.
@@ -647,7 +656,11 @@ export const requestStop = (self: Sandbox): Sandbox["requestStop"] => self.reque
  * @since 0.1.0
  * @category lifecycle
  */
-export const requestKill = (self: Sandbox): Sandbox["requestKill"] => self.requestKill
+export const requestKill: (self: Sandbox) => Sandbox["requestKill"] = onSandbox(
+  "Sandbox.requestKill",
+  Effect.fail,
+  (self) => self.requestKill
+)
 
 /**
  * Running → draining: the guest finishes its work, then stops.
@@ -655,7 +668,11 @@ export const requestKill = (self: Sandbox): Sandbox["requestKill"] => self.reque
  * @since 0.1.0
  * @category lifecycle
  */
-export const requestDrain = (self: Sandbox): Sandbox["requestDrain"] => self.requestDrain
+export const requestDrain: (self: Sandbox) => Sandbox["requestDrain"] = onSandbox(
+  "Sandbox.requestDrain",
+  Effect.fail,
+  (self) => self.requestDrain
+)
 
 /**
  * Waits, without bound, until the sandbox stops or crashes.
@@ -663,7 +680,11 @@ export const requestDrain = (self: Sandbox): Sandbox["requestDrain"] => self.req
  * @since 0.1.0
  * @category lifecycle
  */
-export const waitUntilStopped = (self: Sandbox): Sandbox["waitUntilStopped"] => self.waitUntilStopped
+export const waitUntilStopped: (self: Sandbox) => Sandbox["waitUntilStopped"] = onSandbox(
+  "Sandbox.waitUntilStopped",
+  Effect.fail,
+  (self) => self.waitUntilStopped
+)
 
 /**
  * Lets the VM outlive this handle and this process; the Scope then leaves it alone.
@@ -671,7 +692,11 @@ export const waitUntilStopped = (self: Sandbox): Sandbox["waitUntilStopped"] => 
  * @since 0.1.0
  * @category lifecycle
  */
-export const detach = (self: Sandbox): Sandbox["detach"] => self.detach
+export const detach: (self: Sandbox) => Sandbox["detach"] = onSandbox(
+  "Sandbox.detach",
+  Effect.fail,
+  (self) => self.detach
+)
 
 /**
  * Closes the handle now; the Scope then leaves it alone.
@@ -679,7 +704,11 @@ export const detach = (self: Sandbox): Sandbox["detach"] => self.detach
  * @since 0.1.0
  * @category lifecycle
  */
-export const close = (self: Sandbox): Sandbox["close"] => self.close
+export const close: (self: Sandbox) => Sandbox["close"] = onSandbox(
+  "Sandbox.close",
+  Effect.fail,
+  (self) => self.close
+)
 
 /**
  * A round trip to the guest agent (does not refresh the idle timer).
@@ -687,7 +716,11 @@ export const close = (self: Sandbox): Sandbox["close"] => self.close
  * @since 0.1.0
  * @category lifecycle
  */
-export const ping = (self: Sandbox): Sandbox["ping"] => self.ping
+export const ping: (self: Sandbox) => Sandbox["ping"] = onSandbox(
+  "Sandbox.ping",
+  Effect.fail,
+  (self) => self.ping
+)
 
 /**
  * Refreshes the idle timer.
@@ -695,7 +728,11 @@ export const ping = (self: Sandbox): Sandbox["ping"] => self.ping
  * @since 0.1.0
  * @category lifecycle
  */
-export const touch = (self: Sandbox): Sandbox["touch"] => self.touch
+export const touch: (self: Sandbox) => Sandbox["touch"] = onSandbox(
+  "Sandbox.touch",
+  Effect.fail,
+  (self) => self.touch
+)
 
 /**
  * The sandbox's record, read now.
@@ -703,7 +740,11 @@ export const touch = (self: Sandbox): Sandbox["touch"] => self.touch
  * @since 0.1.0
  * @category lifecycle
  */
-export const info = (self: Sandbox): Sandbox["info"] => self.info
+export const info: (self: Sandbox) => Sandbox["info"] = onSandbox(
+  "Sandbox.info",
+  Effect.fail,
+  (self) => self.info
+)
 
 /**
  * Runs the image's default command and collects its output (data-first or pipeable).
@@ -862,7 +903,11 @@ export const attachDefault: {
  * @since 0.1.0
  * @category exec
  */
-export const attachShell = (self: Sandbox): Sandbox["attachShell"] => self.attachShell
+export const attachShell: (self: Sandbox) => Sandbox["attachShell"] = onSandbox(
+  "Sandbox.attachShell",
+  Effect.fail,
+  (self) => self.attachShell
+)
 
 /**
  * Persisted output, sorted by time (data-first or pipeable).
@@ -910,7 +955,11 @@ export const logStream: {
  * @since 0.1.0
  * @category metrics
  */
-export const metrics = (self: Sandbox): Sandbox["metrics"] => self.metrics
+export const metrics: (self: Sandbox) => Sandbox["metrics"] = onSandbox(
+  "Sandbox.metrics",
+  Effect.fail,
+  (self) => self.metrics
+)
 
 /**
  * The runtime's metrics stream, a sample per `interval` (data-first or pipeable).

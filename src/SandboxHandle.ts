@@ -109,7 +109,11 @@ type TimeoutOptions = { readonly timeout?: Duration.DurationInput }
  * @since 0.1.0
  * @category operations
  */
-export const refresh = (self: SandboxHandle): SandboxHandle["refresh"] => self.refresh
+export const refresh: (self: SandboxHandle) => SandboxHandle["refresh"] = onHandle(
+  "SandboxHandle.refresh",
+  failEffect,
+  (self) => self.refresh
+)
 
 /**
  * Connects to the running sandbox, owned by the Scope (release disconnects).
@@ -117,7 +121,11 @@ export const refresh = (self: SandboxHandle): SandboxHandle["refresh"] => self.r
  * @since 0.1.0
  * @category operations
  */
-export const connect = (self: SandboxHandle): SandboxHandle["connect"] => self.connect
+export const connect: (self: SandboxHandle) => SandboxHandle["connect"] = onHandle(
+  "SandboxHandle.connect",
+  failEffect,
+  (self) => self.connect
+)
 
 /**
  * Boots the stopped sandbox, owned by the Scope.
@@ -125,7 +133,11 @@ export const connect = (self: SandboxHandle): SandboxHandle["connect"] => self.c
  * @since 0.1.0
  * @category operations
  */
-export const start = (self: SandboxHandle): SandboxHandle["start"] => self.start
+export const start: (self: SandboxHandle) => SandboxHandle["start"] = onHandle(
+  "SandboxHandle.start",
+  failEffect,
+  (self) => self.start
+)
 
 /**
  * Boots the stopped sandbox detached: it outlives the Scope.
@@ -133,7 +145,11 @@ export const start = (self: SandboxHandle): SandboxHandle["start"] => self.start
  * @since 0.1.0
  * @category operations
  */
-export const startDetached = (self: SandboxHandle): SandboxHandle["startDetached"] => self.startDetached
+export const startDetached: (self: SandboxHandle) => SandboxHandle["startDetached"] = onHandle(
+  "SandboxHandle.startDetached",
+  failEffect,
+  (self) => self.startDetached
+)
 
 /**
  * Graceful stop within `timeout`, then kill, by name (data-first or pipeable).
@@ -177,7 +193,11 @@ export const kill: {
  * @since 0.1.0
  * @category operations
  */
-export const requestStop = (self: SandboxHandle): SandboxHandle["requestStop"] => self.requestStop
+export const requestStop: (self: SandboxHandle) => SandboxHandle["requestStop"] = onHandle(
+  "SandboxHandle.requestStop",
+  failEffect,
+  (self) => self.requestStop
+)
 
 /**
  * Sends the kill and returns.
@@ -185,7 +205,11 @@ export const requestStop = (self: SandboxHandle): SandboxHandle["requestStop"] =
  * @since 0.1.0
  * @category operations
  */
-export const requestKill = (self: SandboxHandle): SandboxHandle["requestKill"] => self.requestKill
+export const requestKill: (self: SandboxHandle) => SandboxHandle["requestKill"] = onHandle(
+  "SandboxHandle.requestKill",
+  failEffect,
+  (self) => self.requestKill
+)
 
 /**
  * Running → draining.
@@ -193,7 +217,11 @@ export const requestKill = (self: SandboxHandle): SandboxHandle["requestKill"] =
  * @since 0.1.0
  * @category operations
  */
-export const requestDrain = (self: SandboxHandle): SandboxHandle["requestDrain"] => self.requestDrain
+export const requestDrain: (self: SandboxHandle) => SandboxHandle["requestDrain"] = onHandle(
+  "SandboxHandle.requestDrain",
+  failEffect,
+  (self) => self.requestDrain
+)
 
 /**
  * Waits until the sandbox is stopped or crashed.
@@ -201,8 +229,11 @@ export const requestDrain = (self: SandboxHandle): SandboxHandle["requestDrain"]
  * @since 0.1.0
  * @category operations
  */
-export const waitUntilStopped = (self: SandboxHandle): SandboxHandle["waitUntilStopped"] =>
-  self.waitUntilStopped
+export const waitUntilStopped: (self: SandboxHandle) => SandboxHandle["waitUntilStopped"] = onHandle(
+  "SandboxHandle.waitUntilStopped",
+  failEffect,
+  (self) => self.waitUntilStopped
+)
 
 /**
  * Deletes the stopped sandbox's record, state and logs.
@@ -210,7 +241,11 @@ export const waitUntilStopped = (self: SandboxHandle): SandboxHandle["waitUntilS
  * @since 0.1.0
  * @category operations
  */
-export const remove = (self: SandboxHandle): SandboxHandle["remove"] => self.remove
+export const remove: (self: SandboxHandle) => SandboxHandle["remove"] = onHandle(
+  "SandboxHandle.remove",
+  failEffect,
+  (self) => self.remove
+)
 
 /**
  * A round trip to the guest agent, by name.
@@ -218,7 +253,11 @@ export const remove = (self: SandboxHandle): SandboxHandle["remove"] => self.rem
  * @since 0.1.0
  * @category operations
  */
-export const ping = (self: SandboxHandle): SandboxHandle["ping"] => self.ping
+export const ping: (self: SandboxHandle) => SandboxHandle["ping"] = onHandle(
+  "SandboxHandle.ping",
+  failEffect,
+  (self) => self.ping
+)
 
 /**
  * Refreshes the idle timer, by name.
@@ -226,7 +265,11 @@ export const ping = (self: SandboxHandle): SandboxHandle["ping"] => self.ping
  * @since 0.1.0
  * @category operations
  */
-export const touch = (self: SandboxHandle): SandboxHandle["touch"] => self.touch
+export const touch: (self: SandboxHandle) => SandboxHandle["touch"] = onHandle(
+  "SandboxHandle.touch",
+  failEffect,
+  (self) => self.touch
+)
 
 /**
  * Persisted output, by name (data-first or pipeable).
@@ -270,7 +313,11 @@ export const logStream: {
  * @since 0.1.0
  * @category operations
  */
-export const metrics = (self: SandboxHandle): SandboxHandle["metrics"] => self.metrics
+export const metrics: (self: SandboxHandle) => SandboxHandle["metrics"] = onHandle(
+  "SandboxHandle.metrics",
+  failEffect,
+  (self) => self.metrics
+)
 
 /**
  * Plans and applies a modification by name (data-first or pipeable).

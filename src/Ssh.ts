@@ -394,7 +394,11 @@ export const attach: {
  * @since 0.1.0
  * @category constructors
  */
-export const sftp = (self: SshClient): Effect.Effect<Sftp, SshError, Scope.Scope> => self.sftp
+export const sftp: (self: SshClient) => Effect.Effect<Sftp, SshError, Scope.Scope> = onClient(
+  "Ssh.sftp",
+  failEffect,
+  (self) => self.sftp
+)
 
 /**
  * Reads a whole file over SFTP (data-first or pipeable).

@@ -372,6 +372,82 @@ layer(Double.layer(), { excludeTestServices: true })("a bad self", (it) => {
     }))
 })
 
+/**
+ * The single-argument accessors (`Sandbox.ping(self)`…): not duals, same rule. Every
+ * `export const X = (self: …)` / `export const X: (self: …) =>` of the three modules is
+ * listed (checked below), each refusing a bad `self` like the duals.
+ */
+const accessorCase = (module: "Sandbox" | "SandboxHandle" | "Ssh", name: string, argument: string): Case => {
+  // A JavaScript caller's view of the module: functions called with values of any kind.
+  const functions =
+    (module === "Sandbox" ? Sandbox : module === "SandboxHandle" ? SandboxHandle : Ssh) as unknown as Record<
+      string,
+      (self: unknown) => unknown
+    >
+  return { name: `${module}.${name}`, argument, kind: "effect", call: (s) => functions[name]!(s) }
+}
+const accessors: ReadonlyArray<Case> = [
+  ...[
+    "ownsLifecycle",
+    "requestStop",
+    "requestKill",
+    "requestDrain",
+    "waitUntilStopped",
+    "detach",
+    "close",
+    "ping",
+    "touch",
+    "info",
+    "attachShell",
+    "metrics"
+  ].map((n) => accessorCase("Sandbox", n, "sandbox")),
+  ...[
+    "refresh",
+    "connect",
+    "start",
+    "startDetached",
+    "requestStop",
+    "requestKill",
+    "requestDrain",
+    "waitUntilStopped",
+    "remove",
+    "ping",
+    "touch",
+    "metrics"
+  ].map((n) => accessorCase("SandboxHandle", n, "handle")),
+  accessorCase("Ssh", "sftp", "client")
+]
+
+describe("every single-argument accessor is covered", () => {
+  it("the accessors listed are exactly those of Sandbox, SandboxHandle and Ssh (and ownsLifecycleOrFalse)", () => {
+    const src = join(import.meta.dirname, "../../src")
+    const found = ["Sandbox", "SandboxHandle", "Ssh"].flatMap((module) =>
+      [
+        ...readFileSync(join(src, `${module}.ts`), "utf8").matchAll(
+          /^export const (\w+)(?:: \(self: \w+\)| = \(self: \w+\)):? /gm
+        )
+      ]
+        .map((m) => `${module}.${m[1]}`)
+    )
+    expect([...found].sort()).toEqual(
+      [...accessors.map((c) => c.name), "Sandbox.ownsLifecycleOrFalse"].sort()
+    )
+  })
+})
+
+layer(Double.layer(), { excludeTestServices: true })("a bad self given to an accessor", (it) => {
+  for (const c of accessors) {
+    it.effect(`${c.name}: fails with InvalidArgument, no native call`, () =>
+      Effect.forEach(badSelves, (self) => refusedSelf(c, self, c.call), { discard: true }))
+  }
+  it.effect("Sandbox.ownsLifecycleOrFalse: anything that is not a sandbox owns nothing", () =>
+    Effect.gen(function*() {
+      const before = totalCalls()
+      for (const self of badSelves) expect(yield* Sandbox.ownsLifecycleOrFalse(sb(self))).toBe(false)
+      expect(totalCalls()).toBe(before)
+    }))
+})
+
 describe("data-last calls keep their form", () => {
   it("options-first, command-first and patch-first calls still return a function", () => {
     const dataLast: ReadonlyArray<unknown> = [
