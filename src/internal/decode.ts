@@ -1,39 +1,13 @@
 /**
- * Calls a JSON-shaped export and decodes its result with a decoder compiled once by the
- * caller (at module level), so no Schema is compiled per call. A result that does not
- * match is a `MalformedResponse` naming the export and carrying the raw text.
+ * Helpers of the image and snapshot modules: the check of text sent as a C string, and
+ * members of the documents they receive (decoded by `native.callDecode`).
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { onFirstUse } from "./compiled.js"
-import type { MicrosandboxError } from "./errorModel.js"
-import * as Errors from "./errorModel.js"
-import type { NativeArg } from "./ffi/invoker.js"
-import { type CallOptions, malformed, type NativeLibrary } from "./ffi/native.js"
+import type * as Errors from "./errorModel.js"
 import { checkString, invalidArgument } from "./validate.js"
-
-export type Decoder<A> = (json: string) => Effect.Effect<A, ParseResult.ParseError>
-
-/** A decoder of a JSON text into `schema`'s type, compiled on its first use. */
-export const jsonDecoder = <A, I>(schema: Schema.Schema<A, I>): Decoder<A> =>
-  onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(schema)))
-
-export const callDecoded = <A>(
-  native: NativeLibrary,
-  name: Parameters<NativeLibrary["call"]>[0],
-  args: ReadonlyArray<NativeArg>,
-  decode: Decoder<A>,
-  options: CallOptions & { readonly operation: string }
-): Effect.Effect<A, MicrosandboxError> =>
-  Effect.flatMap(
-    native.call(name, args, options),
-    (json) =>
-      Effect.mapError(decode(json), (e) =>
-        malformed(name, json, e, { operation: options.operation, sandbox: options.sandbox }))
-  )
 
 /**
  * Text that crosses the boundary as a C string: a non-empty string with no NUL byte and

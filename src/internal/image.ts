@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
 import { guardOnFirstUse } from "./compiled.js"
-import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
+import { checkText, UnixSeconds, wire } from "./decode.js"
 import type * as Errors from "./errorModel.js"
 import type { ImageError } from "./errorModel.js"
 import { narrow } from "./errors.js"
@@ -82,11 +82,8 @@ export class PruneReport extends Schema.Class<PruneReport>("PruneReport")({
 export const ArchiveFormat = Schema.Literal("docker", "oci")
 export type ArchiveFormat = typeof ArchiveFormat.Type
 
-const decodeInfo = jsonDecoder(ImageInfo)
-const decodeInfos = jsonDecoder(Schema.Array(ImageInfo))
-const decodeDetail = jsonDecoder(ImageDetail)
-const decodePrune = jsonDecoder(PruneReport)
-const decodeOk = jsonDecoder(Schema.Struct({ ok: Schema.Literal(true) }))
+const ImageInfos = Schema.Array(ImageInfo)
+const OkJson = Schema.Struct({ ok: Schema.Literal(true) })
 
 // ------------------------------------------------------------------ operations
 
@@ -133,25 +130,25 @@ export const invalidOptions = (operation: string, options: unknown): Errors.Inva
 const span = attributeOf
 
 /** One image by reference, through `export` (get and inspect differ only in what they answer). */
-const byReference = <A>(
+const byReference = <A, I>(
   svc: MicrosandboxService,
   operation: string,
   name: "msb_image_get" | "msb_image_inspect",
   argument: string,
-  decode: Parameters<typeof callDecoded<A>>[3],
+  schema: Schema.Schema<A, I>,
   reference: string
 ): Effect.Effect<A, ImageError> =>
   checkText(reference, argument, operation).pipe(
-    Effect.zipRight(callDecoded(svc.native, name, [reference], decode, { operation })),
+    Effect.zipRight(svc.native.callDecode(name, [reference], schema, { operation })),
     narrow.image.effect,
     Effect.withSpan(operation, { attributes: { "msb.image.reference": span(reference) } })
   )
 
 export const get = (svc: MicrosandboxService, reference: string): Effect.Effect<ImageInfo, ImageError> =>
-  byReference(svc, "Image.get", "msb_image_get", "reference", decodeInfo, reference)
+  byReference(svc, "Image.get", "msb_image_get", "reference", ImageInfo, reference)
 
 export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<ImageInfo>, ImageError> =>
-  callDecoded(svc.native, "msb_image_list", [], decodeInfos, { operation: "Image.list" }).pipe(
+  svc.native.callDecode("msb_image_list", [], ImageInfos, { operation: "Image.list" }).pipe(
     Effect.tap((images) => Effect.annotateCurrentSpan("msb.image.count", images.length)),
     narrow.image.effect,
     Effect.withSpan("Image.list")
@@ -161,7 +158,7 @@ export const inspect = (
   svc: MicrosandboxService,
   reference: string
 ): Effect.Effect<ImageDetail, ImageError> =>
-  byReference(svc, "Image.inspect", "msb_image_inspect", "image", decodeDetail, reference)
+  byReference(svc, "Image.inspect", "msb_image_inspect", "image", ImageDetail, reference)
 
 export const remove = (
   svc: MicrosandboxService,
@@ -181,7 +178,7 @@ export const remove = (
         )
     ),
     Effect.zipRight(
-      callDecoded(svc.native, "msb_image_remove", [reference, force], decodeOk, { operation: "Image.remove" })
+      svc.native.callDecode("msb_image_remove", [reference, force], OkJson, { operation: "Image.remove" })
     ),
     Effect.asVoid,
     narrow.image.effect,
@@ -191,7 +188,7 @@ export const remove = (
   )
 
 export const prune = (svc: MicrosandboxService): Effect.Effect<PruneReport, ImageError> =>
-  callDecoded(svc.native, "msb_image_prune", [], decodePrune, { operation: "Image.prune" }).pipe(
+  svc.native.callDecode("msb_image_prune", [], PruneReport, { operation: "Image.prune" }).pipe(
     Effect.tap((r) =>
       Effect.annotateCurrentSpan({
         "msb.image.refs_removed": r.imageRefsRemoved,
@@ -211,7 +208,7 @@ export const load = (
     Effect.zipRight(checkEach(tags, "tags", "Image.load", checkReference)),
     Effect.zipRight(
       Effect.suspend(() =>
-        callDecoded(svc.native, "msb_image_load", [path, JSON.stringify(tags)], decodeInfos, {
+        svc.native.callDecode("msb_image_load", [path, JSON.stringify(tags)], ImageInfos, {
           operation: "Image.load"
         })
       )
@@ -244,7 +241,7 @@ export const save = (
     Effect.zipRight(checkText(path, "path", "Image.save")),
     Effect.zipRight(
       Effect.suspend(() =>
-        callDecoded(svc.native, "msb_image_save", [JSON.stringify(references), path, format], decodeOk, {
+        svc.native.callDecode("msb_image_save", [JSON.stringify(references), path, format], OkJson, {
           operation: "Image.save"
         })
       )

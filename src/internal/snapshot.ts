@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import type { MicrosandboxService } from "../Microsandbox.js"
 import type { CreateOptions } from "../Snapshot.js"
 import { onFirstUse } from "./compiled.js"
-import { callDecoded, checkText, jsonDecoder, UnixSeconds, wire } from "./decode.js"
+import { checkText, UnixSeconds, wire } from "./decode.js"
 import * as Errors from "./errorModel.js"
 import type { SnapshotError } from "./errorModel.js"
 import { narrow } from "./errors.js"
@@ -122,13 +122,10 @@ export class VerifyReport extends Schema.Class<VerifyReport>("VerifyReport")({
   upper: Schema.Union(UpperNotRecorded, UpperVerified)
 }) {}
 
-const decodeArtifact = jsonDecoder(SnapshotArtifact)
-const decodeArtifacts = jsonDecoder(Schema.Array(SnapshotArtifact))
-const decodeRecord = jsonDecoder(SnapshotRecord)
-const decodeRecords = jsonDecoder(Schema.Array(SnapshotRecord))
-const decodeVerify = jsonDecoder(VerifyReport)
-const decodeOk = jsonDecoder(Schema.Struct({ ok: Schema.Literal(true) }))
-const decodeIndexed = jsonDecoder(Schema.Struct({ indexed: Schema.Number }))
+const SnapshotArtifacts = Schema.Array(SnapshotArtifact)
+const SnapshotRecords = Schema.Array(SnapshotRecord)
+const OkJson = Schema.Struct({ ok: Schema.Literal(true) })
+const IndexedJson = Schema.Struct({ indexed: Schema.Number })
 
 // ------------------------------------------------------------------ validation
 
@@ -237,7 +234,7 @@ const createWith = (
               })
             ),
           onRight: (document) =>
-            callDecoded(svc.native, "msb_snapshot_create", [source, document], decodeArtifact, {
+            svc.native.callDecode("msb_snapshot_create", [source, document], SnapshotArtifact, {
               operation,
               sandbox: source
             })
@@ -262,7 +259,7 @@ export const ofSandbox = (
 ): Effect.Effect<SnapshotArtifact, SnapshotError> =>
   checkSnapshotName(name, "SandboxHandle.snapshot").pipe(
     Effect.zipRight(
-      callDecoded(svc.native, "msb_sandbox_handle_snapshot", [sandbox, name], decodeArtifact, {
+      svc.native.callDecode("msb_sandbox_handle_snapshot", [sandbox, name], SnapshotArtifact, {
         operation: "SandboxHandle.snapshot",
         sandbox
       })
@@ -291,29 +288,29 @@ export const ofSandboxTo = (
     Effect.zipRight(Effect.suspend(() => create(svc, sandbox, splitPath(path), "SandboxHandle.snapshotTo")))
   )
 
-const byText = <A>(
+const byText = <A, I>(
   svc: MicrosandboxService,
   operation: string,
   fn: Parameters<MicrosandboxService["native"]["call"]>[0],
   argument: string,
   value: string,
-  decode: (json: string) => Effect.Effect<A, import("effect/ParseResult").ParseError>,
+  schema: Schema.Schema<A, I>,
   extra: ReadonlyArray<boolean> = []
 ): Effect.Effect<A, SnapshotError> =>
   checkText(value, argument, operation).pipe(
-    Effect.zipRight(callDecoded(svc.native, fn, [value, ...extra], decode, { operation })),
+    Effect.zipRight(svc.native.callDecode(fn, [value, ...extra], schema, { operation })),
     narrow.snapshot.effect,
     Effect.withSpan(operation, { attributes: { "msb.snapshot.target": attributeOf(value) } })
   )
 
 export const open = (svc: MicrosandboxService, pathOrName: string) =>
-  byText(svc, "Snapshot.open", "msb_snapshot_open", "pathOrName", pathOrName, decodeArtifact)
+  byText(svc, "Snapshot.open", "msb_snapshot_open", "pathOrName", pathOrName, SnapshotArtifact)
 
 export const verify = (svc: MicrosandboxService, pathOrName: string) =>
-  byText(svc, "Snapshot.verify", "msb_snapshot_verify", "snapshot", pathOrName, decodeVerify)
+  byText(svc, "Snapshot.verify", "msb_snapshot_verify", "snapshot", pathOrName, VerifyReport)
 
 export const get = (svc: MicrosandboxService, nameOrDigest: string) =>
-  byText(svc, "Snapshot.get", "msb_snapshot_get", "nameOrDigest", nameOrDigest, decodeRecord)
+  byText(svc, "Snapshot.get", "msb_snapshot_get", "nameOrDigest", nameOrDigest, SnapshotRecord)
 
 /** Options that are not an object. */
 export const invalidOptions = (
@@ -325,17 +322,17 @@ export const invalidOptions = (
 export const list = (
   svc: MicrosandboxService
 ): Effect.Effect<ReadonlyArray<SnapshotRecord>, SnapshotError> =>
-  callDecoded(svc.native, "msb_snapshot_list", [], decodeRecords, { operation: "Snapshot.list" }).pipe(
+  svc.native.callDecode("msb_snapshot_list", [], SnapshotRecords, { operation: "Snapshot.list" }).pipe(
     narrow.snapshot.effect,
     Effect.withSpan("Snapshot.list")
   )
 
 export const listDir = (svc: MicrosandboxService, dir: string) =>
-  byText(svc, "Snapshot.listDir", "msb_snapshot_list_dir", "dir", dir, decodeArtifacts)
+  byText(svc, "Snapshot.listDir", "msb_snapshot_list_dir", "dir", dir, SnapshotArtifacts)
 
 export const remove = (svc: MicrosandboxService, target: string, force: boolean) =>
   typeof force === "boolean"
-    ? byText(svc, "Snapshot.remove", "msb_snapshot_remove", "snapshot", target, decodeOk, [force]).pipe(
+    ? byText(svc, "Snapshot.remove", "msb_snapshot_remove", "snapshot", target, OkJson, [force]).pipe(
       Effect.asVoid
     )
     : Effect.fail(
@@ -347,7 +344,7 @@ export const remove = (svc: MicrosandboxService, target: string, force: boolean)
     )
 
 export const reindex = (svc: MicrosandboxService, dir: string) =>
-  byText(svc, "Snapshot.reindex", "msb_snapshot_reindex", "dir", dir, decodeIndexed).pipe(
+  byText(svc, "Snapshot.reindex", "msb_snapshot_reindex", "dir", dir, IndexedJson).pipe(
     Effect.map((r) => r.indexed)
   )
 
@@ -379,13 +376,9 @@ export const exportArchive = (
       })
     )),
     Effect.flatMap((document) =>
-      callDecoded(
-        svc.native,
-        "msb_snapshot_export",
-        [source, out, document],
-        decodeOk,
-        { operation: "Snapshot.exportArchive" }
-      )
+      svc.native.callDecode("msb_snapshot_export", [source, out, document], OkJson, {
+        operation: "Snapshot.exportArchive"
+      })
     ),
     Effect.asVoid,
     narrow.snapshot.effect,
@@ -412,7 +405,7 @@ export const importArchive = (
         : checkText(destination, "destination", "Snapshot.importArchive")
     ),
     Effect.zipRight(
-      callDecoded(svc.native, "msb_snapshot_import", [archive, destination ?? ""], decodeRecord, {
+      svc.native.callDecode("msb_snapshot_import", [archive, destination ?? ""], SnapshotRecord, {
         operation: "Snapshot.importArchive"
       })
     ),

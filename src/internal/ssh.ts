@@ -26,7 +26,7 @@ import { onFirstUse } from "./compiled.js"
 import * as Errors from "./errorModel.js"
 import type { SshError } from "./errorModel.js"
 import { narrow } from "./errors.js"
-import { type CallOptions, malformed } from "./ffi/native.js"
+import type { DecodeOptions } from "./ffi/native.js"
 import type { FunctionName } from "./ffi/signatures.js"
 import { type SandboxCore, withHandle } from "./sandboxCore.js"
 import { attributeOf, checkString, contentsProblem, invalidArgument, show } from "./validate.js"
@@ -39,36 +39,18 @@ import {
   TypeId
 } from "./wire/ssh.js"
 
-// Decoders and encoders, compiled once.
-type HandleDecoder = (u: unknown) => Effect.Effect<bigint, ParseResult.ParseError>
+// The documents received (decoded by `native.callDecode`), and the option encoders.
 /** The handle member of an opening call's document (`client_handle` and so on), as a bigint. */
 const handleJson = <const K extends string>(key: K) =>
-  onFirstUse(() =>
-    Schema.decodeUnknown(
-      Schema.parseJson(Schema.pluck(Schema.Struct({ [key]: Schema.BigIntFromNumber }), key))
-    )
-  )
-const decodeClient: HandleDecoder = handleJson("client_handle")
-const decodeServer: HandleDecoder = handleJson("server_handle")
-const decodeSftp: HandleDecoder = handleJson("sftp_handle")
-const decodeOk = onFirstUse(() =>
-  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
-)
-const decodeOutput = onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(SshOutputFromDocument)))
-const decodeStatus = onFirstUse(() =>
-  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ status: Schema.Int })))
-)
-const decodeData = onFirstUse(() =>
-  Schema.decodeUnknown(
-    Schema.parseJson(Schema.Struct({ data: Schema.Uint8ArrayFromBase64 }))
-  )
-)
-const decodePath = onFirstUse(() =>
-  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ path: Schema.String })))
-)
-const decodeTarget = onFirstUse(() =>
-  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ target: Schema.String })))
-)
+  Schema.pluck(Schema.Struct({ [key]: Schema.BigIntFromNumber }), key)
+const ClientHandle = handleJson("client_handle")
+const ServerHandle = handleJson("server_handle")
+const SftpHandle = handleJson("sftp_handle")
+const OkJson = Schema.Struct({ ok: Schema.Literal(true) })
+const StatusJson = Schema.Struct({ status: Schema.Int })
+const DataJson = Schema.Struct({ data: Schema.Uint8ArrayFromBase64 })
+const PathJson = Schema.Struct({ path: Schema.String })
+const TargetJson = Schema.Struct({ target: Schema.String })
 const encodeClient = onFirstUse(() => Schema.encode(Schema.parseJson(ClientOptionsDocument)))
 const encodeServer = onFirstUse(() => Schema.encode(Schema.parseJson(ServerOptionsDocument)))
 const encodeExec = onFirstUse(() => Schema.encode(Schema.parseJson(ExecOptionsDocument)))
@@ -133,21 +115,16 @@ const secondsOf = (
   return Effect.succeed(Math.ceil(Duration.toMillis(d.value) / 1000))
 }
 
-/** Calls an export and decodes its result with a compiled decoder. */
-const callWith = <A>(
+/** Calls an export and decodes its result (`native.callDecode`), narrowed to `SshError`. */
+const callWith = <A, I>(
   core: SandboxCore,
   operation: string,
   fn: FunctionName,
   args: ReadonlyArray<string | bigint>,
-  decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>,
-  options: Omit<CallOptions, "operation" | "sandbox"> = {}
+  schema: Schema.Schema<A, I>,
+  options: Omit<DecodeOptions<A>, "operation" | "sandbox"> = {}
 ): Effect.Effect<A, SshError> =>
-  core.native.call(fn, args, { ...ctxOf(core, operation), ...options }).pipe(
-    Effect.flatMap((json) =>
-      Effect.mapError(decode(json), (e) => malformed(fn, json, e, ctxOf(core, operation)))
-    ),
-    narrow.ssh.effect
-  )
+  core.native.callDecode(fn, args, schema, { ...ctxOf(core, operation), ...options }).pipe(narrow.ssh.effect)
 
 const closedError = (core: SandboxCore, operation: string, o: Owned) =>
   new Errors.InvalidHandle({ message: `${o.kind} handle already closed`, ...ctxOf(core, operation) })
@@ -166,7 +143,7 @@ const closeOnce = (core: SandboxCore, operation: string, o: Owned): Effect.Effec
   Effect.suspend(() => {
     if (o.closed) return Effect.fail(closedError(core, operation, o))
     o.closed = true
-    return callWith(core, operation, o.closeFn, [o.handle], decodeOk).pipe(Effect.asVoid)
+    return callWith(core, operation, o.closeFn, [o.handle], OkJson).pipe(Effect.asVoid)
   }).pipe(Effect.uninterruptible)
 
 /** The Scope's release: closes what is still open; its failure is logged, never raised. */
@@ -185,14 +162,14 @@ const release = (core: SandboxCore, o: Owned): Effect.Effect<void> =>
  * Acquires a native object in the current Scope: the opening call is interruptible, and
  * a handle it produced after all (the interrupt came too late) is closed.
  */
-const acquire = <A>(
+const acquire = <A, I>(
   core: SandboxCore,
   operation: string,
   kind: Kind,
   spec: {
     readonly fn: FunctionName
     readonly args: ReadonlyArray<string>
-    readonly decode: HandleDecoder
+    readonly handle: Schema.Schema<bigint, I>
     readonly closeFn: FunctionName
   },
   withParent: (
@@ -200,15 +177,11 @@ const acquire = <A>(
   ) => Effect.Effect<bigint, SshError>,
   make: (o: Owned) => A
 ): Effect.Effect<A, SshError, Scope.Scope> => {
-  const onOrphan = (json: string) =>
-    Effect.flatMap(
-      spec.decode(json),
-      (h) => core.native.call(spec.closeFn, [h], ctxOf(core, `${operation}.orphan`))
-    )
+  const onOrphan = (h: bigint) => core.native.call(spec.closeFn, [h], ctxOf(core, `${operation}.orphan`))
   return Effect.acquireRelease(
     Effect.interruptible(
       withParent((parent) =>
-        callWith(core, operation, spec.fn, [parent, ...spec.args], spec.decode, { onOrphan })
+        callWith(core, operation, spec.fn, [parent, ...spec.args], spec.handle, { onOrphan })
       )
     ).pipe(Effect.map((handle): Owned => ({ kind, handle, closeFn: spec.closeFn, closed: false }))),
     (o) => release(core, o)
@@ -239,17 +212,17 @@ const checkPaths = (
 
 const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
   /** One SFTP call: every string argument checked, `subject` names the path in errors and spans. */
-  const op = <A>(
+  const op = <A, I>(
     name: string,
     fn: FunctionName,
     names: ReadonlyArray<string>,
     args: ReadonlyArray<string>,
     subject: string,
-    decode: (u: unknown) => Effect.Effect<A, ParseResult.ParseError>
+    schema: Schema.Schema<A, I>
   ): Effect.Effect<A, SshError> => {
     const operation = `Sftp.${name}`
     return checkPaths(core, operation, names, args).pipe(
-      Effect.zipRight(live(core, operation, o, (h) => callWith(core, operation, fn, [h, ...args], decode))),
+      Effect.zipRight(live(core, operation, o, (h) => callWith(core, operation, fn, [h, ...args], schema))),
       Effect.mapError(refine(subject)),
       Effect.withSpan(operation, {
         attributes: {
@@ -261,7 +234,7 @@ const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
     )
   }
   const read = (path: string) =>
-    op("read", "msb_sftp_read", ["path"], [path], path, decodeData).pipe(Effect.map((r) => r.data))
+    op("read", "msb_sftp_read", ["path"], [path], path, DataJson).pipe(Effect.map((r) => r.data))
   return {
     [TypeId]: TypeId,
     pipe() {
@@ -282,26 +255,26 @@ const makeSftp = (core: SandboxCore, o: Owned): Sftp => {
           ["path"],
           [path, Buffer.from(bytes).toString("base64")],
           path,
-          decodeOk
+          OkJson
         )
       }).pipe(Effect.asVoid),
-    mkdir: (path) => op("mkdir", "msb_sftp_mkdir", ["path"], [path], path, decodeOk).pipe(Effect.asVoid),
+    mkdir: (path) => op("mkdir", "msb_sftp_mkdir", ["path"], [path], path, OkJson).pipe(Effect.asVoid),
     removeFile: (path) =>
-      op("removeFile", "msb_sftp_remove_file", ["path"], [path], path, decodeOk).pipe(Effect.asVoid),
+      op("removeFile", "msb_sftp_remove_file", ["path"], [path], path, OkJson).pipe(Effect.asVoid),
     removeDir: (path) =>
-      op("removeDir", "msb_sftp_remove_dir", ["path"], [path], path, decodeOk).pipe(Effect.asVoid),
+      op("removeDir", "msb_sftp_remove_dir", ["path"], [path], path, OkJson).pipe(Effect.asVoid),
     rename: (from, to) =>
-      op("rename", "msb_sftp_rename", ["from", "to"], [from, to], from, decodeOk).pipe(Effect.asVoid),
+      op("rename", "msb_sftp_rename", ["from", "to"], [from, to], from, OkJson).pipe(Effect.asVoid),
     realPath: (path) =>
-      op("realPath", "msb_sftp_real_path", ["path"], [path], path, decodePath).pipe(
+      op("realPath", "msb_sftp_real_path", ["path"], [path], path, PathJson).pipe(
         Effect.map((r) => r.path)
       ),
     readLink: (path) =>
-      op("readLink", "msb_sftp_read_link", ["path"], [path], path, decodeTarget).pipe(
+      op("readLink", "msb_sftp_read_link", ["path"], [path], path, TargetJson).pipe(
         Effect.map((r) => r.target)
       ),
     symlink: (target, linkPath) =>
-      op("symlink", "msb_sftp_symlink", ["target", "linkPath"], [target, linkPath], linkPath, decodeOk).pipe(
+      op("symlink", "msb_sftp_symlink", ["target", "linkPath"], [target, linkPath], linkPath, OkJson).pipe(
         Effect.asVoid
       ),
     close: closeOnce(core, "Sftp.close", o).pipe(
@@ -348,7 +321,7 @@ const makeClient = (core: SandboxCore, o: Owned): SshClient => ({
       yield* checkOptions(core, operation, options)
       const opts = yield* Effect.mapError(encodeExec(options), invalid(core, operation, "options"))
       return yield* live(core, operation, o, (h) =>
-        callWith(core, operation, "msb_ssh_client_exec", [h, command, opts], decodeOutput, {
+        callWith(core, operation, "msb_ssh_client_exec", [h, command, opts], SshOutputFromDocument, {
           bufferSize: EXEC_BUFFER
         })).pipe(outputTooLarge(core, operation))
     }).pipe(
@@ -367,7 +340,7 @@ const makeClient = (core: SandboxCore, o: Owned): SshClient => ({
       const opts = yield* Effect.mapError(encodeAttach(options), invalid(core, operation, "options"))
       if (!process.stdin.isTTY || !process.stdout.isTTY) return yield* notATerminal(core, operation)
       const r = yield* live(core, operation, o, (h) =>
-        callWith(core, operation, "msb_ssh_client_attach", [h, opts], decodeStatus))
+        callWith(core, operation, "msb_ssh_client_attach", [h, opts], StatusJson))
       return r.status
     }).pipe(
       Effect.withSpan("Ssh.attach", {
@@ -379,7 +352,7 @@ const makeClient = (core: SandboxCore, o: Owned): SshClient => ({
       core,
       "Ssh.sftp",
       "SFTP session",
-      { fn: "msb_ssh_client_sftp", args: [], decode: decodeSftp, closeFn: "msb_sftp_close" },
+      { fn: "msb_ssh_client_sftp", args: [], handle: SftpHandle, closeFn: "msb_sftp_close" },
       (f) => live(core, "Ssh.sftp", o, f),
       (s) => makeSftp(core, s)
     )
@@ -403,7 +376,7 @@ const makeServer = (core: SandboxCore, o: Owned): SshServer => ({
     core,
     "SshServer.serve",
     o,
-    (h) => callWith(core, "SshServer.serve", "msb_ssh_server_serve_connection", [h], decodeOk)
+    (h) => callWith(core, "SshServer.serve", "msb_ssh_server_serve_connection", [h], OkJson)
   ).pipe(
     Effect.asVoid,
     Effect.withSpan("SshServer.serve", { attributes: { "msb.sandbox": core.name } })
@@ -431,7 +404,7 @@ export const make = (core: SandboxCore): SandboxSsh => ({
         {
           fn: "msb_sandbox_ssh_connect",
           args: [opts],
-          decode: decodeClient,
+          handle: ClientHandle,
           closeFn: "msb_ssh_client_close"
         },
         (f) => withHandle(core, operation, f),
@@ -452,7 +425,7 @@ export const make = (core: SandboxCore): SandboxSsh => ({
         core,
         operation,
         "SSH server",
-        { fn: "msb_sandbox_ssh_server", args: [opts], decode: decodeServer, closeFn: "msb_ssh_server_close" },
+        { fn: "msb_sandbox_ssh_server", args: [opts], handle: ServerHandle, closeFn: "msb_ssh_server_close" },
         (f) => withHandle(core, operation, f),
         (s) => makeServer(core, s)
       )

@@ -36,7 +36,6 @@ import { onFirstUse } from "./compiled.js"
 import * as Errors from "./errorModel.js"
 import { narrowTo } from "./errors.js"
 import type { NativeArg } from "./ffi/invoker.js"
-import { type CallOptions, malformed } from "./ffi/native.js"
 import { Microsandbox } from "./service.js"
 import {
   attributeOf,
@@ -120,19 +119,11 @@ export const CreateOptions = Schema.Struct({
 })
 export interface CreateOptions extends Schema.Schema.Type<typeof CreateOptions> {}
 
-const decodeInfo = onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(VolumeInfo)))
-const decodeList = onFirstUse(() => Schema.decodeUnknown(Schema.parseJson(Schema.Array(VolumeInfo))))
-const decodeOk = onFirstUse(() =>
-  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ ok: Schema.Literal(true) })))
-)
-const decodeData = onFirstUse(() =>
-  Schema.decodeUnknown(
-    Schema.parseJson(Schema.pluck(Schema.Struct({ data_b64: W.BytesFromBase64 }), "data_b64"))
-  )
-)
-const decodeExists = onFirstUse(() =>
-  Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ exists: Schema.Boolean })))
-)
+// The documents received (decoded by `native.callDecode`).
+const VolumeInfos = Schema.Array(VolumeInfo)
+const OkJson = Schema.Struct({ ok: Schema.Literal(true) })
+const DataJson = Schema.pluck(Schema.Struct({ data_b64: W.BytesFromBase64 }), "data_b64")
+const ExistsJson = Schema.Struct({ exists: Schema.Boolean })
 const decodeOptions = onFirstUse(() =>
   Schema.decodeUnknownEither(CreateOptions, { onExcessProperty: "error" })
 )
@@ -148,28 +139,6 @@ const encodeCreateOptions = onFirstUse(() => Schema.encodeSync(CreateOptionsJson
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
 // ------------------------------------------------------------------ errors
-
-interface Ctx {
-  readonly operation: string
-  readonly volume: string
-}
-
-/** A result that does not decode: `MalformedResponse` with the raw text. */
-const unexpectedResult = (ctx: Ctx, fn: string, json: string) => (e: ParseResult.ParseError) =>
-  malformed(fn, json, e, { operation: ctx.operation })
-
-/** Calls `fn` and decodes its result; a mismatch is `MalformedResponse`. */
-const callDecoded = <A>(
-  svc: MicrosandboxService,
-  fn: Parameters<MicrosandboxService["native"]["call"]>[0],
-  args: ReadonlyArray<NativeArg>,
-  decode: (json: string) => Effect.Effect<A, ParseResult.ParseError>,
-  ctx: Ctx,
-  options: Omit<CallOptions, "operation"> = {}
-): Effect.Effect<A, Errors.MicrosandboxError> =>
-  svc.native.call(fn, args, { ...options, operation: ctx.operation }).pipe(
-    Effect.flatMap((json) => Effect.mapError(decode(json), unexpectedResult(ctx, fn, json)))
-  )
 
 // Each operation keeps the kinds it declares; any other becomes `Internal`, carrying the
 // original as its cause (see internal/errors.ts).
@@ -267,7 +236,8 @@ export const create = (
     const ctx = { operation: "Volume.create", volume: name }
     const opts = encodeCreate(name, options, ctx.operation)
     if (Either.isLeft(opts)) return Effect.fail(opts.left)
-    return callDecoded(svc, "msb_volume_create", [name, opts.right], decodeInfo, ctx, {
+    return svc.native.callDecode("msb_volume_create", [name, opts.right], VolumeInfo, {
+      operation: ctx.operation,
       // Interrupted after the runtime created it anyway: the caller never learns of it.
       onOrphan: () => svc.native.call("msb_volume_remove", [name], { operation: ctx.operation })
     }).pipe(
@@ -301,14 +271,14 @@ export const get = (
   operation = "Volume.get"
 ): Effect.Effect<Volume, GetError> =>
   checkName(name, operation).pipe(
-    Effect.zipRight(callDecoded(svc, "msb_volume_get", [name], decodeInfo, { operation, volume: name })),
+    Effect.zipRight(svc.native.callDecode("msb_volume_get", [name], VolumeInfo, { operation })),
     Effect.map((info): Volume => new VolumeImpl(svc, info)),
     narrowGet.effect,
     Effect.withSpan(operation, { attributes: { "msb.volume": attributeOf(name) } })
   )
 
 export const getDefault = (svc: MicrosandboxService): Effect.Effect<Volume, DefaultError> =>
-  callDecoded(svc, "msb_volume_get_default", [], decodeInfo, { operation: "Volume.getDefault", volume: "" })
+  svc.native.callDecode("msb_volume_get_default", [], VolumeInfo, { operation: "Volume.getDefault" })
     .pipe(
       Effect.map((info): Volume => new VolumeImpl(svc, info)),
       narrowGet.effect,
@@ -316,7 +286,7 @@ export const getDefault = (svc: MicrosandboxService): Effect.Effect<Volume, Defa
     )
 
 export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<Volume>, ListError> =>
-  callDecoded(svc, "msb_volume_list", [], decodeList, { operation: "Volume.list", volume: "*" }).pipe(
+  svc.native.callDecode("msb_volume_list", [], VolumeInfos, { operation: "Volume.list" }).pipe(
     Effect.map((infos) => infos.map((info): Volume => new VolumeImpl(svc, info))),
     narrowList.effect,
     Effect.withSpan("Volume.list")
@@ -325,7 +295,7 @@ export const list = (svc: MicrosandboxService): Effect.Effect<ReadonlyArray<Volu
 export const remove = (svc: MicrosandboxService, name: string): Effect.Effect<void, RemoveError> =>
   checkName(name, "Volume.remove").pipe(
     Effect.zipRight(
-      callDecoded(svc, "msb_volume_remove", [name], decodeOk, { operation: "Volume.remove", volume: name })
+      svc.native.callDecode("msb_volume_remove", [name], OkJson, { operation: "Volume.remove" })
     ),
     Effect.asVoid,
     narrowRemove.effect,
@@ -475,12 +445,12 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
   const info = volume.info
   const target = Option.match(info.id, { onNone: () => info.name, onSome: (id) => `cloud-id:${id}` })
 
-  const op = <A>(
+  const op = <A, I>(
     operation: string,
     fsOp: "read" | "write" | "mkdir" | "remove" | "exists",
     path: string,
     extra: Record<string, unknown>,
-    decode: (json: string) => Effect.Effect<A, ParseResult.ParseError>
+    schema: Schema.Schema<A, I>
   ): Effect.Effect<A, FsError> =>
     Effect.gen(function*() {
       const parts = checkPath(path, operation, info.name)
@@ -500,7 +470,7 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
         fsOp,
         JSON.stringify({ path: parts.right.join("/"), ...extra })
       ]
-      const json = yield* svc.native.call("msb_volume_fs_op", args, {
+      return yield* svc.native.callDecode("msb_volume_fs_op", args, schema, {
         operation,
         idempotent: fsOp === "read" || fsOp === "exists",
         ...(bufferSize === undefined ? {} : { bufferSize })
@@ -513,14 +483,13 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
             : e
         )
       )
-      return yield* Effect.mapError(decode(json), unexpectedResult(ctx, "msb_volume_fs_op", json))
     }).pipe(
       narrowFs.effect,
       Effect.withSpan(operation, { attributes: { "msb.volume": info.name, "msb.path": path } })
     )
 
   const read = (path: string) =>
-    op("Volume.read", "read", path, {}, decodeData).pipe(
+    op("Volume.read", "read", path, {}, DataJson).pipe(
       Effect.map((bytes): Uint8Array => new Uint8Array(bytes))
     )
   return {
@@ -538,13 +507,13 @@ const makeFs = (volume: VolumeImpl): VolumeFs => {
           "write",
           path,
           { data_b64: Buffer.from(bytes).toString("base64") },
-          decodeOk
+          OkJson
         )
       }).pipe(Effect.asVoid),
-    mkdir: (path) => op("Volume.mkdir", "mkdir", path, {}, decodeOk).pipe(Effect.asVoid),
-    remove: (path) => op("Volume.removeFile", "remove", path, {}, decodeOk).pipe(Effect.asVoid),
+    mkdir: (path) => op("Volume.mkdir", "mkdir", path, {}, OkJson).pipe(Effect.asVoid),
+    remove: (path) => op("Volume.removeFile", "remove", path, {}, OkJson).pipe(Effect.asVoid),
     removeDir: (path) =>
-      op("Volume.removeDir", "remove", path, { recursive: true }, decodeOk).pipe(Effect.asVoid),
-    exists: (path) => op("Volume.exists", "exists", path, {}, decodeExists).pipe(Effect.map((r) => r.exists))
+      op("Volume.removeDir", "remove", path, { recursive: true }, OkJson).pipe(Effect.asVoid),
+    exists: (path) => op("Volume.exists", "exists", path, {}, ExistsJson).pipe(Effect.map((r) => r.exists))
   }
 }
