@@ -140,16 +140,10 @@ export const make = (core: SandboxCore): SandboxFs => {
             native,
             "msb_fs_read_stream_close",
             ctx,
-            (onOrphan) =>
-              withHandle(
-                core,
-                ctx.operation,
-                (h) =>
-                  native.callDecode("msb_fs_read_stream", [h, path], NativeStream.StreamHandleJson, {
-                    ...ctx,
-                    onOrphan
-                  })
-              ).pipe(Effect.mapError(refine(path)))
+            (call) =>
+              withHandle(core, ctx.operation, (h) => call("msb_fs_read_stream", [h, path])).pipe(
+                Effect.mapError(refine(path))
+              )
           )
         )
       ),

@@ -137,22 +137,10 @@ const openOnce = (
     const ctx = { operation, sandbox: target.name }
     const json = streamOptions(options, cursor)
     return NativeStream.chunks(
-      NativeStream.openHandle(native, "msb_log_close", ctx, (onOrphan) =>
+      NativeStream.openHandle(native, "msb_log_close", ctx, (call) =>
         target.kind === "handle"
-          ? Effect.flatMap(target.handle, (h) =>
-            native.callDecode("msb_sandbox_log_stream", [h, json], NativeStream.StreamHandleJson, {
-              ...ctx,
-              onOrphan
-            }))
-          : native.callDecode(
-            "msb_sandbox_handle_log_stream",
-            [target.name, json],
-            NativeStream.StreamHandleJson,
-            {
-              ...ctx,
-              onOrphan
-            }
-          )),
+          ? Effect.flatMap(target.handle, (h) => call("msb_sandbox_log_stream", [h, json]))
+          : call("msb_sandbox_handle_log_stream", [target.name, json])),
       (handle) => {
         let done = false
         // A failure met while taking queued entries, reported by the next pull.

@@ -72,16 +72,7 @@ export const stream = (
       native,
       "msb_metrics_close",
       ctx,
-      (onOrphan) =>
-        withHandle(
-          core,
-          ctx.operation,
-          (h) =>
-            native.callDecode("msb_sandbox_metrics_stream", [h, millis], NativeStream.StreamHandleJson, {
-              ...ctx,
-              onOrphan
-            })
-        )
+      (call) => withHandle(core, ctx.operation, (h) => call("msb_sandbox_metrics_stream", [h, millis]))
     ),
     (handle) => {
       let ended = false

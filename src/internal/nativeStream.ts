@@ -13,7 +13,8 @@ import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { RawOutcome } from "./ffi/invoker.js"
+import type { MicrosandboxError } from "./errorModel.js"
+import type { NativeArg, RawOutcome } from "./ffi/invoker.js"
 import type { NativeLibrary } from "./ffi/native.js"
 import { type FunctionName, signatureByName } from "./ffi/signatures.js"
 
@@ -35,21 +36,29 @@ export const acquire = <R, A, E, Req>(
   Effect.acquireRelease(Effect.interruptible(open).pipe(Effect.map(make)), release)
 
 /**
- * A stream handle opened by `open` (which passes the given orphan hook to its call) and
- * closed with `close` when the Scope closes (a failure to close is ignored).
+ * A stream handle opened by `open`, which makes the opening call through `call` (an export
+ * answering `{"stream_handle"}`: decoded, and a handle produced after its caller left is
+ * closed by the call's orphan hook), and closed with `close` when the Scope closes (a
+ * failure to close is ignored).
  */
 export const openHandle = <E, Req>(
   native: NativeLibrary,
   close: FunctionName,
   ctx: { readonly operation: string; readonly sandbox?: string | undefined },
-  open: (onOrphan: (result: StreamHandleJson) => Effect.Effect<unknown, unknown>) => Effect.Effect<
-    StreamHandleJson,
-    E,
-    Req
-  >
+  open: (
+    call: (
+      name: FunctionName,
+      args: ReadonlyArray<NativeArg>
+    ) => Effect.Effect<StreamHandleJson, MicrosandboxError>
+  ) => Effect.Effect<StreamHandleJson, E, Req>
 ): Effect.Effect<bigint, E, Req | Scope.Scope> =>
   acquire(
-    open((r) => native.call(close, [r.handle])),
+    open((name, args) =>
+      native.callDecode(name, args, StreamHandleJson, {
+        ...ctx,
+        onOrphan: (r) => native.call(close, [r.handle])
+      })
+    ),
     (r) => r.handle,
     (h) => native.call(close, [h], ctx).pipe(Effect.ignore)
   )
