@@ -18,26 +18,18 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { existsSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { Worker } from "node:worker_threads"
-import { coreOf } from "../src/internal/sandboxCore.js"
 import * as Microsandbox from "../src/Microsandbox.js"
 import * as Sandbox from "../src/Sandbox.js"
 import * as SandboxConfig from "../src/SandboxConfig.js"
+import { decodeRaw, rawSide, report, script, stats } from "./execFloor.js"
 
 const ROUNDS = Number(process.env.ROUNDS ?? "5")
 const BATCH = Number(process.env.BATCH ?? "64")
 const PREFILL = 3 * 1024 * 1024
 const E2E = Number(process.env.STREAMS_MB ?? "32") * 1024 * 1024
-
-const stats = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return { min: s[0]!, median: s[Math.floor(s.length / 2)]! }
-}
-const report = (row: Record<string, unknown>) => process.stdout.write(JSON.stringify(row) + "\n")
 
 // The worker: plain JavaScript (no TypeScript loader in a worker started from a string).
 const workerSource = `
@@ -78,51 +70,14 @@ parentPort.on("message", ({ handle, max }) => {
 })
 `
 
-const ExecHandle = Schema.Struct({ exec_handle: Schema.Number })
-
 const program = Effect.gen(function*() {
-  const service = yield* Microsandbox.Microsandbox
-  const native = service.native
-  const invoker = native.invoker
   const sb = yield* Sandbox.make(`lane-drain-${process.pid}`, SandboxConfig.image("alpine"))
-  const core = coreOf(sb)
-  const marker = `${process.env.MSB_HOME}/sandboxes/${sb.name}/rootfs/bench-marker`
-  const waitForMarker = Effect.gen(function*() {
-    while (!existsSync(marker)) yield* Effect.sleep("5 millis")
-    yield* Effect.sleep("200 millis")
-    rmSync(marker)
-  })
-  const script = (bytes: number) => `head -c ${bytes} /dev/zero; touch bench-marker`
-  const rawOpen = (command: string) =>
-    native.callDecode(
-      "msb_sandbox_exec_stream",
-      [core.handle, "/bin/sh", JSON.stringify({ args: ["-c", command], cwd: "/" })],
-      ExecHandle
-    ).pipe(Effect.map((r) => BigInt(r.exec_handle)))
-  const rawClose = (h: bigint) => native.call("msb_exec_close", [h])
-
-  /** The cheapest decode of one event document: its output bytes, -1 at the end. */
-  const decode = (json: string): number => {
-    const doc = JSON.parse(json) as { event: string; data?: string }
-    if (doc.event === "done") return -1
-    return doc.data === undefined ? 0 : Buffer.from(doc.data, "base64").length
-  }
-
-  /** The floor of `bench/streams.ts`: one synchronous receive per event on this thread. */
-  const rawDrain = (handle: bigint): { events: number; bytes: number } => {
-    let events = 0
-    let bytes = 0
-    while (true) {
-      const cid = BigInt(invoker.callScalar("msb_cancel_alloc", []) as number | bigint)
-      const outcome = invoker.callJson("msb_exec_recv", [cid, handle], 1 << 20)
-      if (outcome.t !== "ok") throw new Error(JSON.stringify(outcome))
-      const n = decode(outcome.json)
-      if (n < 0) break
-      events++
-      bytes += n
-    }
-    return { events, bytes }
-  }
+  const floor = yield* rawSide(sb)
+  const { native, waitForMarker } = floor
+  const rawOpen = floor.open
+  const rawClose = floor.close
+  const rawDrain = floor.drain
+  const decode = decodeRaw
 
   const worker = new Worker(workerSource, {
     eval: true,

@@ -24,58 +24,22 @@ import { coreOf } from "../src/internal/sandboxCore.js"
 import * as Microsandbox from "../src/Microsandbox.js"
 import * as Sandbox from "../src/Sandbox.js"
 import * as SandboxConfig from "../src/SandboxConfig.js"
+import { rawSide, report, script, stats } from "./execFloor.js"
 
 const ROUNDS = Number(process.env.ROUNDS ?? "5")
 const PREFILL = 3 * 1024 * 1024
 const E2E = Number(process.env.STREAMS_MB ?? "64") * 1024 * 1024
 const PREFILLED_ONLY = process.env.PREFILLED_ONLY === "1"
 
-const stats = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return { min: s[0]!, median: s[Math.floor(s.length / 2)]! }
-}
-const report = (row: Record<string, unknown>) => process.stdout.write(JSON.stringify(row) + "\n")
-
-const ExecHandle = Schema.Struct({ exec_handle: Schema.Number })
-
 const program = Effect.gen(function*() {
-  const service = yield* Microsandbox.Microsandbox
-  const native = service.native
-  const invoker = native.invoker
   const sb = yield* Sandbox.make(`streams-bench-${process.pid}`, SandboxConfig.image("alpine"))
+  const floor = yield* rawSide(sb)
+  const { native, waitForMarker } = floor
+  const invoker = native.invoker
   const core = coreOf(sb)
-  const marker = `${process.env.MSB_HOME}/sandboxes/${sb.name}/rootfs/bench-marker`
-  const { existsSync, rmSync } = yield* Effect.promise(() => import("node:fs"))
-  const waitForMarker = Effect.gen(function*() {
-    while (!existsSync(marker)) yield* Effect.sleep("5 millis")
-    // The double's reader moves what the command wrote into the queue right after.
-    yield* Effect.sleep("200 millis")
-    rmSync(marker)
-  })
-  const script = (bytes: number) => `head -c ${bytes} /dev/zero; touch bench-marker`
-
-  /** The floor: one synchronous native receive per event on this thread, cheapest decode. */
-  const rawDrain = (handle: bigint): { events: number; bytes: number } => {
-    let events = 0
-    let bytes = 0
-    while (true) {
-      const cid = BigInt(invoker.callScalar("msb_cancel_alloc", []) as number | bigint)
-      const outcome = invoker.callJson("msb_exec_recv", [cid, handle], 1 << 20)
-      if (outcome.t !== "ok") throw new Error(JSON.stringify(outcome))
-      const doc = JSON.parse(outcome.json) as { event: string; data?: string }
-      if (doc.event === "done") break
-      events++
-      if (doc.data !== undefined) bytes += Buffer.from(doc.data, "base64").length
-    }
-    return { events, bytes }
-  }
-  const rawOpen = (command: string) =>
-    native.callDecode(
-      "msb_sandbox_exec_stream",
-      [core.handle, "/bin/sh", JSON.stringify({ args: ["-c", command], cwd: "/" })],
-      ExecHandle
-    ).pipe(Effect.map((r) => BigInt(r.exec_handle)))
-  const rawClose = (h: bigint) => native.call("msb_exec_close", [h])
+  const rawDrain = floor.drain
+  const rawOpen = floor.open
+  const rawClose = floor.close
 
   const perEvent: Record<string, Array<number>> = { raw: [], execStream: [], spawn: [] }
   const e2e: Record<string, Array<number>> = { raw: [], execStream: [], exec: [] }
