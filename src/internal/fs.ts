@@ -22,7 +22,7 @@ import * as W from "./wireCodec.js"
 
 const Kind = Schema.Literal("file", "directory", "symlink", "other")
 const OkJson = Schema.Struct({ ok: Schema.Boolean })
-const DataJson = Schema.Struct({ data: Schema.String })
+const DataJson = Schema.Struct({ data: W.BytesFromBase64 })
 /** A directory entry document as an `FsEntry`. */
 const EntryJson = Schema.transform(
   Schema.Struct({ path: Schema.String, kind: Kind, size: Schema.Number, mode: Schema.Number }),
@@ -171,7 +171,7 @@ export const make = (core: SandboxCore): SandboxFs => {
 
   const read = (path: string): Effect.Effect<Uint8Array, FilesystemError> =>
     op("SandboxFs.read", "msb_fs_read", [path], [], DataJson, { retryOnBufferTooSmall: false }).pipe(
-      Effect.map((r): Uint8Array => Buffer.from(r.data, "base64")),
+      Effect.map((r): Uint8Array => r.data),
       // Too large for one response: the streaming read, transparently.
       Effect.catchTag("BufferTooSmall", () =>
         Stream.runCollect(readStream(path)).pipe(

@@ -8,6 +8,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /** A required member, under `key` in the document. */
@@ -25,11 +26,49 @@ export const DateFromUnixSeconds = Schema.transform(Schema.Number, Schema.DateFr
   encode: (d) => d.getTime() / 1000
 })
 
-/** Base64 text as bytes (a `Buffer`, decoded leniently as Node does). */
-export const BytesFromBase64 = Schema.transform(Schema.String, Schema.Uint8ArrayFromSelf, {
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/**
+ * The bytes of a text that is exactly the standard padded base64 of them (RFC 4648 §4, what
+ * the runtime writes: docs/runtime-abi.md §1.8), else `undefined` — the same answer as
+ * "`Buffer.from(text, "base64")` encodes back to `text`", without encoding it back.
+ *
+ * Node's decoder skips what is not in its alphabet, stops at `=`, takes `-`/`_` as well, and
+ * keeps the low byte of a character beyond Latin-1 (`"QUJń"` decodes as `"QUJD"`): a
+ * text of ASCII only (its UTF-8 length is its length), without `-`/`_`, whose decoded
+ * length is the one its length and padding give, and whose last character before the
+ * padding carries no stray bits, is exactly the encoding of what it decodes to.
+ */
+export const decodeBase64 = (text: string): Uint8Array | undefined => {
+  const length = text.length
+  if (length % 4 !== 0) return undefined
+  if (text.indexOf("-") >= 0 || text.indexOf("_") >= 0 || Buffer.byteLength(text, "utf8") !== length) {
+    return undefined
+  }
+  const pad = length === 0
+    ? 0
+    : text.charCodeAt(length - 1) !== 61
+    ? 0
+    : text.charCodeAt(length - 2) !== 61
+    ? 1
+    : 2
+  const bytes = Buffer.from(text, "base64")
+  if (bytes.length !== (length / 4) * 3 - pad) return undefined
+  // The bits the padding leaves over in the last character are zero in a canonical text.
+  if (pad > 0 && (ALPHABET.indexOf(text[length - pad - 1]!) & (pad === 1 ? 3 : 15)) !== 0) return undefined
+  return bytes
+}
+
+/** Standard padded base64 text as bytes (a `Buffer`); any other text fails (see `decodeBase64`). */
+export const BytesFromBase64 = Schema.transformOrFail(Schema.String, Schema.Uint8ArrayFromSelf, {
   strict: true,
-  decode: (s) => Buffer.from(s, "base64"),
-  encode: (b) => Buffer.from(b).toString("base64")
+  decode: (s, _, ast) => {
+    const bytes = decodeBase64(s)
+    return bytes === undefined
+      ? ParseResult.fail(new ParseResult.Type(ast, s, "not standard padded base64"))
+      : ParseResult.succeed(bytes)
+  },
+  encode: (b) => ParseResult.succeed(Buffer.from(b).toString("base64"))
 })
 
 /**

@@ -10,8 +10,8 @@ import type { ExecEvent } from "../../Exec.js"
 import * as Errors from "../errorModel.js"
 import { ExecEvent as Event, ExecFailure } from "../execModel.js"
 import { decodeDocument } from "../ffi/native.js"
+import * as W from "../wireCodec.js"
 
-const decodeBase64 = (s: string): Uint8Array => Buffer.from(s, "base64")
 /** A member absent or null on the wire, `None` in the model. */
 const maybe = <A, I>(schema: Schema.Schema<A, I>) =>
   Schema.optionalWith(schema, { nullable: true, as: "Option" })
@@ -46,7 +46,7 @@ const FailureJson = Schema.transform(
 
 /** The event documents of `msb_exec_recv` (docs/runtime-abi.md §5.6.3). */
 const EventJson = Schema.Union(
-  Schema.Struct({ event: Schema.Literal("stdout", "stderr"), data: Schema.String }),
+  Schema.Struct({ event: Schema.Literal("stdout", "stderr"), data: W.BytesFromBase64 }),
   Schema.Struct({ event: Schema.Literal("started"), pid: Schema.Int }),
   Schema.Struct({ event: Schema.Literal("exited"), code: Schema.Int }),
   Schema.Struct({ event: Schema.Literal("stdin_error"), error: Schema.Struct(Errno) }),
@@ -57,12 +57,13 @@ const EventJson = Schema.Union(
 const STDOUT_PREFIX = `{"event":"stdout","data":"`
 const STDERR_PREFIX = `{"event":"stderr","data":"`
 const PREFIX_LENGTH = STDOUT_PREFIX.length
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /**
  * The output events in the exact form both runtimes write them
- * (`{"event":"stdout","data":"<base64>"}`), checked and decoded without building a JSON
- * object; anything else (another order, spacing, escapes) takes the Schema path.
+ * (`{"event":"stdout","data":"<base64>"}`), decoded without building a JSON object: the
+ * text between the prefix and the closing `"}` must be standard padded base64 (which
+ * holds no quote or backslash, so it is the whole string member); anything else (another order,
+ * spacing, escapes, bad base64) takes the Schema path, which decides.
  */
 const outputEvent = (json: string): ExecEvent | undefined => {
   if (json.length < PREFIX_LENGTH + 2 || !json.endsWith(`"}`)) return undefined
@@ -72,11 +73,9 @@ const outputEvent = (json: string): ExecEvent | undefined => {
     ? "Stderr"
     : undefined
   if (tag === undefined) return undefined
-  const data = json.slice(PREFIX_LENGTH, -2)
-  if (!BASE64.test(data)) return undefined
-  return tag === "Stdout"
-    ? Event.Stdout({ data: decodeBase64(data) })
-    : Event.Stderr({ data: decodeBase64(data) })
+  const data = W.decodeBase64(json.slice(PREFIX_LENGTH, -2))
+  if (data === undefined) return undefined
+  return tag === "Stdout" ? Event.Stdout({ data }) : Event.Stderr({ data })
 }
 
 /** Decodes one event document; `done` when the queue is closed. */
@@ -97,9 +96,9 @@ const parseDocument = (
       case "started":
         return Event.Started({ pid: j.pid })
       case "stdout":
-        return Event.Stdout({ data: decodeBase64(j.data) })
+        return Event.Stdout({ data: j.data })
       case "stderr":
-        return Event.Stderr({ data: decodeBase64(j.data) })
+        return Event.Stderr({ data: j.data })
       case "stdin_error":
         return Event.StdinError(j.error)
       case "exited":
