@@ -3,8 +3,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
-import { signatures } from "../../src/internal/ffi/signatures.js"
+import { existsSync } from "node:fs"
+import { signatureByName, signatures } from "../../src/internal/ffi/signatures.js"
+import { coreOf } from "../../src/internal/sandboxCore.js"
 import { Microsandbox } from "../../src/Microsandbox.js"
+import * as Sandbox from "../../src/Sandbox.js"
+import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Double from "../support/double.js"
 
 const native = Effect.map(Microsandbox, (m) => m.native)
@@ -172,6 +176,54 @@ describe("call protocol", () => {
           Schema.Struct({ status: Schema.String })
         )
         expect(info.status).toBe("stopped")
+      }))
+
+    it.scoped("a pre-triggered receive over queued events: `cancelled` as often as configured, nothing lost", () =>
+      Effect.gen(function*() {
+        const n = yield* native
+        const recv = signatureByName.get("msb_exec_recv")!
+        const sb = yield* Sandbox.make("race", SandboxConfig.image("alpine"))
+        const marker = `${Double.rootfs("race")}/queued`
+        const { exec_handle } = yield* n.callDecode(
+          "msb_sandbox_exec_stream",
+          [coreOf(sb).handle, "/bin/sh", JSON.stringify({ args: ["-c", "seq 1 200000; touch /queued"] })],
+          Schema.Struct({ exec_handle: Schema.Number })
+        )
+        const h = BigInt(exec_handle)
+        yield* Effect.addFinalizer(() => Effect.ignore(n.call("msb_exec_close", [h])))
+        // Everything the command wrote is queued once its marker exists (the double's reader
+        // queues it right after).
+        yield* Double.eventually(() => existsSync(marker))
+        yield* Effect.sleep("200 millis")
+        const take = () => n.executor.tryNow(recv, [h], recv.buffer)
+        yield* Double.configure({ race_loss_percent: 100 })
+        for (let i = 0; i < 50; i++) expect(take()).toBeNull()
+        yield* Double.configure({ race_loss_percent: 50 })
+        let lost = 0
+        let received = 0
+        let output = ""
+        let exited = false
+        while (!exited) {
+          const outcome = take()
+          if (outcome === null) {
+            lost++
+            continue
+          }
+          received++
+          expect(outcome.t).toBe("ok")
+          const event = JSON.parse(outcome.t === "ok" ? outcome.json : "{}")
+          if (event.event === "stdout") output += Buffer.from(event.data, "base64").toString()
+          exited = event.event === "exited"
+        }
+        yield* Double.configure({ race_loss_percent: null })
+        // Every line, in order, although about half the receives answered `cancelled`.
+        expect(output).toBe(Array.from({ length: 200_000 }, (_, i) => `${i + 1}\n`).join(""))
+        expect(received).toBeGreaterThan(200)
+        expect(lost / (lost + received)).toBeGreaterThan(0.25)
+        expect(lost / (lost + received)).toBeLessThan(0.75)
+        const c = Double.counters()
+        expect(c.strings.outstanding).toBe(0)
+        expect(c.cancel_ids.registered).toBe(0)
       }))
 
     it.effect("1,000 concurrent calls all complete", () =>

@@ -62,7 +62,7 @@ static bool loses_race() {
 }
 
 bool wait_on(std::unique_lock<std::mutex>& lk, const WaitableP& w, Token* tok, int64_t timeout_ms,
-             const std::function<bool()>& pred) {
+             const std::function<bool()>& pred, bool* lost_race) {
   struct Reg {
     Token* t;
     const WaitableP& w;
@@ -74,7 +74,10 @@ bool wait_on(std::unique_lock<std::mutex>& lk, const WaitableP& w, Token* tok, i
     }
   };
   if (pred()) {
-    if (tok && tok->fired() && loses_race()) throw Cancelled{};
+    if (tok && tok->fired() && loses_race()) {
+      if (!lost_race) throw Cancelled{};
+      *lost_race = true;
+    }
     return true;
   }
   // Register without holding w->m (lock order: token then waitable is never nested).
@@ -430,6 +433,7 @@ static char* finish(const char* fn, Call& call, const std::function<Json(Call&)>
       call.hold_ms = f.hold_ms;
     }
     Json result = body(call);
+    if (call.lost_race) return make_error("cancelled", "cancelled");
     if (call.hold_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(call.hold_ms));
     {
       auto& A = acct();

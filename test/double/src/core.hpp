@@ -59,8 +59,12 @@ int64_t mono_ms();       // monotonic clock, ms
 
 // Waits on w->cv (lk holds w->m) until pred() holds. Returns true when pred holds,
 // false when timeout_ms (>= 0) elapsed; throws Cancelled when tok (may be null) fires.
+// With lost_race, a token fired before an item that is already there and winning the
+// race (see loses_race) sets *lost_race and returns true instead of throwing: the
+// receives answer `cancelled` through Call::lost_race at the cost the real runtime's
+// select! has (no C++ unwinding on a path taken for half the receives of a drain).
 bool wait_on(std::unique_lock<std::mutex>& lk, const WaitableP& w, Token* tok, int64_t timeout_ms,
-             const std::function<bool()>& pred);
+             const std::function<bool()>& pred, bool* lost_race = nullptr);
 // Cancellable sleep; throws Cancelled.
 void sleep_ms(Token* tok, int64_t ms);
 // Blocks until tok fires (throws Cancelled); tok must not be null.
@@ -71,6 +75,9 @@ struct Call {
   const char* fn;
   Token* token;  // null for calls without a cancel id
   int64_t hold_ms = 0;
+  // Set by a receive whose pre-fired token won over an item already there: the call
+  // answers `cancelled` (the item stays queued) whatever the body returned.
+  bool lost_race = false;
   void check_cancel() const {
     if (token && token->fired()) throw Cancelled{};
   }

@@ -191,9 +191,12 @@ ExecP start_session(Call& call, const SandboxP& sb, const std::string& cmd, cons
 }
 
 // Pops the next event; {"event":"done"} once the queue is closed (sticky).
-Json pop_event(Call& call, ExecSession& s, int64_t timeout_ms = -1, bool* timed_out = nullptr) {
+// With lost_race (msb_exec_recv), a lost race leaves the event queued and returns null.
+Json pop_event(Call& call, ExecSession& s, int64_t timeout_ms = -1, bool* timed_out = nullptr,
+               bool* lost_race = nullptr) {
   std::unique_lock<std::mutex> lk(s.w->m);
-  bool ok = wait_on(lk, s.w, call.token, timeout_ms, [&] { return !s.events.empty() || s.done; });
+  bool ok = wait_on(lk, s.w, call.token, timeout_ms, [&] { return !s.events.empty() || s.done; }, lost_race);
+  if (lost_race && *lost_race) return Json();
   if (!ok) {
     if (timed_out) *timed_out = true;
     return Json();
@@ -338,7 +341,7 @@ MSB_EXPORT char* msb_exec_recv(uint64_t cid, uint64_t h, unsigned char* buf, uin
     ExecP s = g_execs.get(h);
     // The standard mutex is taken before racing the token: a second recv blocks.
     std::lock_guard<std::mutex> g(s->recv_m);
-    return pop_event(call, *s);
+    return pop_event(call, *s, -1, nullptr, &call.lost_race);
   });
 }
 

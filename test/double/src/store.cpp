@@ -445,7 +445,8 @@ Json ItemStream::recv(Call& call, const char* busy_message) {
   std::unique_lock<std::mutex> busy(recv_m, std::try_to_lock);
   if (!busy.owns_lock()) fail("internal", busy_message);
   std::unique_lock<std::mutex> lk(w->m);
-  wait_on(lk, w, call.token, -1, [&] { return !items.empty() || done; });
+  wait_on(lk, w, call.token, -1, [&] { return !items.empty() || done; }, &call.lost_race);
+  if (call.lost_race) return Json();
   if (items.empty()) {
     Json o = Json::object();
     o.set("done", true);
