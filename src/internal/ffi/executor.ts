@@ -344,7 +344,7 @@ export class Executor {
 
   private takeBuffer(size: number): Uint8Array {
     const pool = this.bufferPool.get(size)
-    return pool?.pop() ?? new Uint8Array(size)
+    return pool?.pop() ?? Buffer.alloc(size)
   }
   private giveBuffer(buffer: Uint8Array): void {
     if (buffer.length > 8 * 1024 * 1024) return

@@ -51,6 +51,10 @@ export interface Invoker {
   takeError(ptr: unknown): string | null
 }
 
+/** The bytes of a result buffer as a `Buffer` (the same memory; the buffers made here already are). */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
 export function createInvoker(
   koffi: KoffiModule,
   libraryPath: string,
@@ -108,7 +112,9 @@ export function createInvoker(
   }
   const utf8 = new TextDecoder()
   const readJson = (buffer: Uint8Array): string => {
-    const end = buffer.indexOf(0)
+    // Buffer's indexOf is a native memchr; a Uint8Array's is a loop (2–3 µs over a 5.5 KB
+    // exec event, against 0.1–0.4 µs).
+    const end = asBuffer(buffer).indexOf(0)
     return utf8.decode(buffer.subarray(0, end < 0 ? buffer.length : end))
   }
   const settle = (ptr: unknown, buffer: Uint8Array): RawOutcome => {
@@ -127,7 +133,7 @@ export function createInvoker(
       if (!f) return { t: "fault", message: `symbol ${name} is not exported by ${libraryPath}` }
       let buffer = buffers.get(bufferSize)
       if (!buffer) {
-        buffer = new Uint8Array(bufferSize)
+        buffer = Buffer.alloc(bufferSize)
         // Keep the common sizes; drop rare huge ones after use.
         if (bufferSize <= 8 * 1024 * 1024) buffers.set(bufferSize, buffer)
       }
