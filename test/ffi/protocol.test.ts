@@ -186,14 +186,18 @@ describe("call protocol", () => {
         const marker = `${Double.rootfs("race")}/queued`
         const { exec_handle } = yield* n.callDecode(
           "msb_sandbox_exec_stream",
-          [coreOf(sb).handle, "/bin/sh", JSON.stringify({ args: ["-c", "seq 1 200000; touch /queued"] })],
+          [
+            coreOf(sb).handle,
+            "/bin/sh",
+            JSON.stringify({ args: ["-c", "seq 1 200000; touch queued"], cwd: "/" })
+          ],
           Schema.Struct({ exec_handle: Schema.Number })
         )
         const h = BigInt(exec_handle)
         yield* Effect.addFinalizer(() => Effect.ignore(n.call("msb_exec_close", [h])))
         // Everything the command wrote is queued once its marker exists (the double's reader
         // queues it right after).
-        yield* Double.eventually(() => existsSync(marker))
+        expect(yield* Double.eventually(() => existsSync(marker))).toBe(true)
         yield* Effect.sleep("200 millis")
         const take = () => n.executor.tryNow(recv, [h], recv.buffer)
         yield* Double.configure({ race_loss_percent: 100 })

@@ -4,7 +4,7 @@
 // and nothing invalid reaches the double (its call counters prove it).
 //
 // The seed is printed; replay a run with FC_SEED=<seed>.
-import { describe, expect, it, layer } from "@effect/vitest"
+import { afterAll, describe, expect, it, layer } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -17,6 +17,9 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Init from "../../src/Init.js"
 import { createDocument } from "../../src/internal/sandbox.js"
 import { jsonProblem } from "../../src/internal/validate.js"
@@ -31,6 +34,14 @@ import * as Sandbox from "../../src/Sandbox.js"
 import * as SandboxConfig from "../../src/SandboxConfig.js"
 import * as Secret from "../../src/Secret.js"
 import * as Double from "../support/double.js"
+
+// `copyToHost` writes to the host path it is given, and the properties give it any string:
+// every string is kept as it is (NUL, lone surrogates…) but placed under a fresh directory
+// of this run (removed afterwards), so that nothing lands in the repository or elsewhere.
+const hostDir = mkdtempSync(join(tmpdir(), "msb-properties-host-"))
+afterAll(() => rmSync(hostDir, { recursive: true, force: true }))
+const onHost = (path: unknown): unknown =>
+  typeof path === "string" ? join(hostDir, path.replaceAll("..", "__")) : path
 
 const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 0x7fffffff))
 // Printed so that a failing run can be replayed exactly.
@@ -383,7 +394,7 @@ describe("properties: operations against the double", () => {
             () => fs.copy(p, o),
             () => fs.rename(p, o),
             () => Stream.runDrain(fs.readStream(p)),
-            () => fs.copyToHost(p, o)
+            () => fs.copyToHost(p, onHost(o) as string)
           ]
           const before = totalCalls()
           const exit = yield* Effect.exit(ops[op]!())
