@@ -47,9 +47,9 @@ const EntriesJson = Schema.Array(EntryJson)
 /** Entries per pull at most (what is already queued is taken with the first). */
 const BATCH = 64
 /** Extra attempts after an empty answer while taking queued entries (as for exec events). */
-const RACE_RETRIES = 2
+const RACE_RETRIES = 3
 /** Takes what is already queued on a log stream handle. */
-const takeQueued = NativeStream.queued("msb_log_recv", RACE_RETRIES)
+const takeQueued = NativeStream.queued("msb_log_recv")
 /** An item of `msb_log_recv`: an entry, or the sticky end. */
 const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
@@ -161,7 +161,7 @@ const openOnce = (
         const drainQueued = (into: Array<LogEntry>) => {
           while (into.length < BATCH && !done && pending === undefined) {
             // Nothing queued, or a cancel id that won an unbiased race `RACE_RETRIES` times.
-            const outcome = takeQueued(native, handle)
+            const outcome = takeQueued(native, handle, RACE_RETRIES)
             if (outcome === null) return
             if (outcome.t === "fault") return
             if (outcome.t === "err") {
@@ -175,15 +175,21 @@ const openOnce = (
             else if (Option.isSome(r.right)) into.push(r.right.value)
           }
         }
+        // What is already queued is taken first, on this thread; a receive is parked on a
+        // lane only when nothing is (or an unbiased race was lost every time).
         const received: Effect.Effect<Chunk.Chunk<LogEntry>, Option.Option<MicrosandboxError>> = Effect
           .suspend(
             () => {
+              const queued: Array<LogEntry> = []
+              drainQueued(queued)
+              if (queued.length > 0) return Effect.succeed(Chunk.unsafeFromArray(queued))
               if (pending !== undefined) {
                 const error = pending
                 pending = undefined
                 return Effect.fail(Option.some(error))
               }
-              return native.call("msb_log_recv", [handle], { ...ctx, tryQueuedFirst: true }).pipe(
+              if (done) return Effect.fail(Option.none())
+              return native.call("msb_log_recv", [handle], ctx).pipe(
                 Effect.mapError(Option.some),
                 Effect.flatMap((text) => {
                   const r = settle(text)

@@ -88,11 +88,10 @@ export const chunks = <H, E, R, A, E2>(
  * `retries` times. `null` when nothing came.
  */
 export const queued = (
-  recv: FunctionName,
-  retries: number
-): (native: NativeLibrary, handle: bigint) => RawOutcome | null => {
+  recv: FunctionName
+): (native: NativeLibrary, handle: bigint, retries: number) => RawOutcome | null => {
   const spec = signatureByName.get(recv)!
-  return (native, handle) => {
+  return (native, handle, retries) => {
     for (let attempt = 0; attempt <= retries; attempt++) {
       const outcome = native.executor.tryNow(spec, [handle], spec.buffer)
       if (outcome !== null) return outcome
