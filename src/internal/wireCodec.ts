@@ -34,7 +34,7 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * "`Buffer.from(text, "base64")` encodes back to `text`", without encoding it back.
  *
  * Node's decoder skips what is not in its alphabet, stops at `=`, takes `-`/`_` as well, and
- * keeps the low byte of a character beyond Latin-1 (`"QUJń"` decodes as `"QUJD"`): a
+ * keeps the low byte of a character beyond Latin-1 (`"QUJń"` is read as `"QUJD"`): a
  * text of ASCII only (its UTF-8 length is its length), without `-`/`_`, whose decoded
  * length is the one its length and padding give, and whose last character before the
  * padding carries no stray bits, is exactly the encoding of what it decodes to.
