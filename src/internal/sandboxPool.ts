@@ -86,8 +86,13 @@ export const make = (
       function*() {
         const scope = yield* Scope.make()
         // Pool's item scope closes ours; ours stops the sandbox (idempotent when the pool
-        // already stopped it at shutdown).
-        yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+        // already stopped it at shutdown). Added to the item scope as it is, not with
+        // `Effect.addFinalizer`: that one runs the finalizer under the acquiring fiber's
+        // fiber refs and restores them afterwards, and the fiber running it is often the
+        // Pool's time-to-live fiber — an interruption of that fiber arriving during the stop
+        // (the pool closing) was then lost, and the close waited for it forever
+        // (test/pool/pool.test.ts, "closing a pool while its time to live is stopping").
+        yield* Scope.addFinalizer(yield* Effect.scope, Scope.close(scope, Exit.void))
         const sandbox = yield* create(`${prefix}-${seq++}`, config).pipe(
           Scope.extend(scope),
           Effect.tapError((e) => Deferred.fail(ready, e))

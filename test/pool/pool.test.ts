@@ -243,6 +243,47 @@ describe("SandboxPool", () => {
         expect(resources()).toEqual(baseline)
       }))
 
+    it.effect("closing a pool while its time to live is stopping a sandbox completes", () =>
+      Effect.gen(function*() {
+        const baseline = resources()
+        // Each stop takes 300 ms, so the pool is closed while the time to live's fiber is
+        // inside a sandbox's finalizer; that fiber's interruption was lost (the close hung)
+        // while the finalizer was registered with Effect.addFinalizer.
+        yield* Double.fault({ fn: "msb_sandbox_stop", delay_ms: 300, count: 100 })
+        for (let round = 0; round < 10; round++) {
+          const closed = yield* Effect.scoped(Effect.gen(function*() {
+            const pool = yield* SandboxPool.make({
+              size: 1,
+              maxSize: 3,
+              timeToLive: "100 millis",
+              config,
+              namePrefix: `warm-h${round}`,
+              reset: () => Effect.void
+            })
+            yield* pool.ready
+            const hold = yield* Deferred.make<void>()
+            const borrowers = yield* Effect.forEach(
+              [1, 2, 3],
+              () => Effect.fork(borrowName(pool, () => Deferred.await(hold))),
+              { concurrency: "unbounded" }
+            )
+            expect(yield* eventuallyE(Effect.map(pool.stats, (st) => st.borrowed === 3))).toBe(true)
+            yield* Deferred.succeed(hold, undefined)
+            yield* Effect.forEach(borrowers, Fiber.join, { discard: true })
+            // A sandbox leaves the count as its stop begins: the pool closes while the time
+            // to live stops the second of the two above `size`.
+            expect(yield* eventuallyE(Effect.map(pool.stats, (st) => st.live === 1))).toBe(true)
+          })).pipe(
+            Effect.as(true),
+            Effect.disconnect,
+            Effect.timeoutTo({ duration: "20 seconds", onSuccess: (done) => done, onTimeout: () => false })
+          )
+          expect(closed).toBe(true)
+        }
+        yield* Double.clearFaults
+        expect(resources()).toEqual(baseline)
+      }))
+
     it.effect("bad options fail with InvalidConfig before anything boots", () =>
       Effect.gen(function*() {
         const before = Double.counters().calls.msb_sandbox_create ?? 0
