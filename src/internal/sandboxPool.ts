@@ -87,11 +87,12 @@ export const make = (
         const scope = yield* Scope.make()
         // Pool's item scope closes ours; ours stops the sandbox (idempotent when the pool
         // already stopped it at shutdown). Added to the item scope as it is, not with
-        // `Effect.addFinalizer`: that one runs the finalizer under the acquiring fiber's
-        // fiber refs and restores them afterwards, and the fiber running it is often the
-        // Pool's time-to-live fiber — an interruption of that fiber arriving during the stop
-        // (the pool closing) was then lost, and the close waited for it forever
-        // (test/pool/pool.test.ts, "closing a pool while its time to live is stopping").
+        // `Effect.addFinalizer` (which runs a finalizer under the acquiring fiber's fiber
+        // refs and restores them afterwards): with that one, a pool closed while the Pool's
+        // time-to-live fiber was running this finalizer (a stop) hung, that fiber's
+        // interruption never taking effect — measured, the mechanism inside Effect not
+        // established (test/pool/pool.test.ts, "closing a pool while its time to live is
+        // stopping a sandbox completes").
         yield* Scope.addFinalizer(yield* Effect.scope, Scope.close(scope, Exit.void))
         const sandbox = yield* create(`${prefix}-${seq++}`, config).pipe(
           Scope.extend(scope),

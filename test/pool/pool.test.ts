@@ -247,8 +247,8 @@ describe("SandboxPool", () => {
       Effect.gen(function*() {
         const baseline = resources()
         // Each stop takes 300 ms, so the pool is closed while the time to live's fiber is
-        // inside a sandbox's finalizer; that fiber's interruption was lost (the close hung)
-        // while the finalizer was registered with Effect.addFinalizer.
+        // inside a sandbox's finalizer; with the finalizer registered by Effect.addFinalizer
+        // that fiber's interruption never took effect and the close hung.
         yield* Double.fault({ fn: "msb_sandbox_stop", delay_ms: 300, count: 100 })
         for (let round = 0; round < 10; round++) {
           const closed = yield* Effect.scoped(Effect.gen(function*() {
