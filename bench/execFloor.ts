@@ -20,6 +20,45 @@ export const stats = (xs: ReadonlyArray<number>) => {
 /** One result row, as a JSON line. */
 export const report = (row: Record<string, unknown>) => process.stdout.write(JSON.stringify(row) + "\n")
 
+/**
+ * One row per subject of `samples` (µs per event or entry, one sample per round): minimum,
+ * median, and the median against `samples.raw`'s.
+ */
+export const reportPerItem = (
+  table: string,
+  unit: "Event" | "Entry",
+  samples: Record<string, ReadonlyArray<number>>
+) => {
+  const raw = stats(samples.raw!)
+  for (const [how, xs] of Object.entries(samples)) {
+    const s = stats(xs)
+    report({
+      table,
+      how,
+      [`usPer${unit}Min`]: s.min,
+      [`usPer${unit}Median`]: s.median,
+      vsRawMedian: s.median / raw.median
+    })
+  }
+}
+
+/** The end-to-end rows of `bytes` streamed: ms per run and the throughput against `samples.raw`'s. */
+export const reportEndToEnd = (bytes: number, samples: Record<string, ReadonlyArray<number>>) => {
+  const raw = stats(samples.raw!)
+  for (const [how, xs] of Object.entries(samples)) {
+    const s = stats(xs)
+    report({
+      table: "end-to-end",
+      how,
+      megabytes: bytes / 1048576,
+      msMin: s.min,
+      msMedian: s.median,
+      // Throughput relative to the raw loop (1 = as fast; higher is better).
+      speedVsRaw: raw.median / s.median
+    })
+  }
+}
+
 /** A shell script writing `bytes` of zeros, then the marker. */
 export const script = (bytes: number) => `head -c ${bytes} /dev/zero; touch bench-marker`
 

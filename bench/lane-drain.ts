@@ -24,7 +24,7 @@ import { Worker } from "node:worker_threads"
 import * as Microsandbox from "../src/Microsandbox.js"
 import * as Sandbox from "../src/Sandbox.js"
 import * as SandboxConfig from "../src/SandboxConfig.js"
-import { decodeRaw, rawSide, report, script, stats } from "./execFloor.js"
+import { decodeRaw, rawSide, reportEndToEnd, reportPerItem, script } from "./execFloor.js"
 
 const ROUNDS = Number(process.env.ROUNDS ?? "5")
 const BATCH = Number(process.env.BATCH ?? "64")
@@ -166,29 +166,8 @@ const program = Effect.gen(function*() {
       if (bytes !== E2E) throw new Error(`execStream got ${bytes} bytes`)
     }
   }
-  const raw = stats(perEvent.raw!)
-  for (const [how, xs] of Object.entries(perEvent)) {
-    const s = stats(xs)
-    report({
-      table: "prefilled",
-      how,
-      usPerEventMin: s.min,
-      usPerEventMedian: s.median,
-      vsRawMedian: s.median / raw.median
-    })
-  }
-  const rawE2e = stats(e2e.raw!)
-  for (const [how, xs] of Object.entries(e2e)) {
-    const s = stats(xs)
-    report({
-      table: "end-to-end",
-      how,
-      megabytes: E2E / 1048576,
-      msMin: s.min,
-      msMedian: s.median,
-      speedVsRaw: rawE2e.median / s.median
-    })
-  }
+  reportPerItem("prefilled", "Event", perEvent)
+  reportEndToEnd(E2E, e2e)
 })
 
 await Effect.runPromise(

@@ -24,7 +24,7 @@ import { coreOf } from "../src/internal/sandboxCore.js"
 import * as Microsandbox from "../src/Microsandbox.js"
 import * as Sandbox from "../src/Sandbox.js"
 import * as SandboxConfig from "../src/SandboxConfig.js"
-import { rawSide, report, script, stats } from "./execFloor.js"
+import { rawSide, report, reportEndToEnd, reportPerItem, script, stats } from "./execFloor.js"
 
 const ROUNDS = Number(process.env.ROUNDS ?? "5")
 const PREFILL = 3 * 1024 * 1024
@@ -98,17 +98,7 @@ const program = Effect.gen(function*() {
       if (r.stdoutBytes.length !== E2E) throw new Error(`exec got ${r.stdoutBytes.length} bytes`)
     }
   }
-  const raw = stats(perEvent.raw!)
-  for (const [how, xs] of Object.entries(perEvent)) {
-    const s = stats(xs)
-    report({
-      table: "prefilled",
-      how,
-      usPerEventMin: s.min,
-      usPerEventMedian: s.median,
-      vsRawMedian: s.median / raw.median
-    })
-  }
+  reportPerItem("prefilled", "Event", perEvent)
   if (PREFILLED_ONLY) return
   // --- log history (non-follow stream of the entries written above and here)
   yield* sb.shell("for i in $(seq 1 2000); do echo line-$i; done")
@@ -142,31 +132,9 @@ const program = Effect.gen(function*() {
       logs.logStream!.push(((performance.now() - t) * 1000) / n)
     }
   }
-  const rawLogs = stats(logs.raw!)
-  for (const [how, xs] of Object.entries(logs)) {
-    const s = stats(xs)
-    report({
-      table: "log history",
-      how,
-      usPerEntryMin: s.min,
-      usPerEntryMedian: s.median,
-      vsRawMedian: s.median / rawLogs.median
-    })
-  }
+  reportPerItem("log history", "Entry", logs)
 
-  const rawE2e = stats(e2e.raw!)
-  for (const [how, xs] of Object.entries(e2e)) {
-    const s = stats(xs)
-    report({
-      table: "end-to-end",
-      how,
-      megabytes: E2E / 1048576,
-      msMin: s.min,
-      msMedian: s.median,
-      // Throughput relative to the raw loop (1 = as fast; higher is better).
-      speedVsRaw: rawE2e.median / s.median
-    })
-  }
+  reportEndToEnd(E2E, e2e)
   const stream = stats(e2e.execStream!)
   report({ table: "end-to-end", how: "exec vs execStream", ratio: stream.median / stats(e2e.exec!).median })
 })
