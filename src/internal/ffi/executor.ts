@@ -78,7 +78,7 @@ interface Job {
   preempted: boolean
   startedAt: number
   lane: WorkerLane | "uv-short" | "uv-park" | null
-  buffer: Uint8Array | null
+  buffer: Buffer | null
   outcome: Outcome | null
   /** Waited while every lane the budget allows was busy (worth a warning if long). */
   blockedByBudget: boolean
@@ -136,7 +136,7 @@ export class Executor {
   private readonly lanes: Array<WorkerLane> = []
   private readonly byRequest = new Map<number, Job>()
   private readonly running = new Set<Job>()
-  private readonly bufferPool = new Map<number, Array<Uint8Array>>()
+  private readonly bufferPool = new Map<number, Array<Buffer>>()
   private runningShort = 0
   private runningUvPark = 0
   private runningLong = 0
@@ -342,11 +342,11 @@ export class Executor {
     for (const w of job.waiters.splice(0)) w(outcome)
   }
 
-  private takeBuffer(size: number): Uint8Array {
+  private takeBuffer(size: number): Buffer {
     const pool = this.bufferPool.get(size)
     return pool?.pop() ?? Buffer.alloc(size)
   }
-  private giveBuffer(buffer: Uint8Array): void {
+  private giveBuffer(buffer: Buffer): void {
     if (buffer.length > 8 * 1024 * 1024) return
     const pool = this.bufferPool.get(buffer.length) ?? []
     if (pool.length < 8) pool.push(buffer)
