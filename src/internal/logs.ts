@@ -49,7 +49,7 @@ const BATCH = 64
 /** Extra attempts after an empty answer while taking queued entries (as for exec events). */
 const RACE_RETRIES = 3
 /** Takes what is already queued on a log stream handle. */
-const takeQueued = NativeStream.queued("msb_log_recv")
+const takeQueued = NativeStream.queued("msb_log_recv", RACE_RETRIES)
 /** An item of `msb_log_recv`: an entry, or the sticky end. */
 const ItemJson = Schema.Union(EntryJson, Schema.Struct({ done: Schema.Literal(true) }))
 
@@ -161,7 +161,7 @@ const openOnce = (
         const drainQueued = (into: Array<LogEntry>) => {
           while (into.length < BATCH && !done && pending === undefined) {
             // Nothing queued, or a cancel id that won an unbiased race `RACE_RETRIES` times.
-            const outcome = takeQueued(native, handle, RACE_RETRIES)
+            const outcome = takeQueued(native, handle)
             if (outcome === null) return
             if (outcome.t === "fault") return
             if (outcome.t === "err") {

@@ -88,10 +88,11 @@ export const chunks = <H, E, R, A, E2>(
  * `retries` times. `null` when nothing came.
  */
 export const queued = (
-  recv: FunctionName
-): (native: NativeLibrary, handle: bigint, retries: number) => RawOutcome | null => {
+  recv: FunctionName,
+  retries: number
+): (native: NativeLibrary, handle: bigint) => RawOutcome | null => {
   const spec = signatureByName.get(recv)!
-  return (native, handle, retries) => {
+  return (native, handle) => {
     for (let attempt = 0; attempt <= retries; attempt++) {
       const outcome = native.executor.tryNow(spec, [handle], spec.buffer)
       if (outcome !== null) return outcome

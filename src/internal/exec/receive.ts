@@ -99,7 +99,7 @@ const BATCH = 64
 /** Extra attempts after an empty answer while taking queued events (docs/runtime-abi.md §2.3: the runtime's select is unbiased). */
 const RACE_RETRIES = 3
 
-const takeQueuedOutcome = NativeStream.queued("msb_exec_recv")
+const takeQueuedOutcome = NativeStream.queued("msb_exec_recv", RACE_RETRIES)
 
 /**
  * A queued event document taken on this thread without waiting: a receive with a
@@ -109,7 +109,7 @@ const takeQueuedOutcome = NativeStream.queued("msb_exec_recv")
  * nothing came (or an error, which the ordinary receive then reports).
  */
 const takeQueued = (s: Session): string | undefined => {
-  const outcome = takeQueuedOutcome(s.core.native, s.handle, RACE_RETRIES)
+  const outcome = takeQueuedOutcome(s.core.native, s.handle)
   return outcome !== null && outcome.t === "ok" ? outcome.json : undefined
 }
 
