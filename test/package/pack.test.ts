@@ -48,7 +48,13 @@ const run = (file: string, args: ReadonlyArray<string>, options: { cwd: string; 
         resume(
           error === null
             ? Effect.succeed(stdout)
-            : Effect.fail(new Error(`${file} ${args.join(" ")}: ${error.message}\n${stdout}\n${stderr}`))
+            : Effect.fail(
+              new Error(
+                `${file} ${args.join(" ")}: ${error.message} (exit code ${error.code ?? "none"}, signal ${
+                  error.signal ?? "none"
+                })\n${stdout}\n${stderr}`
+              )
+            )
         )
     )
     return Effect.sync(() => child.kill("SIGKILL"))
